@@ -1,0 +1,1 @@
+"""The `seagrid` command line (CONTRACTS §1)."""

@@ -1,0 +1,13 @@
+"""Bus topic names: the one place every stage agrees on them.
+
+Each topic carries one record type, encoded by `services.core.codec`.
+"""
+
+POSITIONS = "seagrid.positions"  # Position, from ingest
+STATIC = "seagrid.static"  # VesselStatic, from ingest
+MESSAGES = "seagrid.messages"  # decoded AIS message dicts (safety messages, types 12/14...)
+TRANSITIONS = "seagrid.transitions"  # cell/jurisdiction events, from gridding
+CELL_POSITIONS = "seagrid.cell_positions"  # Position + cell + office, from gridding
+ALERTS = "seagrid.alerts"  # Alert records and their state changes, from alerts
+
+ALL = (POSITIONS, STATIC, MESSAGES, TRANSITIONS, CELL_POSITIONS, ALERTS)

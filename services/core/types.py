@@ -1,0 +1,71 @@
+"""Domain types shared by every stage.
+
+They are frozen dataclasses with plain field types (int, float, str, None) so the codec can
+turn them into JSON and back without a schema of its own. Times are event times in Unix
+seconds (float, UTC): the time of the report (tag block or prefix), or the receive time when
+the line carries none (CONTRACTS §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MmsiClass(StrEnum):
+    """What kind of station an MMSI belongs to (ITU-R M.585)."""
+
+    SHIP = "ship"
+    BASE_STATION = "base_station"
+    ATON = "aton"
+    SAR_AIRCRAFT = "sar_aircraft"
+    SART = "sart"
+    MOB = "mob"
+    EPIRB = "epirb"
+    HANDHELD = "handheld"
+    CRAFT_ASSOCIATED = "craft_associated"
+    GROUP = "group"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One accepted position report (AIS types 1, 2, 3, 18, 19, 27 and own-ship VDO)."""
+
+    mmsi: int
+    ts: float
+    lat: float
+    lon: float
+    speed: float | None = None
+    course: float | None = None
+    heading: int | None = None
+    status: int | None = None
+    turn: float | None = None
+    msg_type: int = 1
+    source: str = ""
+    mmsi_class: str = MmsiClass.SHIP.value
+
+
+@dataclass(frozen=True, slots=True)
+class VesselStatic:
+    """Static and voyage data from types 5, 19 and 24 (part A or B).
+
+    Fields a message does not carry are None; merging into the vessel state keeps the
+    previous value for them, which is how 24A and 24B combine.
+    """
+
+    mmsi: int
+    ts: float
+    msg_type: int
+    shipname: str | None = None
+    callsign: str | None = None
+    imo: int | None = None
+    ship_type: int | None = None
+    to_bow: int | None = None
+    to_stern: int | None = None
+    to_port: int | None = None
+    to_starboard: int | None = None
+    draught: float | None = None
+    destination: str | None = None
+    eta: str | None = None
+    source: str = ""
