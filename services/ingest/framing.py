@@ -1,0 +1,252 @@
+"""From bytes to classified lines (CONTRACTS §2, plus what real recordings contain).
+
+A line is, after optional leading time information, one NMEA sentence:
+
+- tag block `\\s:SRC,c:EPOCH*hh\\` (see tagblock.py), or a Unix-epoch prefix (seconds,
+  decimals allowed) followed by whitespace, `,` or `;`;
+- `!xxVDM`/`!xxVDO` with any two-character talker: an AIS sentence (checksum verified);
+- `$PGHP,1,...` (Gatehouse wrapper): gives the time of the next sentence;
+- a tag block alone on its line: gives the time and source of the next sentence;
+- anything else (`$GPRMC`, `#` comments, other `!` sentences) is `unsupported`; lines that
+  look like nothing are `framing`.
+
+Extension of §2: fields after the sentence checksum (`...*hh,1357134218` or
+`,1328182324603` in milliseconds, as USCG and exactEarth write them) give the sentence's time
+when nothing in front of the sentence does; non-numeric junk there (`,1daasd4218`, a stray
+`'`) is ignored, because it does not affect the checksummed sentence.
+
+Parsing is per line and never raises: every line comes back as a `Sentence`, a `Clock` or a
+`Rejected` with a counter reason.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+
+from services.ingest.counters import CHECKSUM, EMPTY, FRAMING, UNSUPPORTED
+from services.ingest.tagblock import (
+    Group,
+    TagBlockError,
+    checksum_ok,
+    epoch_seconds,
+    parse_tag_block,
+)
+
+
+class LineBuffer:
+    """Reassembles lines from arbitrary chunks of a byte stream (TCP reads, file blocks).
+
+    Lines end with LF or CR LF (a lone CR is not a line end: no AIS source writes that).
+    A line longer than `max_line_length` is dropped as a whole and counted in `too_long`;
+    while such a line is still arriving only a bounded part of it is kept, so a sender that
+    never sends a newline cannot make us buffer without limit.
+    """
+
+    def __init__(self, max_line_length: int) -> None:
+        self.max_line_length = max_line_length
+        self.too_long = 0
+        self._partial = b""
+        self._overflowing = False
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """Complete lines in `chunk` (with what came before), without CR/LF, empty ones kept."""
+        data = self._partial + chunk if self._partial else chunk
+        parts = data.split(b"\n")
+        self._partial = parts.pop()
+        lines: list[bytes] = []
+        limit = self.max_line_length
+        for i, line in enumerate(parts):
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if i == 0 and self._overflowing:
+                self._overflowing = False
+                self.too_long += 1
+            elif len(line) > limit:
+                self.too_long += 1
+            else:
+                lines.append(line)
+        if len(self._partial) > limit:
+            self._partial = b""
+            self._overflowing = True
+        return lines
+
+    def flush(self) -> list[bytes]:
+        """At end of input: the last line if it had no line ending."""
+        partial, self._partial = self._partial, b""
+        if self._overflowing:
+            self._overflowing = False
+            self.too_long += 1
+            return []
+        if partial.endswith(b"\r"):
+            partial = partial[:-1]
+        return [partial] if partial else []
+
+
+@dataclass(slots=True)
+class Sentence:
+    """One checksum-valid AIS sentence (one fragment of a message)."""
+
+    talker: bytes
+    own: bool  # VDO: our own ship's report
+    frag_cnt: int
+    frag_num: int
+    seq_id: bytes
+    channel: str | None
+    payload: bytes
+    fill_bits: int
+    ts: float | None  # from the tag block or the epoch prefix
+    trailing_ts: float | None  # from fields after the checksum
+    source: str | None
+    group: Group | None
+
+
+@dataclass(slots=True)
+class Clock:
+    """A line that only tells the time (and maybe source) of the next sentence."""
+
+    ts: float | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    reason: str
+    detail: str = ""
+
+
+ParsedLine = Sentence | Clock | Rejected
+
+_EMPTY = Rejected(EMPTY)
+_UNSUPPORTED = Rejected(UNSUPPORTED)
+_CHANNELS = {b"A": "A", b"B": "B", b"1": "A", b"2": "B"}
+_PREFIX_SEPARATORS = b" \t,;"
+# Six-bit armoured payload characters: '0'..'W' and '`'..'w'.
+_ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
+
+
+def parse_line(line: bytes) -> ParsedLine:
+    """Classify one line (without its line ending). Never raises."""
+    line = line.strip()
+    if not line:
+        return _EMPTY
+    source: str | None = None
+    ts: float | None = None
+    first = line[0]
+    if first == 0x5C:  # backslash: tag block
+        end = line.find(b"\\", 1)
+        if end < 0:
+            return Rejected(FRAMING, "unterminated tag block")
+        try:
+            tag = parse_tag_block(line[1:end])
+        except TagBlockError as exc:
+            return Rejected(exc.reason, str(exc))
+        line = line[end + 1 :].lstrip()
+        if not line:
+            return Clock(tag.time, tag.source)
+        return _sentence(line, tag.time, tag.source, tag.group)
+    if 0x30 <= first <= 0x39:
+        split = _prefix_end(line)
+        try:
+            ts = epoch_seconds(line[:split])
+        except ValueError:
+            return Rejected(FRAMING, "bad time prefix")
+        line = line[split + 1 :].lstrip()
+        if not line:
+            return Rejected(FRAMING, "time prefix without sentence")
+    return _sentence(line, ts, source, None)
+
+
+def line_time(line: bytes) -> float | None:
+    """The event time a line carries (tag `c:`, epoch prefix, `$PGHP`, trailing epoch)."""
+    parsed = parse_line(line)
+    if isinstance(parsed, Sentence):
+        return parsed.ts if parsed.ts is not None else parsed.trailing_ts
+    if isinstance(parsed, Clock):
+        return parsed.ts
+    return None
+
+
+def _prefix_end(line: bytes) -> int:
+    ends = [i for i in (line.find(bytes([s])) for s in _PREFIX_SEPARATORS) if i > 0]
+    return min(ends) if ends else len(line)
+
+
+def _sentence(line: bytes, ts: float | None, source: str | None, group: Group | None) -> ParsedLine:
+    first = line[0]
+    if first == 0x21:  # '!'
+        return _ais(line, ts, source, group)
+    if first == 0x24 and line.startswith(b"$PGHP,"):
+        return _pghp(line)
+    if first in (0x24, 0x23):  # '$' other NMEA, '#' comment
+        return _UNSUPPORTED
+    return Rejected(FRAMING, "not an NMEA sentence")
+
+
+def _ais(line: bytes, ts: float | None, source: str | None, group: Group | None) -> ParsedLine:
+    star = line.find(b"*")
+    if star < 0:
+        return Rejected(FRAMING, "no checksum")
+    body = line[1:star]
+    if not checksum_ok(body, line[star + 1 : star + 3]):
+        return Rejected(CHECKSUM)
+    fields = body.split(b",")
+    head = fields[0]
+    if len(head) != 5 or head[2:] not in (b"VDM", b"VDO"):
+        return _UNSUPPORTED
+    if len(fields) != 7:
+        return Rejected(FRAMING, "AIS sentence without 7 fields")
+    cnt, num, seq, channel, payload, fill = fields[1:]
+    if not (cnt.isdigit() and num.isdigit() and fill.isdigit() and (not seq or seq.isdigit())):
+        return Rejected(FRAMING, "non-numeric fragment fields")
+    frag_cnt, frag_num, fill_bits = int(cnt), int(num), int(fill)
+    if not 1 <= frag_num <= frag_cnt <= 9 or fill_bits > 5 or payload.translate(None, _ARMOUR):
+        return Rejected(FRAMING, "fragment numbering, fill bits or payload out of range")
+    return Sentence(
+        talker=head[:2],
+        own=head[4] == 0x4F,  # 'O'
+        frag_cnt=frag_cnt,
+        frag_num=frag_num,
+        seq_id=seq,
+        channel=_CHANNELS.get(channel),
+        payload=payload,
+        fill_bits=fill_bits,
+        ts=ts,
+        trailing_ts=_trailing_time(line[star + 3 :]),
+        source=source,
+        group=group,
+    )
+
+
+def _trailing_time(rest: bytes) -> float | None:
+    """The last field after `*hh` that looks like a Unix time (10 digits s, 13 digits ms)."""
+    if not rest.startswith(b","):
+        return None
+    for field in reversed(rest[1:].split(b",")):
+        whole = field.partition(b".")[0]
+        if len(whole) in (10, 13):
+            try:
+                return epoch_seconds(field.strip())
+            except ValueError:
+                continue
+    return None
+
+
+def _pghp(line: bytes) -> ParsedLine:
+    """`$PGHP,1,YYYY,M,D,h,m,s,ms,...*hh`: Gatehouse time of the sentence that follows."""
+    star = line.find(b"*")
+    if star < 0:
+        return Rejected(FRAMING, "no checksum")
+    if not checksum_ok(line[1:star], line[star + 1 : star + 3]):
+        return Rejected(CHECKSUM)
+    fields = line[1:star].split(b",")
+    if len(fields) < 9 or fields[1] != b"1":
+        return _UNSUPPORTED
+    try:
+        y, mo, d, h, mi, s, ms = (int(f) for f in fields[2:9])
+        if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
+            raise ValueError("out of range")
+        ts = calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) + ms / 1000.0
+    except (ValueError, OverflowError):
+        return Rejected(FRAMING, "bad $PGHP time")
+    return Clock(ts, None)

@@ -1,0 +1,110 @@
+"""IEC 61162-450 / NMEA 4 tag blocks: `\\s:SOURCE,c:EPOCH,g:1-2-42*hh\\`.
+
+Only the fields the decoder uses are kept: `s:` (source), `c:` (time) and the group of a
+multi-sentence message, written `g:NUM-TOTAL-ID` or, in the older NMEA 4.0 style seen in
+real recordings, `NUMGTOTAL:ID`. Other fields (`q:`, `T:`, `n:`, `r:`, `d:`, empty ones)
+are tolerated and ignored. The checksum is mandatory and verified: a tag block with a
+wrong checksum makes the whole line unusable, because its time and source cannot be trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import xor
+
+from services.ingest.counters import CHECKSUM, FRAMING
+
+_HEX = frozenset(b"0123456789ABCDEFabcdef")
+
+
+class TagBlockError(ValueError):
+    """A tag block that cannot be used; `reason` is a counter reason (checksum or framing)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One sentence's place in a tag-block group: fragment `num` of `total`, group `gid`."""
+
+    num: int
+    total: int
+    gid: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagBlock:
+    source: str | None
+    time: float | None
+    group: Group | None
+
+
+def epoch_seconds(digits: bytes) -> float:
+    """Unix time from `c:`-style text: seconds, or milliseconds when it has 13+ digits.
+
+    Raises ValueError when the text is not a non-negative number.
+    """
+    whole, _, frac = digits.partition(b".")
+    if not whole.isdigit() or (frac and not frac.isdigit()):
+        raise ValueError(f"not an epoch: {digits!r}")
+    value = float(digits)
+    return value / 1000.0 if len(whole) >= 13 else value
+
+
+def checksum_ok(body: bytes, hh: bytes) -> bool:
+    """NMEA checksum: XOR of the bytes between the start character and `*`."""
+    if len(hh) != 2 or hh[0] not in _HEX or hh[1] not in _HEX:
+        return False
+    return reduce(xor, body, 0) == int(hh, 16)
+
+
+def parse_tag_block(content: bytes) -> TagBlock:
+    """Parse the text between the two backslashes. Raises TagBlockError."""
+    star = content.rfind(b"*")
+    if star < 0:
+        raise TagBlockError(FRAMING, "tag block without checksum")
+    body = content[:star]
+    if not checksum_ok(body, content[star + 1 :]):
+        raise TagBlockError(CHECKSUM, "tag block checksum mismatch")
+    source: str | None = None
+    time: float | None = None
+    group: Group | None = None
+    for field in body.split(b","):
+        key, _, value = field.partition(b":")
+        if key == b"s":
+            source = _text(value)
+        elif key == b"c":
+            time = _time(value)
+        elif key == b"g":
+            group = _group(value.split(b"-"))
+        elif b"G" in key:
+            # NMEA 4.0 draft style "1G2:0125": sentence 1 of a group of 2, id 0125.
+            num, _, total = key.partition(b"G")
+            group = _group([num, total, value])
+    return TagBlock(source or None, time, group)
+
+
+def _text(value: bytes) -> str:
+    try:
+        return value.decode("ascii")
+    except UnicodeDecodeError:
+        raise TagBlockError(FRAMING, "non-ASCII tag block field") from None
+
+
+def _time(value: bytes) -> float:
+    try:
+        return epoch_seconds(value)
+    except ValueError:
+        raise TagBlockError(FRAMING, f"bad tag block time {value!r}") from None
+
+
+def _group(parts: list[bytes]) -> Group:
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise TagBlockError(FRAMING, "bad tag block group")
+    num, total = int(parts[0]), int(parts[1])
+    if not 1 <= num <= total <= 9:
+        raise TagBlockError(FRAMING, "bad tag block group numbering")
+    return Group(num, total, _text(parts[2]))
