@@ -1,11 +1,15 @@
 """The bus: how stages talk to each other, and only through it.
 
-A topic is an append-only, bounded log of encoded records. Consumers read it in *groups*:
-each record is delivered to one consumer of each group, and stays *pending* for that group
-until acknowledged. Delivery is at least once: a record whose consumer died (pending longer
-than `claim_idle` seconds) is handed to another consumer of the group, and a record that has
-been delivered `max_attempts` times without an ack goes to the dead-letter topic
-`<topic>.dead` instead. Handlers must therefore be idempotent.
+A topic is an append-only, bounded log of encoded records (bytes, see `services.core.codec`).
+Consumers read it in *groups*: each record is delivered to one consumer of each group, and
+stays *pending* for that group until acknowledged. Delivery is at least once: a record whose
+consumer died (pending longer than `claim_idle` seconds) is handed to another consumer of
+the group, and a record that has been delivered `max_attempts` times without an ack goes to
+the dead-letter topic `<topic>.dead` instead. Handlers must therefore be idempotent.
+
+Where the backends differ (docs/bus.md): when a group falls `maxlen` records behind, the
+in-process bus makes `publish` wait (backpressure, nothing is lost), while Redis trims the
+oldest records anyway (a producer in another process must never stall on a dead consumer).
 
 Backends are chosen by URL scheme (`memory://`, `redis://`), like uvicorn picks a protocol
 implementation from a string: `open_bus(url)`.
@@ -20,7 +24,11 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One record handed to a consumer: ack it by `id` once it has been handled."""
+    """One record handed to a consumer: ack it by `id` once it has been handled.
+
+    `attempts` counts deliveries to this group, this one included: 1 on first delivery,
+    more when the record was redelivered after a consumer failed to acknowledge it.
+    """
 
     id: str
     payload: bytes
@@ -29,11 +37,23 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class BusOptions:
-    """Tuning shared by both backends (see docs/architecture.md for the defaults' reasons)."""
+    """Tuning shared by both backends (docs/bus.md gives the defaults' reasons).
 
-    maxlen: int = 200_000  # records kept per topic (Redis: approximate, MAXLEN ~)
-    claim_idle: float = 30.0  # seconds a pending record may sit before another consumer takes it
-    max_attempts: int = 5  # deliveries before a record is dead-lettered
+    - `maxlen`: records kept per topic (Redis: approximate, `MAXLEN ~`). 200 000 records are
+      about 20 minutes of a busy regional AIS feed, a few tens of MB per topic.
+    - `claim_idle`: seconds a record may stay pending before another consumer takes it. Far
+      longer than any batch takes to handle, so a slow consumer is not mistaken for a dead one.
+    - `max_attempts`: deliveries before a record is dead-lettered. A transient fault (a
+      database restart) clears within a few tries; a poison record never does.
+    """
+
+    maxlen: int = 200_000
+    claim_idle: float = 30.0
+    max_attempts: int = 5
+
+    def __post_init__(self) -> None:
+        if self.maxlen < 1 or self.claim_idle <= 0 or self.max_attempts < 1:
+            raise ValueError(f"invalid bus options: {self}")
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -42,10 +62,16 @@ def dead_letter_topic(topic: str) -> str:
 
 
 class Bus(Protocol):
-    """What every backend provides; `tests/core/test_bus_contract.py` holds them to it."""
+    """What every backend provides; `tests/core/test_bus_contract.py` holds them to it.
+
+    Every method raises `BusError` when the backend fails or the bus is closed.
+    """
 
     async def publish(self, topic: str, payloads: Sequence[bytes]) -> None:
-        """Append a batch of records to `topic`, in order."""
+        """Append a batch of records to `topic`, in order.
+
+        Raises TypeError, publishing nothing, when a payload is not bytes.
+        """
 
     async def ensure_group(self, topic: str, group: str) -> None:
         """Create the consumer group if missing; a new group starts at the oldest record kept."""
@@ -55,13 +81,14 @@ class Bus(Protocol):
     ) -> list[Delivery]:
         """Up to `count` records for `consumer`, waiting at most `block` seconds for some.
 
-        Records left pending longer than `claim_idle` (by any consumer of the group, a dead
-        one included) come first, then new records. A backend may also hand a restarted
-        consumer its own pending records first (Redis does, reading from id 0).
+        Creates the group if missing. Records left pending longer than `claim_idle` (by any
+        consumer of the group, a dead one included) come first, then new records; `block`
+        0 returns at once. A backend may also hand a restarted consumer its own pending
+        records first (Redis does, reading from id 0).
         """
 
     async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
-        """Mark records as handled for `group`."""
+        """Mark records as handled for `group`; unknown ids are ignored."""
 
     async def pending(self, topic: str, group: str) -> int:
         """How many records the group has been given and not acknowledged."""
@@ -74,11 +101,34 @@ class Bus(Protocol):
 
 
 class BusError(RuntimeError):
-    """The bus backend failed (connection lost, bad URL)."""
+    """The bus backend failed (connection lost, bad URL) or the bus was closed."""
+
+
+def validate_batch(topic: str, payloads: Sequence[bytes]) -> list[bytes]:
+    """Check a batch before any of it is published, so a bad record loses nothing else.
+
+    Only bytes travel on the bus: a str or a dict here means the producer skipped the
+    codec, and would work in memory but not over Redis.
+    """
+    if not topic:
+        raise ValueError("topic name must not be empty")
+    out = []
+    for index, payload in enumerate(payloads):
+        if not isinstance(payload, bytes | bytearray):
+            raise TypeError(
+                f"{topic}: payload {index} is {type(payload).__name__}, not bytes "
+                "(encode it with services.core.codec)"
+            )
+        out.append(bytes(payload))
+    return out
 
 
 def open_bus(url: str, options: BusOptions | None = None) -> Bus:
-    """Open the backend named by `url`'s scheme: `memory://` or `redis://host:port/db`."""
+    """Open the backend named by `url`'s scheme: `memory://` or `redis://host:port/db`.
+
+    Opening does not connect: a Redis that is down shows up as `BusError` on first use.
+    Raises BusError for an unknown scheme or a malformed Redis URL.
+    """
     opts = options or BusOptions()
     scheme = url.split("://", 1)[0] if "://" in url else url
     if scheme == "memory":

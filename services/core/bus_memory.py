@@ -2,8 +2,13 @@
 
 Records are kept as encoded bytes, so a stage cannot tell (and cannot come to rely on)
 whether its peer runs in the same process. Unlike Redis, `publish` applies backpressure: it
-waits while some group has more than `maxlen` records it has not acknowledged, so a replay
-at full speed never loses records to trimming.
+waits while a group still needs (has not acknowledged) a record that the next one would push
+out of the `maxlen` window, so a replay at full speed never loses records to trimming. Every
+stage of an embedded pipeline runs in this process, so a waiting producer always has a
+consumer to wait for; a topic without groups is simply trimmed to its newest `maxlen`.
+
+Dead letters are the exception: they are appended without waiting (trimmed if nobody reads
+them), because a consumer that is dead-lettering must never stall on an operator's reader.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services.core.bus import BusError, BusOptions, Delivery, dead_letter_topic
+from services.core.bus import BusError, BusOptions, Delivery, dead_letter_topic, validate_batch
 
 
 @dataclass(slots=True)
@@ -27,7 +32,12 @@ class _Pending:
 @dataclass(slots=True)
 class _Group:
     next_seq: int
+    # Ordered by delivery time (redelivered entries move to the end), so the scan for idle
+    # entries stops at the first one that is still fresh.
     pending: dict[int, _Pending] = field(default_factory=dict)
+
+    def oldest_needed(self) -> int:
+        return min(self.next_seq, min(self.pending, default=self.next_seq))
 
 
 @dataclass(slots=True)
@@ -45,6 +55,12 @@ class _Topic:
         index = seq - self.first_seq
         return self.records[index] if 0 <= index < len(self.records) else None
 
+    def append(self, payloads: Sequence[bytes], maxlen: int) -> None:
+        self.records.extend(payloads)
+        for _ in range(len(self.records) - maxlen):
+            self.records.popleft()
+            self.first_seq += 1
+
 
 def _record_id(seq: int) -> str:
     return f"{seq}-0"
@@ -55,72 +71,68 @@ def _parse_id(record_id: str) -> int:
 
 
 class MemoryBus:
-    """A bus inside one asyncio event loop."""
+    """A bus inside one asyncio event loop (see the module docstring for backpressure)."""
 
     def __init__(self, options: BusOptions | None = None) -> None:
         self.options = options or BusOptions()
         self._topics: dict[str, _Topic] = {}
         self._closed = False
 
-    def _topic(self, name: str) -> _Topic:
+    def _check_open(self) -> None:
         if self._closed:
             raise BusError("bus is closed")
+
+    def _topic(self, name: str) -> _Topic:
+        self._check_open()
         topic = self._topics.get(name)
         if topic is None:
             topic = self._topics[name] = _Topic()
         return topic
 
+    def _group(self, state: _Topic, group: str) -> _Group:
+        return state.groups.setdefault(group, _Group(next_seq=state.first_seq))
+
+    def _room(self, state: _Topic) -> int:
+        """Records that can be appended without trimming one that a group still needs."""
+        needed = min((g.oldest_needed() for g in state.groups.values()), default=state.end_seq)
+        return self.options.maxlen - (state.end_seq - needed)
+
     async def publish(self, topic: str, payloads: Sequence[bytes]) -> None:
-        if not payloads:
-            return
+        records = validate_batch(topic, payloads)
         state = self._topic(topic)
         async with state.changed:
-            await state.changed.wait_for(lambda: self._has_room(state))
-            state.records.extend(payloads)
-            self._trim(state)
-            state.changed.notify_all()
-
-    def _has_room(self, state: _Topic) -> bool:
-        if self._closed:
-            return True
-        unread = state.end_seq - min(
-            (g.next_seq for g in state.groups.values()), default=state.end_seq
-        )
-        return unread < self.options.maxlen
-
-    def _trim(self, state: _Topic) -> None:
-        excess = len(state.records) - self.options.maxlen
-        for _ in range(max(0, excess)):
-            state.records.popleft()
-            state.first_seq += 1
+            # A batch larger than the free room goes in chunks, so order is kept and a
+            # large batch cannot push out records a slow group has not handled yet.
+            while records:
+                await state.changed.wait_for(lambda: self._closed or self._room(state) > 0)
+                self._check_open()
+                room = self._room(state)
+                state.append(records[:room], self.options.maxlen)
+                records = records[room:]
+                state.changed.notify_all()
 
     async def ensure_group(self, topic: str, group: str) -> None:
-        state = self._topic(topic)
-        state.groups.setdefault(group, _Group(next_seq=state.first_seq))
+        self._group(self._topic(topic), group)
 
     async def read(
         self, topic: str, group: str, consumer: str, *, count: int = 512, block: float = 1.0
     ) -> list[Delivery]:
         state = self._topic(topic)
-        await self.ensure_group(topic, group)
-        grp = state.groups[group]
+        grp = self._group(state, group)
         out = await self._redeliver(topic, state, grp, consumer, count)
         if out:
             return out
         async with state.changed:
-            if grp.next_seq >= state.end_seq and block > 0:
+            if block > 0 and grp.next_seq >= state.end_seq:
                 try:
-                    await asyncio.wait_for(
-                        state.changed.wait_for(
+                    async with asyncio.timeout(block):
+                        await state.changed.wait_for(
                             lambda: grp.next_seq < state.end_seq or self._closed
-                        ),
-                        timeout=block,
-                    )
+                        )
                 except TimeoutError:
                     return []
-            out = self._deliver_new(state, grp, consumer, count)
-            state.changed.notify_all()  # publishers may be waiting for room
-        return out
+            self._check_open()
+            return self._deliver_new(state, grp, consumer, count)
 
     def _deliver_new(self, state: _Topic, grp: _Group, consumer: str, count: int) -> list[Delivery]:
         grp.next_seq = max(grp.next_seq, state.first_seq)
@@ -128,11 +140,8 @@ class MemoryBus:
         now = time.monotonic()
         out = []
         for seq in range(grp.next_seq, end):
-            payload = state.get(seq)
-            if payload is None:
-                continue
             grp.pending[seq] = _Pending(consumer, now, 1)
-            out.append(Delivery(_record_id(seq), payload, 1))
+            out.append(Delivery(_record_id(seq), state.records[seq - state.first_seq], 1))
         grp.next_seq = end
         return out
 
@@ -140,37 +149,42 @@ class MemoryBus:
         self, topic: str, state: _Topic, grp: _Group, consumer: str, count: int
     ) -> list[Delivery]:
         """Records left pending longer than `claim_idle`, whoever had them (XAUTOCLAIM)."""
-        if not grp.pending:
-            return []
         now = time.monotonic()
         out: list[Delivery] = []
-        dead: list[tuple[int, bytes]] = []
+        dead: list[bytes] = []
         for seq, entry in list(grp.pending.items()):
-            if len(out) >= count:
+            if len(out) >= count or now - entry.delivered_at < self.options.claim_idle:
                 break
-            if now - entry.delivered_at < self.options.claim_idle:
-                continue
+            del grp.pending[seq]
             payload = state.get(seq)
-            if payload is None:  # trimmed away while pending
-                del grp.pending[seq]
+            if payload is None:  # trimmed away while pending (only dead-letter topics)
                 continue
             if entry.attempts >= self.options.max_attempts:
-                del grp.pending[seq]
-                dead.append((seq, payload))
+                dead.append(payload)
                 continue
-            entry.consumer, entry.delivered_at, entry.attempts = consumer, now, entry.attempts + 1
-            out.append(Delivery(_record_id(seq), payload, entry.attempts))
+            grp.pending[seq] = _Pending(consumer, now, entry.attempts + 1)
+            out.append(Delivery(_record_id(seq), payload, entry.attempts + 1))
         if dead:
-            await self.publish(dead_letter_topic(topic), [p for _, p in dead])
+            await self._dead_letter(topic, state, dead)
         return out
+
+    async def _dead_letter(self, topic: str, state: _Topic, payloads: list[bytes]) -> None:
+        dead_state = self._topic(dead_letter_topic(topic))
+        async with dead_state.changed:
+            dead_state.append(payloads, self.options.maxlen)
+            dead_state.changed.notify_all()
+        async with state.changed:
+            state.changed.notify_all()  # dead-lettering acknowledged them: room for publishers
 
     async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
         state = self._topic(topic)
         grp = state.groups.get(group)
         if grp is None:
             return
-        for record_id in ids:
-            grp.pending.pop(_parse_id(record_id), None)
+        async with state.changed:
+            for record_id in ids:
+                grp.pending.pop(_parse_id(record_id), None)
+            state.changed.notify_all()
 
     async def pending(self, topic: str, group: str) -> int:
         grp = self._topic(topic).groups.get(group)
@@ -183,6 +197,7 @@ class MemoryBus:
         return max(0, state.end_seq - max(start, state.first_seq))
 
     async def close(self) -> None:
+        """Wake every waiting reader and publisher; they raise BusError."""
         self._closed = True
         for state in self._topics.values():
             async with state.changed:

@@ -1,0 +1,267 @@
+"""Redis Streams bus: the backend when stages run as separate processes (`seagrid run`).
+
+One stream per topic, one Redis consumer group per bus group, records as bytes under the
+field `d`. The mapping, and why:
+
+- `publish`: one `XADD ... MAXLEN ~ maxlen` per record, pipelined, so a batch costs one
+  round trip. Trimming is approximate (whole macro nodes, ~100 entries) and happens whether
+  or not a group has read the records: a producer in another process must never stall on a
+  dead consumer, so a group that falls more than `maxlen` behind loses the oldest records
+  (the in-process bus waits instead). `lag()` shows it coming.
+- `ensure_group`: `XGROUP CREATE ... 0 MKSTREAM`, ignoring BUSYGROUP. A new group starts at
+  the oldest kept record, not at `$`: a stage deployed after its producer, or a fresh
+  group after a Redis restore, must see what was published before its first start (as the
+  in-process bus does); handlers are idempotent, so seeing a record twice is harmless.
+- `read`: a consumer's first read in this process returns what the group had already given
+  it and it never acknowledged (`XREADGROUP ... 0`: it crashed holding them), then records
+  pending longer than `claim_idle` under any consumer (`XAUTOCLAIM`), then new records
+  (`XREADGROUP ... > BLOCK`). Consumer names should therefore be stable across restarts.
+  Delivery counts come from the group's PEL (`XPENDING`); a record delivered more than
+  `max_attempts` times is added to `<topic>.dead` and acknowledged in one MULTI, with the
+  origin topic, group, id and count as extra fields for the operator.
+- `pending`: XPENDING; `lag`: XINFO GROUPS (Redis 7), capped at the stream length because
+  Redis keeps counting records that were trimmed before the group got them.
+
+Connection failures surface as `BusError`. redis-py reconnects on its own: a failed command
+is retried a few times with a short backoff (about 2 s in all), so a Redis restart is ridden
+out, and a longer outage takes the stage down to be restarted rather than hang.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from services.core.bus import BusError, BusOptions, Delivery, dead_letter_topic, validate_batch
+
+log = logging.getLogger(__name__)
+
+FIELD = b"d"
+MAX_BLOCK = 10.0  # seconds; a longer wait is cut to this, safely under the socket timeout
+SOCKET_TIMEOUT = MAX_BLOCK + 5.0
+
+Entry = tuple[bytes, dict[bytes, bytes] | None]
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for error messages and logs."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisBus:
+    """A bus over Redis Streams (see the module docstring for the command mapping)."""
+
+    def __init__(self, url: str, options: BusOptions | None = None) -> None:
+        self.options = options or BusOptions()
+        self.url = _redact(url)
+        try:
+            self._client: aioredis.Redis = aioredis.from_url(
+                url,
+                protocol=2,
+                socket_timeout=SOCKET_TIMEOUT,
+                socket_connect_timeout=5.0,
+                retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), retries=3),
+            )
+        except ValueError as exc:
+            raise BusError(f"bad Redis URL {self.url}: {exc}") from exc
+        self._closed = False
+        self._groups: set[tuple[str, str]] = set()
+        # Per consumer: where its replay of its own pending records stands (None: done).
+        self._backlog: dict[tuple[str, str, str], str | None] = {}
+        # Per group: XAUTOCLAIM cursor, and when the next full scan of the PEL is due.
+        self._claim_cursor: dict[tuple[str, str], str] = {}
+        self._claim_due: dict[tuple[str, str], float] = {}
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        if self._closed:
+            raise BusError("bus is closed")
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise BusError(f"Redis at {self.url} unreachable during {what}: {exc}") from exc
+        except RedisError as exc:
+            raise BusError(f"Redis at {self.url}: {what} failed: {exc}") from exc
+
+    async def publish(self, topic: str, payloads: Sequence[bytes]) -> None:
+        records = validate_batch(topic, payloads)
+        if not records:
+            return
+        with self._guard(f"publish to {topic}"):
+            pipe = self._client.pipeline(transaction=False)
+            for payload in records:
+                pipe.xadd(topic, {FIELD: payload}, maxlen=self.options.maxlen, approximate=True)
+            await pipe.execute()
+
+    async def ensure_group(self, topic: str, group: str) -> None:
+        with self._guard(f"create group {group} on {topic}"):
+            try:
+                await self._client.xgroup_create(topic, group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+        self._groups.add((topic, group))
+
+    async def read(
+        self, topic: str, group: str, consumer: str, *, count: int = 512, block: float = 1.0
+    ) -> list[Delivery]:
+        if (topic, group) not in self._groups:
+            await self.ensure_group(topic, group)
+        with self._guard(f"read {topic} for {group}"):
+            try:
+                return (
+                    await self._read_backlog(topic, group, consumer, count)
+                    or await self._claim_idle(topic, group, consumer, count)
+                    or await self._read_new(topic, group, consumer, count, block)
+                )
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # The stream was deleted under us; recreate the group on the next read.
+                self._groups.discard((topic, group))
+                return []
+
+    async def _read_backlog(
+        self, topic: str, group: str, consumer: str, count: int
+    ) -> list[Delivery]:
+        """This consumer's own pending records, once per process (it crashed holding them)."""
+        key = (topic, group, consumer)
+        cursor = self._backlog.get(key, "0")
+        if cursor is None:
+            return []
+        reply = await self._client.xreadgroup(group, consumer, {topic: cursor}, count=count)
+        entries: list[Entry] = reply[0][1] if reply else []
+        if not entries:
+            self._backlog[key] = None
+            return []
+        self._backlog[key] = _text(entries[-1][0])
+        gone = [entry_id for entry_id, fields in entries if not fields]
+        if gone:  # trimmed while pending: nothing left to deliver
+            await self._client.xack(topic, group, *gone)
+        return await self._settle(topic, group, [e for e in entries if e[1]])
+
+    async def _claim_idle(
+        self, topic: str, group: str, consumer: str, count: int
+    ) -> list[Delivery]:
+        """Records pending longer than `claim_idle` under any consumer (XAUTOCLAIM).
+
+        The PEL is scanned with XAUTOCLAIM's cursor, a full pass at most every
+        `claim_idle / 2` (1 s at most), so a busy group does not pay a PEL scan per read.
+        """
+        key = (topic, group)
+        cursor = self._claim_cursor.get(key, "0-0")
+        now = time.monotonic()
+        if cursor == "0-0" and now < self._claim_due.get(key, 0.0):
+            return []
+        idle_ms = int(self.options.claim_idle * 1000)
+        reply = await self._client.xautoclaim(
+            topic, group, consumer, idle_ms, start_id=cursor, count=count
+        )
+        # Redis >= 7: [next cursor, claimed entries, ids deleted from the PEL as trimmed].
+        self._claim_cursor[key] = _text(reply[0])
+        if self._claim_cursor[key] == "0-0":
+            self._claim_due[key] = now + min(self.options.claim_idle / 2, 1.0)
+        return await self._settle(topic, group, [e for e in reply[1] if e[1]])
+
+    async def _read_new(
+        self, topic: str, group: str, consumer: str, count: int, block: float
+    ) -> list[Delivery]:
+        block_ms = int(min(block, MAX_BLOCK) * 1000)
+        reply = await self._client.xreadgroup(
+            group, consumer, {topic: ">"}, count=count, block=block_ms if block_ms > 0 else None
+        )
+        entries: list[Entry] = reply[0][1] if reply else []
+        return [Delivery(_text(i), (f or {}).get(FIELD, b""), 1) for i, f in entries]
+
+    async def _settle(self, topic: str, group: str, entries: list[Entry]) -> list[Delivery]:
+        """Deliveries for redelivered entries; those past `max_attempts` are dead-lettered."""
+        if not entries:
+            return []
+        pipe = self._client.pipeline(transaction=False)
+        for entry_id, _ in entries:
+            pipe.xpending_range(topic, group, min=entry_id, max=entry_id, count=1)
+        counts = [rows[0]["times_delivered"] if rows else 1 for rows in await pipe.execute()]
+        out = []
+        for (entry_id, fields), attempts in zip(entries, counts, strict=True):
+            payload = (fields or {}).get(FIELD, b"")
+            if attempts > self.options.max_attempts:
+                await self._dead_letter(topic, group, entry_id, payload, attempts - 1)
+            else:
+                out.append(Delivery(_text(entry_id), payload, attempts))
+        return out
+
+    async def _dead_letter(
+        self, topic: str, group: str, entry_id: bytes, payload: bytes, attempts: int
+    ) -> None:
+        dead = dead_letter_topic(topic)
+        log.warning(
+            "%s/%s: record %s delivered %d times unacknowledged, moved to %s",
+            *(topic, group, _text(entry_id), attempts, dead),
+        )
+        fields: dict[Any, Any] = {
+            FIELD: payload,
+            b"topic": topic,
+            b"group": group,
+            b"id": entry_id,
+            b"attempts": attempts,
+        }
+        pipe = self._client.pipeline(transaction=True)
+        pipe.xadd(dead, fields, maxlen=self.options.maxlen, approximate=True)
+        pipe.xack(topic, group, entry_id)
+        await pipe.execute()
+
+    async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        with self._guard(f"ack {topic} for {group}"):
+            await self._client.xack(topic, group, *ids)
+
+    async def pending(self, topic: str, group: str) -> int:
+        with self._guard(f"count pending of {group} on {topic}"):
+            try:
+                summary = await self._client.xpending(topic, group)
+            except ResponseError as exc:
+                if "NOGROUP" in str(exc):
+                    return 0
+                raise
+        return int(summary["pending"])
+
+    async def lag(self, topic: str, group: str) -> int:
+        with self._guard(f"measure lag of {group} on {topic}"):
+            pipe = self._client.pipeline(transaction=False)
+            pipe.xlen(topic)
+            pipe.xinfo_groups(topic)
+            length, groups = await pipe.execute(raise_on_error=False)
+            if isinstance(length, Exception):
+                raise length
+            if isinstance(groups, ResponseError):  # no such stream yet
+                return 0
+            info = next((g for g in groups if _text(g["name"]) == group), None)
+            if info is None:  # a group created now would start at the oldest kept record
+                return int(length)
+            if info["lag"] is None:  # Redis cannot tell (entries deleted): count them
+                return len(await self._client.xrange(topic, min=b"(" + info["last-delivered-id"]))
+            return min(int(info["lag"]), int(length))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._client.aclose()
