@@ -69,3 +69,57 @@ class VesselStatic:
     destination: str | None = None
     eta: str | None = None
     source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CellPosition:
+    """A Position with the grid cell and office it fell in (topic CELL_POSITIONS).
+
+    `cell` and `office` are None outside every cell, i.e. outside the jurisdiction. This is
+    pure geometry, without hysteresis: the position is where it is. Which cell a vessel
+    *belongs to* for responsibility changes only with a `Transition`.
+    """
+
+    mmsi: int
+    ts: float
+    lat: float
+    lon: float
+    cell: str | None
+    office: str | None
+    speed: float | None = None
+    course: float | None = None
+    heading: int | None = None
+    status: int | None = None
+    turn: float | None = None
+    msg_type: int = 1
+    source: str = ""
+    mmsi_class: str = MmsiClass.SHIP.value
+
+
+class TransitionEvent(StrEnum):
+    CELL_ENTER = "cell_enter"
+    CELL_EXIT = "cell_exit"
+    JURISDICTION_ENTER = "jurisdiction_enter"
+    JURISDICTION_EXIT = "jurisdiction_exit"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A vessel's committed cell changed (topic TRANSITIONS), after hysteresis.
+
+    A move between two cells gives `cell_exit` then `cell_enter`, both carrying the old and
+    new cell and office; entering from outside gives `jurisdiction_enter` then `cell_enter`,
+    leaving gives `cell_exit` then `jurisdiction_exit`. `initial` marks the events of the
+    first report of a vessel seen inside the jurisdiction (it was not seen crossing in).
+    """
+
+    event: str
+    mmsi: int
+    ts: float
+    old_cell: str | None
+    new_cell: str | None
+    old_office: str | None
+    new_office: str | None
+    lat: float
+    lon: float
+    initial: bool = False

@@ -1,0 +1,1 @@
+"""Gridding stage: assigns positions to grid cells and offices, and tracks transitions."""
