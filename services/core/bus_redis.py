@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -89,29 +89,40 @@ class RedisBus:
         self._claim_cursor: dict[tuple[str, str], str] = {}
         self._claim_due: dict[tuple[str, str], float] = {}
 
-    @contextmanager
-    def _guard(self, what: str) -> Iterator[None]:
+    @asynccontextmanager
+    async def _guard(self, what: str) -> AsyncIterator[None]:
+        """Translate Redis failures into BusError, and notice a close during the call.
+
+        A command in flight when `close()` runs gets its connection cut, and redis-py's
+        retry quietly opens a new one; that one is closed here and the caller told.
+        """
         if self._closed:
             raise BusError("bus is closed")
         try:
             yield
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise BusError(f"Redis at {self.url} unreachable during {what}: {exc}") from exc
+            if not self._closed:
+                raise BusError(f"Redis at {self.url} unreachable during {what}: {exc}") from exc
         except RedisError as exc:
             raise BusError(f"Redis at {self.url}: {what} failed: {exc}") from exc
+        finally:
+            if self._closed:
+                await self._client.connection_pool.disconnect()
+        if self._closed:
+            raise BusError(f"bus is closed (during {what})")
 
     async def publish(self, topic: str, payloads: Sequence[bytes]) -> None:
         records = validate_batch(topic, payloads)
         if not records:
             return
-        with self._guard(f"publish to {topic}"):
+        async with self._guard(f"publish to {topic}"):
             pipe = self._client.pipeline(transaction=False)
             for payload in records:
                 pipe.xadd(topic, {FIELD: payload}, maxlen=self.options.maxlen, approximate=True)
             await pipe.execute()
 
     async def ensure_group(self, topic: str, group: str) -> None:
-        with self._guard(f"create group {group} on {topic}"):
+        async with self._guard(f"create group {group} on {topic}"):
             try:
                 await self._client.xgroup_create(topic, group, id="0", mkstream=True)
             except ResponseError as exc:
@@ -124,7 +135,7 @@ class RedisBus:
     ) -> list[Delivery]:
         if (topic, group) not in self._groups:
             await self.ensure_group(topic, group)
-        with self._guard(f"read {topic} for {group}"):
+        async with self._guard(f"read {topic} for {group}"):
             try:
                 return (
                     await self._read_backlog(topic, group, consumer, count)
@@ -230,11 +241,11 @@ class RedisBus:
     async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
         if not ids:
             return
-        with self._guard(f"ack {topic} for {group}"):
+        async with self._guard(f"ack {topic} for {group}"):
             await self._client.xack(topic, group, *ids)
 
     async def pending(self, topic: str, group: str) -> int:
-        with self._guard(f"count pending of {group} on {topic}"):
+        async with self._guard(f"count pending of {group} on {topic}"):
             try:
                 summary = await self._client.xpending(topic, group)
             except ResponseError as exc:
@@ -244,7 +255,7 @@ class RedisBus:
         return int(summary["pending"])
 
     async def lag(self, topic: str, group: str) -> int:
-        with self._guard(f"measure lag of {group} on {topic}"):
+        async with self._guard(f"measure lag of {group} on {topic}"):
             pipe = self._client.pipeline(transaction=False)
             pipe.xlen(topic)
             pipe.xinfo_groups(topic)

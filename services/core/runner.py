@@ -29,10 +29,28 @@ class Stage(Protocol):
 
 
 async def run_stages(stages: Sequence[Stage], bus: Bus, stop: asyncio.Event) -> None:
-    """Run stages concurrently until `stop` is set; a crash in one cancels the others."""
-    async with asyncio.TaskGroup() as group:
-        for stage in stages:
-            group.create_task(stage.run(bus, stop), name=f"stage:{stage.name}")
+    """Run stages concurrently until they return; a crash in one cancels the others.
+
+    The crashing stage's own exception propagates (not an ExceptionGroup), so the entry point
+    can report it in one line and exit non-zero; `except*` still matches it.
+    """
+    try:
+        async with asyncio.TaskGroup() as group:
+            for stage in stages:
+                group.create_task(_run_stage(stage, bus, stop), name=f"stage:{stage.name}")
+    except BaseExceptionGroup as crash:
+        raise crash.exceptions[0] from None
+
+
+async def _run_stage(stage: Stage, bus: Bus, stop: asyncio.Event) -> None:
+    try:
+        await stage.run(bus, stop)
+    except asyncio.CancelledError:
+        raise
+    except BaseException:
+        log.exception("stage %s crashed; stopping the others", stage.name)
+        raise
+    log.info("stage %s finished", stage.name)
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:
@@ -59,39 +77,58 @@ async def consume(
     """Read batches from `topic` and hand them to `handler` until `stop` is set.
 
     A batch is acknowledged once the handler returns. If the handler raises, the batch is
-    handled again record by record so one poison record cannot hold back its neighbours;
-    records that still fail stay pending and are redelivered, then dead-lettered by the bus
-    after `max_attempts`. Nothing raised by a handler escapes this loop.
+    handled again record by record so one poison record cannot hold back its neighbours
+    (records handled before the failure are handled twice: handlers must be idempotent);
+    records that still fail stay pending and are redelivered after `claim_idle`, then
+    dead-lettered by the bus after `max_attempts`. Nothing a handler raises (short of
+    cancellation) escapes this loop; a `BusError` does, so a lost bus takes the stage down.
+    `stop` is checked between reads, so the loop ends within `block` seconds of it.
     """
     await bus.ensure_group(topic, group)
     while not stop.is_set():
         batch = await bus.read(topic, group, consumer, count=count, block=block)
-        if not batch:
-            continue
-        try:
-            await handler(batch)
-        except Exception:
-            log.exception(
-                "%s/%s: batch of %d failed, retrying one by one", topic, group, len(batch)
-            )
-            batch = await _handle_singly(handler, batch, topic)
-        await bus.ack(topic, group, [d.id for d in batch])
+        if batch:
+            done = await _handle(handler, batch, topic, group)
+            await bus.ack(topic, group, [d.id for d in done])
 
 
-async def _handle_singly(handler: Handler, batch: list[Delivery], topic: str) -> list[Delivery]:
-    """Handle records one at a time; return those that succeeded (to be acknowledged)."""
+async def _handle(
+    handler: Handler, batch: list[Delivery], topic: str, group: str
+) -> list[Delivery]:
+    """Handle a batch; return the deliveries that were handled (to be acknowledged)."""
+    try:
+        await handler(batch)
+    except Exception:
+        if len(batch) == 1:
+            _log_failure(batch[0], topic, group)
+            return []
+        log.exception("%s/%s: batch of %d failed, retrying one by one", topic, group, len(batch))
+        return await _handle_singly(handler, batch, topic, group)
+    return batch
+
+
+async def _handle_singly(
+    handler: Handler, batch: list[Delivery], topic: str, group: str
+) -> list[Delivery]:
+    """Handle records one at a time, so one poison record cannot hold back its neighbours."""
     done = []
     for delivery in batch:
         try:
             await handler([delivery])
         except Exception:
-            log.warning(
-                "%s: record %s failed (attempt %d); it will go to %s after the last attempt",
-                topic,
-                delivery.id,
-                delivery.attempts,
-                dead_letter_topic(topic),
-            )
+            _log_failure(delivery, topic, group)
             continue
         done.append(delivery)
     return done
+
+
+def _log_failure(delivery: Delivery, topic: str, group: str) -> None:
+    log.warning(
+        "%s/%s: record %s failed (attempt %d); it stays pending, and goes to %s after the last",
+        topic,
+        group,
+        delivery.id,
+        delivery.attempts,
+        dead_letter_topic(topic),
+        exc_info=True,
+    )
