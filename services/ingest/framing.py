@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from functools import lru_cache
 
 from services.ingest.counters import CHECKSUM, EMPTY, FRAMING, UNSUPPORTED
 from services.ingest.tagblock import (
@@ -203,18 +204,18 @@ def _ais(line: bytes, ts: float | None, source: str | None, group: Group | None)
     if not 1 <= frag_num <= frag_cnt <= 9 or fill_bits > 5 or payload.translate(None, _ARMOUR):
         return Rejected(FRAMING, "fragment numbering, fill bits or payload out of range")
     return Sentence(
-        talker=head[:2],
-        own=head[4] == 0x4F,  # 'O'
-        frag_cnt=frag_cnt,
-        frag_num=frag_num,
-        seq_id=seq,
-        channel=_CHANNELS.get(channel),
-        payload=payload,
-        fill_bits=fill_bits,
-        ts=ts,
-        trailing_ts=_trailing_time(line[star + 3 :]),
-        source=source,
-        group=group,
+        head[:2],
+        head[4] == 0x4F,  # 'O': VDO, own ship
+        frag_cnt,
+        frag_num,
+        seq,
+        _CHANNELS.get(channel),
+        payload,
+        fill_bits,
+        ts,
+        _trailing_time(line[star + 3 :]) if len(line) > star + 3 else None,
+        source,
+        group,
     )
 
 
@@ -222,6 +223,8 @@ def _trailing_time(rest: bytes) -> float | None:
     """The last field after `*hh` that looks like a Unix time (10 digits s, 13 digits ms)."""
     if not rest.startswith(b","):
         return None
+    if rest[1:].isdigit() and len(rest) in (11, 14):  # the usual single field, fast
+        return int(rest[1:]) / 1000.0 if len(rest) == 14 else float(rest[1:])
     for field in reversed(rest[1:].split(b",")):
         whole = field.partition(b".")[0]
         if len(whole) in (10, 13):
@@ -243,10 +246,16 @@ def _pghp(line: bytes) -> ParsedLine:
     if len(fields) < 9 or fields[1] != b"1":
         return _UNSUPPORTED
     try:
-        y, mo, d, h, mi, s, ms = (int(f) for f in fields[2:9])
-        if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
-            raise ValueError("out of range")
-        ts = calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) + ms / 1000.0
+        ts = _minute_start(*fields[2:7]) + int(fields[7]) + int(fields[8]) / 1000.0
     except (ValueError, OverflowError):
         return Rejected(FRAMING, "bad $PGHP time")
     return Clock(ts, None)
+
+
+@lru_cache(maxsize=1024)
+def _minute_start(y: bytes, mo: bytes, d: bytes, h: bytes, mi: bytes) -> int:
+    """Epoch of a calendar minute; cached because wrapper lines arrive minute after minute."""
+    parts = [int(v) for v in (y, mo, d, h, mi)]
+    if not (1 <= parts[1] <= 12 and 1 <= parts[2] <= 31 and parts[3] < 24 and parts[4] < 60):
+        raise ValueError("out of range")
+    return calendar.timegm((*parts, 0, 0, 0, 0))

@@ -15,7 +15,11 @@ from operator import xor
 
 from services.ingest.counters import CHECKSUM, FRAMING
 
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_HEX_VALUE: dict[bytes, int] = {
+    **{b"%02X" % i: i for i in range(256)},
+    **{b"%02x" % i: i for i in range(256)},
+}
+_FOLD_MASKS = tuple((1 << bits) - 1 for bits in (512, 256, 128, 64, 32, 16, 8))
 
 
 class TagBlockError(ValueError):
@@ -56,9 +60,23 @@ def epoch_seconds(digits: bytes) -> float:
 
 def checksum_ok(body: bytes, hh: bytes) -> bool:
     """NMEA checksum: XOR of the bytes between the start character and `*`."""
-    if len(hh) != 2 or hh[0] not in _HEX or hh[1] not in _HEX:
-        return False
-    return reduce(xor, body, 0) == int(hh, 16)
+    expected = _HEX_VALUE.get(hh)
+    return expected is not None and xor_bytes(body) == expected
+
+
+def xor_bytes(data: bytes) -> int:
+    """XOR of all bytes. Folding one big integer in halves beats a byte loop for sentences."""
+    if len(data) > 128:
+        return reduce(xor, data, 0)
+    m512, m256, m128, m64, m32, m16, m8 = _FOLD_MASKS
+    x = int.from_bytes(data, "little")
+    x = (x >> 512) ^ (x & m512)
+    x = (x >> 256) ^ (x & m256)
+    x = (x >> 128) ^ (x & m128)
+    x = (x >> 64) ^ (x & m64)
+    x = (x >> 32) ^ (x & m32)
+    x = (x >> 16) ^ (x & m16)
+    return (x >> 8) ^ (x & m8)
 
 
 def parse_tag_block(content: bytes) -> TagBlock:

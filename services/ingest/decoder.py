@@ -1,0 +1,199 @@
+"""Lines in, decoded AIS messages out: framing, reassembly, pyais decoding, normalisation.
+
+One `Decoder` serves any number of feeds; counters, pending clock lines and reassembly are
+kept per feed. It is pure (no IO, no asyncio, no clock of its own), so the async stage and
+`seagrid decode` share it and tests drive it with plain lists of lines.
+
+Time of a message (CONTRACTS §2 and its extensions, see framing.py), first found wins:
+the first fragment's tag-block `c:` or epoch prefix, the time of a `$PGHP` wrapper or a
+tag-block-only line just before it, a time field after the checksum, any later fragment's
+time, and finally `received_at`. The source is the tag-block `s:` (of the first fragment
+that has one), or of a tag-block-only line just before it; `None` otherwise.
+
+Decoding goes straight from the assembled payload to pyais's message classes: pyais's own
+NMEA parsing would repeat the work (and its checksum leniency) already done in framing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pyais.bit_vector import bit_vector
+from pyais.messages import MSG_CLASS
+
+from services.core.settings import IngestSettings
+from services.ingest.assemble import Assembler
+from services.ingest.counters import (
+    BAD_POSITION,
+    DECODE_ERROR,
+    INCOMPLETE_GROUP,
+    Counters,
+    FeedCounts,
+)
+from services.ingest.framing import Clock, Rejected, Sentence, parse_line
+from services.ingest.normalize import BadPosition, normalize
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Message:
+    """One decoded AIS message."""
+
+    fields: dict[str, Any]  # exactly what `seagrid decode` prints (CONTRACTS §3)
+    payload: str  # joined armoured payload + "," + fill bits: the de-duplication key
+    ts: float | None
+    source: str | None
+    channel: str | None
+    msg_type: int
+    mmsi: int
+    own: bool = False  # a VDO sentence: our own ship's report
+
+
+class Decoder:
+    def __init__(self, settings: IngestSettings, counters: Counters | None = None) -> None:
+        self.settings = settings
+        self.counters = counters if counters is not None else Counters()
+        self._assemblers: dict[str, Assembler] = {}
+        self._clocks: dict[str, Clock] = {}
+        self._feed: str | None = None
+        self._counts = FeedCounts()
+
+    def push(self, line: bytes, *, feed: str, received_at: float | None = None) -> list[Message]:
+        """Feed one line (without line ending); returns the messages it completed."""
+        if feed is self._feed:
+            counts = self._counts
+        else:
+            counts = self._counts = self.counters.feed(feed)
+            self._feed = feed
+        counts.lines += 1
+        parsed = parse_line(line)
+        clock = self._clocks.pop(feed, None) if self._clocks else None
+        if type(parsed) is Sentence:
+            counts.pending += 1
+            _stamp(parsed, clock)
+            if parsed.frag_cnt == 1 and parsed.group is None:
+                message = self._decode([parsed], counts, received_at)
+                return [message] if message is not None else []
+            return self._assemble(parsed, feed, counts, received_at)
+        if type(parsed) is Clock:
+            counts.accepted += 1
+            counts.clock_lines += 1
+            self._clocks[feed] = parsed
+        else:
+            assert type(parsed) is Rejected
+            counts.rejected[parsed.reason] += 1
+        return []
+
+    def expire(self, now: float) -> None:
+        """Drop incomplete groups older than `assembly_ttl` (on the `received_at` clock)."""
+        for feed, assembler in self._assemblers.items():
+            self._drop(self.counters.feed(feed), len(assembler.expire(now)))
+
+    def finish(self) -> None:
+        """End of input: remaining incomplete groups are counted as incomplete_group."""
+        for feed, assembler in self._assemblers.items():
+            self._drop(self.counters.feed(feed), len(assembler.finish()))
+        self._clocks.clear()
+
+    def _assemble(
+        self, s: Sentence, feed: str, counts: FeedCounts, received_at: float | None
+    ) -> list[Message]:
+        assembler = self._assemblers.get(feed)
+        if assembler is None:
+            assembler = self._assemblers[feed] = Assembler(self.settings.assembly_ttl)
+        outcome = assembler.add(s, feed, received_at)
+        if outcome.dropped:
+            self._drop(counts, len(outcome.dropped))
+        if outcome.parts is None:
+            return []
+        message = self._decode(outcome.parts, counts, received_at)
+        return [message] if message is not None else []
+
+    @staticmethod
+    def _drop(counts: FeedCounts, n: int) -> None:
+        if n:
+            counts.pending -= n
+            counts.rejected[INCOMPLETE_GROUP] += n
+
+    def _decode(
+        self, parts: list[Sentence], counts: FeedCounts, received_at: float | None
+    ) -> Message | None:
+        n = len(parts)
+        counts.pending -= n
+        first = parts[0]
+        payload = first.payload if n == 1 else b"".join(p.payload for p in parts)
+        fill = parts[-1].fill_bits
+        try:
+            fields = _decode_fields(payload, fill)
+        except BadPosition:
+            counts.rejected[BAD_POSITION] += n
+            return None
+        except Exception as exc:  # pyais raises many kinds on malformed payloads
+            logger.debug("undecodable payload %r: %s", payload, exc)
+            counts.rejected[DECODE_ERROR] += n
+            return None
+        counts.accepted += n
+        msg_type = fields["msg_type"]
+        counts.messages[msg_type] += 1
+        ts, source = _time_and_source(parts)
+        if ts is None:
+            ts = received_at
+        fields["ts"] = iso_utc(ts) if ts is not None else None
+        fields["source"] = source
+        fields["channel"] = first.channel
+        key = f"{payload.decode('ascii')},{fill}"
+        return Message(fields, key, ts, source, first.channel, msg_type, fields["mmsi"], first.own)
+
+
+def _stamp(s: Sentence, clock: Clock | None) -> None:
+    """Give a sentence the time and source of the clock line just before it, if it lacks one."""
+    if clock is not None:
+        if s.ts is None:
+            s.ts = clock.ts
+        if s.source is None:
+            s.source = clock.source
+    if s.ts is None:
+        s.ts = s.trailing_ts
+
+
+def _decode_fields(payload: bytes, fill: int) -> dict[str, Any]:
+    if not payload:
+        raise ValueError("empty payload")
+    bv = bit_vector(payload, fill)
+    cls = MSG_CLASS.get(bv.get(0, 6))
+    if cls is None:
+        raise ValueError("unknown message type")
+    return normalize(cls.from_vector(bv))
+
+
+def _time_and_source(parts: list[Sentence]) -> tuple[float | None, str | None]:
+    first = parts[0]
+    ts, source = first.ts, first.source
+    if len(parts) > 1 and (ts is None or source is None):
+        ts = ts if ts is not None else next((p.ts for p in parts if p.ts is not None), None)
+        if source is None:
+            source = next((p.source for p in parts if p.source is not None), None)
+    return ts, source
+
+
+_second_cache: dict[int, str] = {}
+
+
+def iso_utc(ts: float) -> str:
+    """ISO-8601 UTC with a Z; milliseconds only when the time has a fraction."""
+    sec = int(ts // 1)
+    text = _second_cache.get(sec)
+    if text is None:
+        if len(_second_cache) > 4096:
+            _second_cache.clear()
+        text = _second_cache[sec] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+    ms = round((ts - sec) * 1000)
+    if ms == 0:
+        return text + "Z"
+    if ms == 1000:
+        return iso_utc(float(sec + 1))
+    return f"{text}.{ms:03d}Z"

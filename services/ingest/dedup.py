@@ -1,0 +1,54 @@
+"""Suppress the same AIS message heard more than once.
+
+Several receivers (and several talkers of one receiver, `!AIVDM` and `!ABVDM`) pass on
+the same radio transmission; the armoured payload plus fill bits identify it, since two
+different transmissions practically never share all 168+ bits (the SOTDMA communication
+state changes from slot to slot). A payload seen again within `window` seconds of the
+first time it was seen is a duplicate. The first-seen time is not refreshed by duplicates,
+so a payload genuinely repeated over a long time still passes once per window.
+
+Messages without a time cannot be compared and are never duplicates. Memory is bounded:
+entries older than the window (by the latest time seen) are forgotten, and at most
+`max_entries` are kept.
+"""
+
+from __future__ import annotations
+
+from services.ingest.decoder import Message
+
+
+class Deduplicator:
+    def __init__(self, window: float, max_entries: int = 500_000) -> None:
+        self.window = window
+        self.max_entries = max_entries
+        self.duplicates = 0
+        self._seen: dict[str, float] = {}
+        self._latest = float("-inf")
+
+    def is_duplicate(self, msg: Message) -> bool:
+        """True when `msg` repeats a payload first seen less than `window` seconds before."""
+        ts = msg.ts
+        if ts is None:
+            return False
+        seen = self._seen
+        first = seen.get(msg.payload)
+        if first is not None and abs(ts - first) <= self.window:
+            self.duplicates += 1
+            return True
+        if first is not None:
+            del seen[msg.payload]  # re-insert at the end: insertion order stays time order
+        seen[msg.payload] = ts
+        if ts > self._latest:
+            self._latest = ts
+            self._forget_before(ts - self.window)
+        if len(seen) > self.max_entries:
+            del seen[next(iter(seen))]
+        return False
+
+    def _forget_before(self, limit: float) -> None:
+        seen = self._seen
+        while seen:
+            payload = next(iter(seen))
+            if seen[payload] >= limit:
+                return
+            del seen[payload]

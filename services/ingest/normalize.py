@@ -1,0 +1,111 @@
+"""pyais message objects to the CONTRACTS §3 field dict.
+
+This is the edge where pyais's raw conventions stop: enums become ints, six-bit text loses
+its `@` padding and trailing spaces, "not available" sentinels become None (lat 91, lon 181,
+speed 102.3, course 360, heading 511, turn -128, imo 0, empty text; for type 27, whose
+fields are coarser, speed 63 and course 511; for type 9, speed 1023), and binary data
+becomes base64 text (as pyais's own JSON encoder writes it) so the dict is JSON-able.
+
+`pyais`'s `asdict()` looks every slot up in a field table on each call; here the plan of
+each message class (names, which are enums, text, bytes, sentinels) is built once and
+cached, since this runs for every message of every feed.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+import attr
+from pyais.messages import ENUM_FIELDS
+
+_NOT_AVAILABLE: dict[str, float] = {
+    "lat": 91.0,
+    "lon": 181.0,
+    "speed": 102.3,
+    "course": 360.0,
+    "heading": 511,
+    "turn": -128.0,
+    "imo": 0,
+}
+_NOT_AVAILABLE_BY_TYPE: dict[int, dict[str, float]] = {
+    27: {"speed": 63.0, "course": 511.0},
+    9: {"speed": 1023.0},
+}
+
+
+class BadPosition(ValueError):
+    """A position outside ±90/±180 that is not the "not available" value."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    names: tuple[str, ...]
+    get: attrgetter[Any]
+    enums: tuple[str, ...]
+    texts: tuple[str, ...]
+    blobs: tuple[str, ...]
+    sentinels: tuple[tuple[str, float], ...]
+    turn: bool
+
+
+_PLANS: dict[tuple[type, int], _Plan] = {}
+
+
+def _plan(cls: type, msg_type: int) -> _Plan:
+    fields = [f for f in attr.fields(cls) if not f.metadata.get("is_spare")]
+    names = tuple(f.name for f in fields)
+    na = {**_NOT_AVAILABLE, **_NOT_AVAILABLE_BY_TYPE.get(msg_type, {})}
+    return _Plan(
+        names=names,
+        get=attrgetter(*names),
+        enums=tuple(n for n in names if n in ENUM_FIELDS),
+        texts=tuple(f.name for f in fields if f.metadata.get("d_type") is str),
+        blobs=tuple(f.name for f in fields if f.metadata.get("d_type") is bytes),
+        sentinels=tuple((n, na[n]) for n in names if n in na),
+        turn="turn" in names,
+    )
+
+
+def normalize(msg: Any) -> dict[str, Any]:
+    """The §3 dict of a decoded pyais message (without ts/source/channel).
+
+    Raises BadPosition when lat/lon are out of range (after "not available" is None).
+    """
+    cls = type(msg)
+    key = (cls, msg.msg_type)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _plan(cls, msg.msg_type)
+    d = dict(zip(plan.names, plan.get(msg), strict=True))
+    for name in plan.enums:
+        v = d[name]
+        if v is not None:
+            d[name] = int(v)
+    for name in plan.texts:
+        v = d[name]
+        if v is not None:
+            d[name] = v.rstrip("@ ") or None
+    for name in plan.blobs:
+        v = d[name]
+        if v is not None:
+            d[name] = base64.b64encode(v).decode("ascii")
+    for name, na in plan.sentinels:
+        if d[name] == na:
+            d[name] = None
+    if plan.turn and d["turn"] is not None:
+        d["turn"] = float(d["turn"])  # TurnRate enum members (±127) as plain numbers
+    if msg.msg_type != 17:  # type 17's lon/lat are pyais's tenths of minutes, not degrees
+        _check_position(d)
+    return d
+
+
+def _check_position(d: dict[str, Any]) -> None:
+    lat = d.get("lat")
+    lon = d.get("lon")
+    if (lat is not None and not -90.0 <= lat <= 90.0) or (
+        lon is not None and not -180.0 <= lon <= 180.0
+    ):
+        raise BadPosition(f"position out of range: lat={lat} lon={lon}")
