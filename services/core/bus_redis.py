@@ -61,6 +61,11 @@ def _redact(url: str) -> str:
     return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
 
 
+def _stream_entries(reply: Any) -> list[Entry]:
+    """The entries of a one-stream XREADGROUP reply (RESP2: [[key, entries]], or None)."""
+    return list(reply[0][1]) if reply else []
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -158,7 +163,7 @@ class RedisBus:
         if cursor is None:
             return []
         reply = await self._client.xreadgroup(group, consumer, {topic: cursor}, count=count)
-        entries: list[Entry] = reply[0][1] if reply else []
+        entries = _stream_entries(reply)
         if not entries:
             self._backlog[key] = None
             return []
@@ -198,7 +203,7 @@ class RedisBus:
         reply = await self._client.xreadgroup(
             group, consumer, {topic: ">"}, count=count, block=block_ms if block_ms > 0 else None
         )
-        entries: list[Entry] = reply[0][1] if reply else []
+        entries = _stream_entries(reply)
         return [Delivery(_text(i), (f or {}).get(FIELD, b""), 1) for i, f in entries]
 
     async def _settle(self, topic: str, group: str, entries: list[Entry]) -> list[Delivery]:
@@ -268,7 +273,8 @@ class RedisBus:
             if info is None:  # a group created now would start at the oldest kept record
                 return int(length)
             if info["lag"] is None:  # Redis cannot tell (entries deleted): count them
-                return len(await self._client.xrange(topic, min=b"(" + info["last-delivered-id"]))
+                after = b"(" + info["last-delivered-id"]
+                return len(await self._client.xrange(topic, min=after) or [])
             return min(int(info["lag"]), int(length))
 
     async def close(self) -> None:

@@ -348,6 +348,18 @@ async def test_redis_dead_letter_names_its_origin(
     }
 
 
+async def test_redis_lag_is_counted_when_redis_cannot_tell(
+    redis_backend: Backend, redis_client: aioredis.Redis, sentences: list[bytes]
+) -> None:
+    bus, topic = redis_backend.open(), redis_backend.topic()
+    await bus.publish(topic, sentences[:10])
+    assert len(await bus.read(topic, "g", "c", count=3, block=0)) == 3
+    entries = await redis_client.xrange(topic)
+    await redis_client.xdel(topic, entries[6][0])  # a deletion leaves XINFO's lag undefined
+    assert (await redis_client.xinfo_groups(topic))[0]["lag"] is None
+    assert await bus.lag(topic, "g") == 6
+
+
 async def test_redis_unreachable_raises_bus_error() -> None:
     bus = open_bus("redis://127.0.0.1:1/15")
     assert isinstance(bus, RedisBus)
