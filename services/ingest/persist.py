@@ -1,0 +1,248 @@
+"""The persist stage: positions and static reports from the bus into PostgreSQL.
+
+Records are acknowledged on the bus only after the transaction holding them has committed,
+so a crash loses nothing: what was read and not acknowledged is delivered again, and the
+store's idempotent writes make the second delivery harmless. To get COPY-sized batches the
+stage does not use `runner.consume()` (which acknowledges each read batch as soon as it is
+handled): one reader per topic buffers into a shared `PositionStore`, and a flusher writes
+when `batch_size` records are waiting or the oldest has waited `flush_interval` seconds.
+
+When the database is unreachable the readers stop reading (so the bus, not this process,
+holds the backlog) and the flusher retries with back-off. A flush that PostgreSQL rejects
+for another reason is dropped without acknowledgement: the bus redelivers it and, if it keeps
+failing, dead-letters it after `max_attempts`. Undecodable or invalid records are moved to
+the dead-letter topic at once, since no retry can fix them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from typing import cast
+
+import asyncpg
+
+from services.core import topics
+from services.core.bus import Bus, Delivery, dead_letter_topic
+from services.core.codec import CodecError, decode_as
+from services.core.settings import DatabaseSettings
+from services.core.types import Position, VesselStatic
+from services.ingest.store import PositionStore, position_problem, static_problem
+
+log = logging.getLogger(__name__)
+
+GROUP = "persist"
+_TRANSIENT = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.TransactionRollbackError,
+)
+
+
+class PersistStage:
+    """Consumes `topics.POSITIONS` and `topics.STATIC` in group "persist" into PostgreSQL."""
+
+    name = "persist"
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: DatabaseSettings | None = None,
+        *,
+        consumer: str | None = None,
+        shutdown_timeout: float = 10.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.settings = settings or DatabaseSettings()
+        self.store = PositionStore(pool, batch_size=self.settings.batch_size)
+        self.consumer = consumer or f"persist-{socket.gethostname()}-{os.getpid()}"
+        self.shutdown_timeout = shutdown_timeout
+        self.max_backoff = max_backoff
+        self.counts: Counter[str] = Counter()  # by outcome, for metrics and logs
+        self._unacked: dict[str, list[str]] = {topics.POSITIONS: [], topics.STATIC: []}
+        self._first_at: float | None = None  # monotonic time the oldest buffered record came
+        self._wake = asyncio.Event()  # a batch is full, or stop was set
+        self._room = asyncio.Event()  # readers may read (cleared while the database is down)
+        self._room.set()
+        self._failures = 0
+
+    async def run(self, bus: Bus, stop: asyncio.Event) -> None:
+        """Persist until `stop` is set, then write everything read and return."""
+        for topic in self._unacked:
+            await bus.ensure_group(topic, GROUP)
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._relay(stop))
+                for topic in self._unacked:
+                    group.create_task(self._read(bus, topic, stop))
+                group.create_task(self._flush_loop(bus, stop))
+        except BaseExceptionGroup as crash:
+            # What was read and not acknowledged stays pending; the bus redelivers it.
+            raise crash.exceptions[0] from None
+        await self._final_flush(bus)
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
+        self._room.set()
+
+    async def _read(self, bus: Bus, topic: str, stop: asyncio.Event) -> None:
+        count = min(self.settings.batch_size, 2000)
+        while not stop.is_set():
+            await self._room.wait()
+            if stop.is_set():
+                break
+            batch = await bus.read(topic, GROUP, self.consumer, count=count, block=0.2)
+            if batch:
+                await self._take(bus, topic, batch)
+
+    async def _take(self, bus: Bus, topic: str, batch: list[Delivery]) -> None:
+        """Buffer the good records of `batch`; dead-letter and acknowledge the others."""
+        good_ids: list[str] = []
+        bad: list[Delivery] = []
+        records: list[Position | VesselStatic] = []
+        for delivery in batch:
+            record, reason = _decode(topic, delivery.payload)
+            if record is None:
+                self.counts[reason] += 1
+                bad.append(delivery)
+                if len(bad) == 1:
+                    log.warning("%s: record %s dead-lettered: %s", topic, delivery.id, reason)
+                continue
+            records.append(record)
+            good_ids.append(delivery.id)
+        if records:
+            self._buffer(topic, records, good_ids)
+        if bad:
+            await bus.publish(dead_letter_topic(topic), [d.payload for d in bad])
+            await bus.ack(topic, GROUP, [d.id for d in bad])
+
+    def _buffer(self, topic: str, records: list[Position | VesselStatic], ids: list[str]) -> None:
+        # No await in here: the records and their ids must enter the buffers together.
+        if topic == topics.POSITIONS:
+            self.store.add(cast(list[Position], records))
+        else:
+            self.store.add_static(cast(list[VesselStatic], records))
+        self._unacked[topic].extend(ids)
+        if self._first_at is None:
+            self._first_at = time.monotonic()
+        if self.store.pending >= self.settings.batch_size:
+            self._wake.set()
+            self._room.clear()  # back-pressure: read on once this batch is written
+
+    async def _flush_loop(self, bus: Bus, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self._wait_due(stop)
+            if stop.is_set():
+                break
+            if self.store.pending and not await self._flush(bus):
+                await self._backoff(stop)
+
+    async def _wait_due(self, stop: asyncio.Event) -> None:
+        """Return when a batch is full, the oldest record is due, or `stop` is set."""
+        interval = self.settings.flush_interval
+        while True:
+            self._wake.clear()
+            if stop.is_set() or self.store.pending >= self.settings.batch_size:
+                return
+            timeout = interval
+            if self._first_at is not None:
+                timeout = self._first_at + interval - time.monotonic()
+                if timeout <= 0:
+                    return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _flush(self, bus: Bus) -> bool:
+        """Write the buffer, then acknowledge what it held; False when it should be retried."""
+        taken = {topic: len(ids) for topic, ids in self._unacked.items()}
+        started = time.monotonic()
+        try:
+            result = await self.store.flush()
+        except _TRANSIENT as exc:
+            self._note_failure(exc)
+            return False
+        except asyncpg.PostgresError:
+            log.exception(
+                "database rejected a batch; %d records left for redelivery", self.store.pending
+            )
+            self.counts["rejected"] += self.store.discard()
+            for ids in self._unacked.values():
+                ids.clear()
+            self._first_at = None
+            self._room.set()
+            return False
+        for topic, n in taken.items():
+            if n:
+                await bus.ack(topic, GROUP, self._unacked[topic][:n])
+                del self._unacked[topic][:n]
+        self._after_success(result.positions, result.inserted, result.statics, started)
+        return True
+
+    def _note_failure(self, exc: BaseException) -> None:
+        self._failures += 1
+        self.counts["flush_failed"] += 1
+        self._room.clear()
+        if self._failures == 1:
+            log.warning(
+                "cannot write to the database (%s: %s); holding %d records and retrying",
+                type(exc).__name__,
+                exc,
+                self.store.pending,
+            )
+
+    def _after_success(self, positions: int, inserted: int, statics: int, started: float) -> None:
+        if self._failures:
+            log.info("database writable again after %d failed attempts", self._failures)
+        self._failures = 0
+        self.counts["positions"] += positions
+        self.counts["duplicates"] += positions - inserted
+        self.counts["statics"] += statics
+        # Records added while the flush ran are no older than its start.
+        self._first_at = started if self.store.pending else None
+        if self.store.pending < self.settings.batch_size:
+            self._room.set()
+
+    async def _backoff(self, stop: asyncio.Event) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), self._delay())
+
+    async def _final_flush(self, bus: Bus) -> None:
+        """On stop: write what is buffered, retrying for up to `shutdown_timeout` seconds."""
+        deadline = time.monotonic() + self.shutdown_timeout
+        while self.store.pending:
+            if await self._flush(bus):
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                log.error(
+                    "stopping with %d records unwritten; they stay pending on the bus",
+                    self.store.pending,
+                )
+                return
+            await asyncio.sleep(min(left, self._delay()))
+
+    def _delay(self) -> float:
+        return min(self.max_backoff, 0.25 * 2.0 ** min(self._failures, 8))
+
+
+def _decode(topic: str, payload: bytes) -> tuple[Position | VesselStatic | None, str]:
+    """The record in `payload`, or None and the reason it cannot be stored."""
+    cls: type[Position] | type[VesselStatic] = (
+        Position if topic == topics.POSITIONS else VesselStatic
+    )
+    try:
+        record = decode_as(payload, cls)
+    except CodecError:
+        return None, "bad_payload"
+    problem = position_problem(record) if isinstance(record, Position) else static_problem(record)
+    return (None, "invalid") if problem else (record, "")

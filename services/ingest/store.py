@@ -1,0 +1,344 @@
+"""The position store: positions and vessel data in PostgreSQL.
+
+Positions are buffered and written in batches with COPY, the fastest way into PostgreSQL.
+They are copied into a per-connection staging table and moved with `INSERT ... ON CONFLICT
+DO NOTHING` on the positions' identity (mmsi, ts, lat, lon), because the bus delivers at least
+once: a batch written, then redelivered after a crash before its ack, must not be stored twice.
+Times travel as Unix seconds and become timestamptz inside PostgreSQL (`to_timestamp`), which
+saves building a datetime per row in Python.
+
+The same transaction folds the batch into `vessels` (one row per MMSI: newest position and
+merged static data), with the rules of `services.core.vessels.VesselState`: an older position
+never moves a vessel back, and a None never erases a known value (how 24A and 24B combine).
+Static reports are applied one by one in time order, so several reports of one vessel in one
+batch merge exactly as they would arriving one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import Any
+
+import asyncpg
+
+from services.core.types import Position, VesselStatic
+from services.core.vessels import VesselState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 5000
+
+_STAGING = "seagrid_positions_in"
+_STAGING_COLUMNS = (
+    "mmsi",
+    "ts",
+    "lat",
+    "lon",
+    "speed",
+    "course",
+    "turn",
+    "heading",
+    "status",
+    "msg_type",
+    "source",
+    "mmsi_class",
+)
+_row_of = attrgetter(*_STAGING_COLUMNS)
+
+# Temporary, so every connection has its own and concurrent writers never meet; kept for the
+# connection's life (emptied at commit) so COPY's cached statement for it stays valid.
+_CREATE_STAGING = f"""
+CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
+    mmsi integer, ts float8, lat float8, lon float8, speed float8, course float8,
+    turn float8, heading int2, status int2, msg_type int2, source text, mmsi_class text
+) ON COMMIT DELETE ROWS"""
+
+_INSERT_POSITIONS = f"""
+INSERT INTO positions (mmsi, ts, lat, lon, speed, course, turn, heading, status, msg_type, source)
+SELECT mmsi, to_timestamp(ts), lat, lon, speed, course, turn, heading, status, msg_type, source
+FROM {_STAGING}
+ON CONFLICT (mmsi, ts, lat, lon) DO NOTHING"""
+
+
+def _newest(column: str, *, skip_empty: bool = False) -> str:
+    """The batch's newest value of `column` for one MMSI, ignoring unknown ones."""
+    missing = f"{column} <> ''" if skip_empty else f"{column} IS NOT NULL"
+    return f"(array_agg({column} ORDER BY ts DESC) FILTER (WHERE {missing}))[1]"
+
+
+# ORDER BY mmsi: concurrent writers lock vessel rows in the same order, so cannot deadlock.
+_UPSERT_LATEST = f"""
+INSERT INTO vessels (mmsi, ts, mmsi_class, lat, lon, position_type, speed, course, heading,
+                     status, turn, source, last_seen, updated_at)
+SELECT mmsi, to_timestamp(max(ts)), {_newest("mmsi_class")}, {_newest("lat")},
+       {_newest("lon")}, {_newest("msg_type")}, {_newest("speed")}, {_newest("course")},
+       {_newest("heading")}, {_newest("status")}, {_newest("turn")},
+       coalesce({_newest("source", skip_empty=True)}, ''), to_timestamp(max(ts)), now()
+FROM {_STAGING} GROUP BY mmsi ORDER BY mmsi
+ON CONFLICT (mmsi) DO UPDATE SET
+    ts = EXCLUDED.ts, mmsi_class = EXCLUDED.mmsi_class, lat = EXCLUDED.lat,
+    lon = EXCLUDED.lon, position_type = EXCLUDED.position_type,
+    speed = coalesce(EXCLUDED.speed, vessels.speed),
+    course = coalesce(EXCLUDED.course, vessels.course),
+    heading = coalesce(EXCLUDED.heading, vessels.heading),
+    status = coalesce(EXCLUDED.status, vessels.status),
+    turn = coalesce(EXCLUDED.turn, vessels.turn),
+    source = coalesce(nullif(EXCLUDED.source, ''), vessels.source),
+    last_seen = greatest(vessels.last_seen, EXCLUDED.last_seen),
+    updated_at = now()
+WHERE vessels.ts IS NULL OR EXCLUDED.ts >= vessels.ts"""
+
+_STATIC_FIELDS = (
+    "shipname",
+    "callsign",
+    "imo",
+    "ship_type",
+    "to_bow",
+    "to_stern",
+    "to_port",
+    "to_starboard",
+    "draught",
+    "destination",
+    "eta",
+)
+_static_row_of = attrgetter("mmsi", "ts", "msg_type", *_STATIC_FIELDS)
+_NEWER_STATIC = "(vessels.static_ts IS NULL OR EXCLUDED.static_ts >= vessels.static_ts)"
+
+
+def _merge_static(name: str) -> str:
+    """Newer report: its value unless None. Older report: only fills a gap."""
+    return (
+        f"{name} = CASE WHEN {_NEWER_STATIC} THEN coalesce(EXCLUDED.{name}, vessels.{name}) "
+        f"ELSE coalesce(vessels.{name}, EXCLUDED.{name}) END"
+    )
+
+
+_UPSERT_STATIC = f"""
+INSERT INTO vessels (mmsi, static_ts, static_type, {", ".join(_STATIC_FIELDS)}, last_seen, updated_at)
+VALUES ($1, to_timestamp($2::float8), $3, {", ".join(f"${i}" for i in range(4, 4 + len(_STATIC_FIELDS)))},
+        to_timestamp($2::float8), now())
+ON CONFLICT (mmsi) DO UPDATE SET
+    {", ".join(_merge_static(name) for name in _STATIC_FIELDS)},
+    static_type = CASE WHEN {_NEWER_STATIC} THEN EXCLUDED.static_type ELSE vessels.static_type END,
+    static_ts = greatest(vessels.static_ts, EXCLUDED.static_ts),
+    last_seen = greatest(vessels.last_seen, EXCLUDED.last_seen),
+    updated_at = now()"""
+
+_TRACK = """
+SELECT mmsi, extract(epoch FROM ts)::float8 AS ts, lat, lon, speed, course, heading, status,
+       turn, msg_type, source
+FROM positions
+WHERE mmsi = $1 AND ts >= to_timestamp($2::float8) AND ts < to_timestamp($3::float8)
+ORDER BY ts
+LIMIT $4"""
+
+_VESSEL_TIMES = ("ts", "static_ts", "last_seen")
+_VESSEL_FIELDS = tuple(f.name for f in fields(VesselState))
+_VESSEL = f"""
+SELECT {", ".join(f"extract(epoch FROM {n})::float8 AS {n}" if n in _VESSEL_TIMES else n for n in _VESSEL_FIELDS)}
+FROM vessels WHERE mmsi = $1"""
+
+
+class InvalidRecord(ValueError):
+    """A record the store refuses; nothing of the call that passed it was buffered."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlushResult:
+    """What one flush wrote: `inserted` < `positions` when some were already stored."""
+
+    positions: int = 0
+    inserted: int = 0
+    statics: int = 0
+
+
+class PositionStore:
+    """Buffers positions and static reports and writes them in batches.
+
+    `add` and `add_static` only buffer (no IO); `flush` writes everything buffered, in
+    transactions of at most `batch_size` positions, and returns once it is committed. A
+    failed flush keeps what it could not write, so the caller can retry or `discard` it.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self.pool = pool
+        self.batch_size = batch_size
+        self._positions: list[Position] = []
+        self._statics: list[VesselStatic] = []
+        # One flush at a time: a second caller waits, then finds its records committed.
+        self._lock = asyncio.Lock()
+
+    @property
+    def pending(self) -> int:
+        """Records buffered and not yet committed."""
+        return len(self._positions) + len(self._statics)
+
+    def add(self, positions: Iterable[Position]) -> None:
+        """Buffer positions; raises InvalidRecord (buffering none of them) if one is invalid."""
+        batch = list(positions)
+        _check(batch, position_problem)
+        self._positions.extend(batch)
+
+    def add_static(self, statics: Iterable[VesselStatic]) -> None:
+        """Buffer static reports; raises InvalidRecord (buffering none) if one is invalid."""
+        batch = list(statics)
+        _check(batch, static_problem)
+        self._statics.extend(batch)
+
+    def discard(self) -> int:
+        """Drop everything buffered (after a failure the caller will not retry); returns how many."""
+        dropped = self.pending
+        self._positions.clear()
+        self._statics.clear()
+        return dropped
+
+    async def flush(self) -> FlushResult:
+        """Write everything buffered; returns once committed. Errors propagate (asyncpg's)."""
+        async with self._lock:
+            statics = await self._flush_statics()
+            positions = inserted = 0
+            while self._positions:
+                chunk = self._positions[: self.batch_size]
+                inserted += await self._write_positions(chunk)
+                positions += len(chunk)
+                del self._positions[: len(chunk)]  # add() may have appended meanwhile
+        return FlushResult(positions, inserted, statics)
+
+    async def _write_positions(self, chunk: Sequence[Position]) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(_CREATE_STAGING)
+            await conn.copy_records_to_table(
+                _STAGING, records=map(_row_of, chunk), columns=_STAGING_COLUMNS
+            )
+            status = await conn.execute(_INSERT_POSITIONS)
+            await conn.execute(_UPSERT_LATEST)
+        return int(status.rsplit(" ", 1)[1])
+
+    async def _flush_statics(self) -> int:
+        if not self._statics:
+            return 0
+        taken = len(self._statics)
+        # Time order within a vessel for the merge rules; MMSI order so writers never deadlock.
+        rows = sorted(map(_static_row_of, self._statics[:taken]), key=lambda r: (r[0], r[1]))
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.executemany(_UPSERT_STATIC, rows)
+        del self._statics[:taken]
+        return taken
+
+    async def track(
+        self,
+        mmsi: int,
+        since: float | None = None,
+        until: float | None = None,
+        *,
+        limit: int = 100_000,
+    ) -> list[Position]:
+        """Stored positions of `mmsi` with since <= ts < until (Unix seconds), oldest first."""
+        lower = float("-inf") if since is None else since
+        upper = float("inf") if until is None else until
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(_TRACK, mmsi, lower, upper, limit)
+            mmsi_class = await conn.fetchval("SELECT mmsi_class FROM vessels WHERE mmsi = $1", mmsi)
+        extra = {"mmsi_class": mmsi_class} if mmsi_class else {}
+        return [Position(**dict(row), **extra) for row in rows]
+
+    async def vessel(self, mmsi: int) -> VesselState | None:
+        """Everything stored about `mmsi`, merged; None if it was never heard."""
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(_VESSEL, mmsi)
+        return None if row is None else VesselState(**dict(row))
+
+
+def position_problem(pos: Position) -> str | None:
+    """Why `pos` cannot be stored, or None. Pure: the persist stage checks before buffering."""
+    return _first_problem(
+        _int_problem("mmsi", pos.mmsi, 0, 999_999_999),
+        _float_problem("ts", pos.ts),
+        _float_problem("lat", pos.lat, -90.0, 90.0),
+        _float_problem("lon", pos.lon, -180.0, 180.0),
+        _float_problem("speed", pos.speed, optional=True),
+        _float_problem("course", pos.course, optional=True),
+        _float_problem("turn", pos.turn, optional=True),
+        _int_problem("heading", pos.heading, 0, 511, optional=True),
+        _int_problem("status", pos.status, 0, 15, optional=True),
+        _int_problem("msg_type", pos.msg_type, 1, 27),
+        _text_problem("source", pos.source),
+        _text_problem("mmsi_class", pos.mmsi_class),
+    )
+
+
+def static_problem(static: VesselStatic) -> str | None:
+    """Why `static` cannot be stored, or None. Ranges are those of the AIS fields."""
+    return _first_problem(
+        _int_problem("mmsi", static.mmsi, 0, 999_999_999),
+        _float_problem("ts", static.ts),
+        _int_problem("msg_type", static.msg_type, 1, 27),
+        _int_problem("imo", static.imo, 0, 2**31 - 1, optional=True),
+        _int_problem("ship_type", static.ship_type, 0, 255, optional=True),
+        _int_problem("to_bow", static.to_bow, 0, 511, optional=True),
+        _int_problem("to_stern", static.to_stern, 0, 511, optional=True),
+        _int_problem("to_port", static.to_port, 0, 63, optional=True),
+        _int_problem("to_starboard", static.to_starboard, 0, 63, optional=True),
+        _float_problem("draught", static.draught, 0.0, optional=True),
+        *(
+            _text_problem(name, getattr(static, name), optional=True)
+            for name in ("shipname", "callsign", "destination", "eta", "source")
+        ),
+    )
+
+
+def _first_problem(*problems: str | None) -> str | None:
+    return next((p for p in problems if p is not None), None)
+
+
+def _int_problem(
+    name: str, value: object, low: int, high: int, *, optional: bool = False
+) -> str | None:
+    if value is None:
+        return None if optional else f"{name} is missing"
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"{name} {value!r} is not an integer"
+    if not low <= value <= high:
+        return f"{name} {value} outside {low}..{high}"
+    return None
+
+
+def _float_problem(
+    name: str,
+    value: object,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    optional: bool = False,
+) -> str | None:
+    if value is None:
+        return None if optional else f"{name} is missing"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return f"{name} {value!r} is not a number"
+    if not math.isfinite(value) or not low <= value <= high:
+        return f"{name} {value} outside {low:g}..{high:g}"
+    return None
+
+
+def _text_problem(name: str, value: object, *, optional: bool = False) -> str | None:
+    if value is None:
+        return None if optional else f"{name} is missing"
+    if not isinstance(value, str):
+        return f"{name} {value!r} is not text"
+    if "\x00" in value:
+        return f"{name} contains a NUL character"  # PostgreSQL text cannot hold one
+    return None
+
+
+def _check(records: Sequence[Any], problem: Callable[[Any], str | None]) -> None:
+    for index, record in enumerate(records):
+        reason = problem(record)
+        if reason is not None:
+            raise InvalidRecord(f"record {index} (mmsi {record.mmsi!r}): {reason}")
