@@ -16,6 +16,8 @@ import sys
 COMMANDS = {
     "decode": "decode",
     "ingest": "ingest",
+    "config": "config",
+    "grid": "grid",
 }
 
 

@@ -16,7 +16,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from shapely.geometry.base import BaseGeometry
 
@@ -208,9 +208,12 @@ def _parse_offices(entries: Any, out: _Issues) -> list[Office]:
     seen: set[str] = set()
     for n, entry in enumerate(entries):
         ident = entry.get("id") if isinstance(entry, dict) else None
-        label = ident if _text(ident) else f"offices[{n}]"
-        if not isinstance(entry, dict) or not _text(ident) or not _text(entry.get("name")):
-            out.error(label, "an office needs a non-empty id and name")
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not _text(ident) or not _text(name):
+            out.error(
+                ident if _text(ident) else f"offices[{n}]",
+                "an office needs a non-empty id and name",
+            )
             continue
         if ident in seen:
             out.error(ident, "duplicate office id")
@@ -220,11 +223,11 @@ def _parse_offices(entries: Any, out: _Issues) -> list[Office]:
             out.error(ident, "parent must be an office id")
             parent = None
         seen.add(ident)
-        offices.append(Office(ident, entry["name"], parent))
+        offices.append(Office(ident, name, parent))
     return offices
 
 
-def _text(value: Any) -> bool:
+def _text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value.strip() != ""
 
 
@@ -257,7 +260,7 @@ def _feature_id(feature: Any, n: int) -> tuple[str, str | None, dict[str, Any]]:
     if isinstance(ident, int) and not isinstance(ident, bool):
         ident = str(ident)
     if _text(ident):
-        return ident, ident, props
+        return str(ident), str(ident), props
     return f"#{n}", None, props
 
 
@@ -329,7 +332,7 @@ def _load_zones(path: Path, cells: list[Cell], sink: list[ConfigIssue]) -> list[
             out.error(ident, reason)
         if not problems:
             name = props.get("name")
-            zones.append(Zone(ident, kind, name if _text(name) else ident, geom, **params))
+            zones.append(Zone(ident, str(kind), name if _text(name) else ident, geom, **params))
     ref = [c.geometry for c in cells]
     for ident, reason in check_swapped([z.id for z in zones], [z.geometry for z in zones], ref):
         out.error(ident, reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from shapely.geometry.base import BaseGeometry
 
@@ -67,7 +67,7 @@ def zone_params(kind: str, props: dict[str, Any]) -> tuple[dict[str, Any], list[
     return params, problems
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

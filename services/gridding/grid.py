@@ -17,6 +17,7 @@ outside the jurisdiction (index -1).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -104,4 +105,4 @@ class Grid:
             degrees = float(dist[0])
         else:
             return float("inf")
-        return degrees * METRES_PER_DEGREE_LAT * max(np.cos(np.radians(lat)), 1e-6)
+        return degrees * METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 1e-6)

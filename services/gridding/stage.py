@@ -1,0 +1,186 @@
+"""The gridding stage: positions in, positions with cell and office out, plus transitions.
+
+Consumes POSITIONS (and STATIC, for the picture's ship types) and publishes every position
+on CELL_POSITIONS with the cell and office it falls in (geometry only), and cell and
+jurisdiction changes on TRANSITIONS (with hysteresis, see transitions.py).
+
+The grid can be reloaded while running (`reload()`, wired to SIGHUP by
+`install_reload_handler`): vessel state is keyed by cell *id*, not by index, so it survives
+a reload, and the new grid applies from the next batch on. A broken configuration keeps the
+old grid; the failure is logged and counted (`reload_failures`, `last_reload_error`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import signal
+from collections import Counter
+from dataclasses import asdict
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from services.core import topics
+from services.core.bus import Bus, Delivery
+from services.core.codec import CodecError, decode_as, encode
+from services.core.config import ConfigError, SeagridConfig, load_config
+from services.core.runner import consume
+from services.core.types import CellPosition, Position, Transition, VesselStatic
+from services.gridding.grid import Grid
+from services.gridding.picture import CellPicture
+from services.gridding.transitions import TransitionPolicy, TransitionTracker
+
+log = logging.getLogger(__name__)
+
+
+class GriddingStage:
+    name = "gridding"
+
+    def __init__(
+        self,
+        config: SeagridConfig,
+        *,
+        policy: TransitionPolicy | None = None,
+        picture_ttl: float = 1800.0,
+        group: str = "gridding",
+        consumer: str = "gridding-1",
+    ) -> None:
+        self.config = config
+        self.grid = Grid(config.cells)
+        self.tracker = TransitionTracker(policy)
+        self.picture = CellPicture(picture_ttl)
+        self.group, self.consumer = group, consumer
+        self.counters: Counter[str] = Counter()
+        self.reloads = 0
+        self.reload_failures = 0
+        self.last_reload_error: str | None = None
+        self._last_cell: dict[int, str | None] = {}
+        self._clock = -math.inf
+
+    async def run(self, bus: Bus, stop: asyncio.Event) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(
+                consume(
+                    bus,
+                    topics.POSITIONS,
+                    self.group,
+                    self.consumer,
+                    partial(self._on_positions, bus),
+                    stop,
+                )
+            )
+            group.create_task(
+                consume(bus, topics.STATIC, self.group, self.consumer, self._on_static, stop)
+            )
+
+    def reload(self) -> bool:
+        """Load the configuration directory again; keep the current grid if it is broken."""
+        try:
+            config = load_config(self.config.directory)
+            grid = Grid(config.cells)
+        except ConfigError as exc:
+            self._reload_failed("; ".join(str(i) for i in exc.errors))
+            return False
+        except Exception as exc:  # a reload must never take the running stage down
+            self._reload_failed(f"{type(exc).__name__}: {exc}")
+            return False
+        self.config, self.grid = config, grid
+        self.reloads += 1
+        log.info("gridding: reloaded %s: %d cells", config.directory, len(grid))
+        return True
+
+    def _reload_failed(self, reason: str) -> None:
+        self.reload_failures += 1
+        self.last_reload_error = reason
+        log.error("gridding: reload failed, keeping the previous grid: %s", reason)
+
+    def status(self) -> dict[str, Any]:
+        """Figures for health checks and metrics."""
+        return {
+            "cells": len(self.grid),
+            "vessels": len(self.tracker),
+            "reloads": self.reloads,
+            "reload_failures": self.reload_failures,
+            "last_reload_error": self.last_reload_error,
+            **self.counters,
+        }
+
+    async def _on_static(self, batch: list[Delivery]) -> None:
+        for delivery in batch:
+            try:
+                static = decode_as(delivery.payload, VesselStatic)
+            except CodecError:
+                self.counters["static_rejected"] += 1
+                continue
+            self.picture.set_ship_type(static.mmsi, static.ship_type)
+
+    async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
+        positions = self._decode(batch)
+        if not positions:
+            return
+        cell_positions, transitions = self.process(positions)
+        await bus.publish(topics.CELL_POSITIONS, [encode(p) for p in cell_positions])
+        if transitions:
+            await bus.publish(topics.TRANSITIONS, [encode(t) for t in transitions])
+
+    def process(self, positions: list[Position]) -> tuple[list[CellPosition], list[Transition]]:
+        """Assign a batch to cells and update transitions and picture (no I/O)."""
+        grid = self.grid  # one grid for the whole batch, even if a reload happens meanwhile
+        lon = np.fromiter((p.lon for p in positions), np.float64, len(positions))
+        lat = np.fromiter((p.lat for p in positions), np.float64, len(positions))
+        prev = np.fromiter(
+            (grid.index_of(self._last_cell.get(p.mmsi)) for p in positions),
+            np.int64,
+            len(positions),
+        )
+        out: list[CellPosition] = []
+        transitions: list[Transition] = []
+        for p, index in zip(positions, grid.assign(lon, lat, prev).tolist(), strict=True):
+            cell, office = grid.cell_id(index), grid.office(index)
+            self._last_cell[p.mmsi] = cell
+            out.append(CellPosition(**asdict(p), cell=cell, office=office))
+            depth = partial(grid.depth_m, index, p.lon, p.lat)
+            transitions += self.tracker.observe(p.mmsi, p.ts, p.lat, p.lon, cell, office, depth)
+            state = self.tracker.state(p.mmsi)
+            self.picture.place(p.mmsi, state.cell if state else cell, p.ts)
+            self._clock = max(self._clock, p.ts)
+        self.picture.expire(self._clock)
+        self.counters["positions"] += len(out)
+        self.counters["outside"] += sum(1 for p in out if p.cell is None)
+        self.counters["transitions"] += len(transitions)
+        return out, transitions
+
+    def _decode(self, batch: list[Delivery]) -> list[Position]:
+        """Positions of a batch; unusable records are counted and dropped, never retried."""
+        positions = []
+        for delivery in batch:
+            try:
+                p = decode_as(delivery.payload, Position)
+            except CodecError as exc:
+                self._reject("bad_payload", delivery, exc)
+                continue
+            if not _usable(p):
+                self._reject("bad_coordinates", delivery, (p.lat, p.lon, p.ts))
+                continue
+            positions.append(p)
+        return positions
+
+    def _reject(self, reason: str, delivery: Delivery, detail: object) -> None:
+        self.counters[f"rejected_{reason}"] += 1
+        if self.counters[f"rejected_{reason}"] <= 5:  # a sample, not a flood
+            log.warning("gridding: dropped record %s (%s): %s", delivery.id, reason, detail)
+
+
+def _usable(p: Position) -> bool:
+    values = (p.lat, p.lon, p.ts)
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+        return False
+    return -90 <= p.lat <= 90 and -180 <= p.lon <= 180
+
+
+def install_reload_handler(stage: GriddingStage) -> None:
+    """Reload the grid on SIGHUP (Unix convention for "re-read your configuration")."""
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, stage.reload)
