@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -228,3 +229,34 @@ def test_iterate_and_apply_all() -> None:
     assert changed == 2
     assert sorted(s.mmsi for s in table) == [1, 2]
     assert table.get(3) is None
+
+
+def test_24a_and_24b_of_a_real_craft(shared_ais: Path) -> None:
+    """gfw sample.nmea: a class B position (18), then 24 part A (name), then part B."""
+    from services.core.settings import IngestSettings
+    from services.ingest.decoder import Decoder
+    from services.ingest.records import to_records
+
+    decoder = Decoder(IngestSettings())
+    table = VesselTable()
+    lines = (shared_ais / "gfw-ais-tools" / "sample.nmea").read_bytes().splitlines()
+    records = [
+        record
+        for line in lines
+        for message in decoder.push(line, feed="sdr")
+        for record in to_records(message, "sdr")
+    ]
+    assert [type(r).__name__ for r in records] == ["Position", "VesselStatic", "VesselStatic"]
+    part_a, part_b = records[1], records[2]
+    assert part_a.shipname and part_a.callsign is None  # each part alone is half a vessel
+    assert part_b.shipname is None and part_b.callsign
+    table.apply_all(records)
+    (state,) = list(table)
+    assert state.mmsi == 985200250 and state.ais_class == "B"
+    assert (state.shipname, state.callsign) == (part_a.shipname, part_b.callsign)
+    assert state.ship_type == part_b.ship_type == 37  # pleasure craft
+    assert state.lat == pytest.approx(39.4635, abs=1e-4)
+    # the same reports in the other order merge to the same vessel
+    reverse = VesselTable()
+    reverse.apply_all([part_b, part_a, records[0]])
+    assert reverse.get(state.mmsi) == state

@@ -94,7 +94,7 @@ async def pace_blocks(
     await pacer.send(lines)
 
 
-async def read_blocks(stream: BinaryIO, size: int = CHUNK_SIZE * 4) -> AsyncIterator[bytes]:
+async def read_blocks(stream: BinaryIO, size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
     """Blocks of a local file: reading one blocks the loop for well under a millisecond."""
     while block := stream.read(size):
         yield block
