@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import cast
 
 import asyncpg
+import hypothesis.strategies as st
 import pytest
+from hypothesis import given, settings
 
 from services.core.db import open_database
 from services.core.types import Position, VesselStatic
@@ -258,3 +261,27 @@ async def test_failed_flush_keeps_the_buffer(pg_url: str) -> None:
     finally:
         await store.pool.close()
     assert store.discard() == 0
+
+
+_EDGES = st.sampled_from(
+    [0, -1, 1, 15, 16, 27, 28, 511, 512, 999_999_999, 10**9, 90.0, 90.001, -180.0, -180.5]
+    + [1e11, float("nan"), float("inf"), "", "a\x00", True]
+)
+_ANY_VALUE = st.one_of(
+    _EDGES, st.none(), st.integers(), st.floats(), st.text(max_size=3), st.booleans()
+)
+_FIELDS = [f.name for f in fields(Position)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(changes=st.dictionaries(st.sampled_from(_FIELDS), _ANY_VALUE, min_size=1, max_size=2))
+def test_add_accepts_exactly_what_position_problem_accepts(changes: dict[str, object]) -> None:
+    record = pos(**changes)
+    store = PositionStore(cast(asyncpg.Pool, None))  # add() never touches the database
+    try:
+        store.add([record])
+    except InvalidRecord:
+        assert position_problem(record) is not None
+    else:
+        assert position_problem(record) is None
+        assert store.pending == 1
