@@ -1,18 +1,18 @@
 """Which cell a position falls in, for whole batches at once.
 
-Assignment is vectorised with Shapely 2: a Python loop over cells (or over points calling
-Shapely one at a time) costs microseconds per call, while the whole batch goes through GEOS
-in one call per step. Two steps:
+Assignment is vectorised with Shapely 2 and numpy: a Python loop over cells (or over points
+calling Shapely one at a time) costs microseconds per call, while here each step handles the
+whole batch in one call:
 
-1. A vessel usually reports again from the cell it was last in, so each point is first
-   tested against its previous cell with `contains_xy` over prepared geometries (one
-   vectorised call, tens of millions of points per second).
-2. The rest go through one STRtree query (`intersects`) for the whole remainder.
+1. A raster lookup (raster.py) answers exactly for points away from every cell boundary.
+2. Near a boundary, a vessel usually reports again from the cell it was last in, so the
+   point is tested against its previous cell with `contains_xy` (prepared geometries).
+3. The rest go through one STRtree query (`intersects`).
 
 Points on a boundary shared by several cells go to the lowest cell index among them,
-whatever the vessel's history: step 1 uses `contains_xy`, which is false on the boundary,
-so boundary points always take step 2, which is deterministic. A point in no cell is
-outside the jurisdiction (index -1).
+whatever the vessel's history: a boundary point is never in a pure raster pixel, and
+`contains_xy` is false on the boundary, so boundary points always reach step 3, which is
+deterministic. A point in no cell is outside the jurisdiction (index -1).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy.typing as npt
 import shapely
 
 from services.core.config import Cell
+from services.gridding.raster import MIXED, CellRaster
 
 OUTSIDE = -1
 METRES_PER_DEGREE_LAT = 60 * 1852.0
@@ -36,7 +37,7 @@ IntArray = npt.NDArray[np.int64]
 class Grid:
     """An immutable index over the cells of one grid.geojson (a reload builds a new one)."""
 
-    def __init__(self, cells: Sequence[Cell]) -> None:
+    def __init__(self, cells: Sequence[Cell], *, raster: bool = True) -> None:
         self.cells = tuple(cells)
         self.ids = tuple(c.id for c in self.cells)
         self.offices = tuple(c.office for c in self.cells)
@@ -45,6 +46,11 @@ class Grid:
         self._boundaries = shapely.boundary(self._geoms)
         shapely.prepare(self._geoms)
         self._tree = shapely.STRtree(self._geoms)
+        self.raster: CellRaster | None = None
+        if raster and len(self.cells):
+            minx, miny, maxx, maxy = shapely.total_bounds(self._geoms)
+            if maxx > minx and maxy > miny:
+                self.raster = CellRaster(self._geoms, self._query, OUTSIDE)
 
     def __len__(self) -> int:
         return len(self.cells)
@@ -69,11 +75,15 @@ class Grid:
         """
         x = np.asarray(lon, dtype=np.float64)
         y = np.asarray(lat, dtype=np.float64)
-        out = np.full(x.shape, OUTSIDE, dtype=np.int64)
-        todo = np.ones(x.shape, dtype=bool)
+        if self.raster is not None:
+            out = self.raster.lookup(x, y)
+            todo = out == MIXED
+        else:
+            out = np.full(x.shape, OUTSIDE, dtype=np.int64)
+            todo = np.ones(x.shape, dtype=bool)
         if previous is not None and len(self.cells):
             prev = np.asarray(previous, dtype=np.int64)
-            known = np.flatnonzero((prev >= 0) & (prev < len(self.cells)))
+            known = np.flatnonzero(todo & (prev >= 0) & (prev < len(self.cells)))
             inside = shapely.contains_xy(self._geoms[prev[known]], x[known], y[known])
             kept = known[inside]
             out[kept] = prev[kept]
@@ -81,6 +91,8 @@ class Grid:
         rest = np.flatnonzero(todo)
         if rest.size and len(self.cells):
             out[rest] = self._query(x[rest], y[rest])
+        elif rest.size:
+            out[rest] = OUTSIDE
         return out
 
     def _query(self, x: FloatArray, y: FloatArray) -> IntArray:

@@ -10,8 +10,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.core.config import load_config
+from services.core.config import Cell, load_config
 from services.gridding.grid import OUTSIDE, Grid
+from services.gridding.make import make_grid, parse_step
 
 SMALL = Path(__file__).resolve().parent / "data" / "quanzhou-small"
 GRID = Grid(load_config(SMALL).cells)
@@ -103,3 +104,44 @@ def test_history_never_changes_the_answer(
     expected = [brute_force(x, y) for x, y in points]
     assert GRID.assign(lon, lat).tolist() == expected
     assert GRID.assign(lon, lat, prev).tolist() == expected
+
+
+def voronoi_cells(count: int, seed: int) -> list[Cell]:
+    rng = np.random.default_rng(seed)
+    frame = shapely.box(118.4, 24.4, 118.8, 24.8)
+    seeds = shapely.multipoints(rng.uniform([118.4, 24.4], [118.8, 24.8], (count, 2)))
+    parts = shapely.intersection(
+        shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=frame)), frame
+    )
+    return [Cell(f"V-{i}", "shishi", g) for i, g in enumerate(parts)]
+
+
+def points_on_boundaries(
+    cells: list[Cell], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices, points along edges, and points a hair either side of them."""
+    boundaries = shapely.boundary(np.array([c.geometry for c in cells], dtype=object))
+    coords = shapely.get_coordinates(shapely.segmentize(boundaries, 0.0007))
+    jitter = rng.choice([0.0, 1e-12, -1e-12, 1e-9, -1e-9], size=coords.shape)
+    return coords[:, 0] + jitter[:, 0], coords[:, 1] + jitter[:, 1]
+
+
+@pytest.mark.parametrize("source", ["voronoi", "regular"])
+def test_raster_gives_the_exact_answer(source: str) -> None:
+    """Against boundaries at arbitrary angles and boundaries lying exactly on pixel edges."""
+    if source == "voronoi":
+        cells = voronoi_cells(300, seed=7)
+    else:
+        made = make_grid((118.4, 24.4, 118.8, 24.8), parse_step("1'"), office_default="shishi")
+        cells = [Cell(c.id, c.office, c.geometry) for c in made.cells]
+    rng = np.random.default_rng(3)
+    exact, fast = Grid(cells, raster=False), Grid(cells)
+    assert fast.raster is not None and 0.0 < fast.raster.mixed_fraction < 0.35
+    bx, by = points_on_boundaries(cells, rng)
+    x = np.concatenate([rng.uniform(118.39, 118.81, 20_000), bx])
+    y = np.concatenate([rng.uniform(24.39, 24.81, 20_000), by])
+    prev = rng.integers(-1, len(cells), len(x))
+    expected = exact.assign(x, y)
+    assert np.array_equal(fast.assign(x, y), expected)
+    assert np.array_equal(fast.assign(x, y, prev), expected)
+    assert np.count_nonzero(expected == OUTSIDE) > 0
