@@ -1,0 +1,179 @@
+"""The alert vocabulary shared by the rules, the lifecycle, the store and the web.
+
+Three layers, each with its own type:
+- a rule sees a vessel's behaviour and emits `Observation`s ("the condition holds now" or
+  "it has ended"), pure and stateless apart from the track state it is given;
+- the lifecycle (`AlertBook`) turns observations into `Alert`s: minimum duration before
+  raising, hysteresis before clearing, one open alert per key, silences, routing;
+- every change of an alert travels as an `AlertChange` on topic ALERTS, to the store, the
+  delivery channels and the web.
+Times are event times in Unix seconds (CONTRACTS §2); the JSON form (CONTRACTS §4) uses
+ISO-8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Rule(StrEnum):
+    """Rule names (CONTRACTS §4, plus predicted_entry)."""
+
+    ZONE_ENTRY = "zone_entry"
+    SPEEDING = "speeding"
+    ANCHORING_PROHIBITED = "anchoring_prohibited"
+    ANCHOR_DRAG = "anchor_drag"
+    LOITERING = "loitering"
+    AIS_GAP = "ais_gap"
+    CLOSE_QUARTERS = "close_quarters"
+    POSITION_JUMP = "position_jump"
+    WATCHLIST = "watchlist"
+    DISTRESS = "distress"
+    PREDICTED_ENTRY = "predicted_entry"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Status(StrEnum):
+    """Operator-driven state; `cleared_at` (the condition ended by itself) is separate."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    FALSE_ALARM = "false_alarm"
+
+
+OPEN_STATUSES = frozenset({Status.OPEN, Status.ACKNOWLEDGED})
+
+
+class Change(StrEnum):
+    """What happened to an alert (one AlertChange per event, all recorded)."""
+
+    RAISED = "raised"
+    UPDATED = "updated"  # new position/details while open (not every report: rate-limited)
+    CLEARED = "cleared"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    FALSE_ALARM = "false_alarm"
+    ESCALATED = "escalated"
+
+
+AlertKey = tuple[str, int, str]  # (rule, mmsi, zone id or other MMSI or "")
+
+
+def alert_key(rule: str, mmsi: int, zone: str | None, other_mmsi: int | None) -> AlertKey:
+    """The key of which at most one alert may be open (CONTRACTS §4)."""
+    subject = zone if zone is not None else (str(other_mmsi) if other_mmsi is not None else "")
+    return (rule, mmsi, subject)
+
+
+_ALERT_NS = uuid.UUID("6f1d3c52-51a4-4c39-9a4e-5e6a7c2b9d10")
+
+
+def alert_id(key: AlertKey, raised_at: float) -> str:
+    """Deterministic id: re-processing the same input yields the same alert, not a copy."""
+    rule, mmsi, subject = key
+    return str(uuid.uuid5(_ALERT_NS, f"{rule}|{mmsi}|{subject}|{raised_at:.3f}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A rule's finding about one vessel (or pair) at event time `ts`.
+
+    `active=True`: the condition holds now (the rule has applied its own dwell logic, e.g.
+    anchored longer than the dwell time). `active=False`: the rule knows it no longer holds
+    (left the zone by more than the hysteresis distance, CPA opened again...).
+    """
+
+    rule: str
+    mmsi: int
+    ts: float
+    active: bool
+    lat: float
+    lon: float
+    cell: str | None = None
+    zone: str | None = None
+    other_mmsi: int | None = None
+    severity: str = Severity.WARNING.value
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> AlertKey:
+        return alert_key(self.rule, self.mmsi, self.zone, self.other_mmsi)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert record (CONTRACTS §4). `office` is the office owning `cell`, else the centre."""
+
+    id: str
+    rule: str
+    mmsi: int
+    office: str
+    severity: str
+    status: str
+    raised_at: float
+    lat: float
+    lon: float
+    other_mmsi: int | None = None
+    zone: str | None = None
+    cell: str | None = None
+    cleared_at: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    escalated_to: tuple[str, ...] = ()  # centre / provincial centre, in order
+
+    @property
+    def key(self) -> AlertKey:
+        return alert_key(self.rule, self.mmsi, self.zone, self.other_mmsi)
+
+    @property
+    def is_open(self) -> bool:
+        """Counts against the one-open-per-key rule: not closed by an operator, not cleared."""
+        return self.status in OPEN_STATUSES and self.cleared_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        """The CONTRACTS §4 object."""
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "mmsi": self.mmsi,
+            "other_mmsi": self.other_mmsi,
+            "zone": self.zone,
+            "cell": self.cell,
+            "office": self.office,
+            "severity": self.severity,
+            "status": self.status,
+            "raised_at": iso_utc(self.raised_at),
+            "cleared_at": iso_utc(self.cleared_at),
+            "lat": self.lat,
+            "lon": self.lon,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """One event in an alert's life, as carried on topic ALERTS and stored in the database."""
+
+    change: str
+    alert: Alert
+    at: float  # event time for pipeline changes, wall-clock time for operator actions
+    actor: str | None = None  # user name for operator actions, None for the pipeline
+    note: str | None = None
+
+
+def iso_utc(ts: float | None) -> str | None:
+    """Unix seconds to ISO-8601 UTC ending in Z (millisecond precision when needed)."""
+    if ts is None:
+        return None
+    moment = datetime.fromtimestamp(ts, tz=UTC)
+    text = moment.isoformat(timespec="milliseconds" if ts % 1 else "seconds")
+    return text.replace("+00:00", "Z")
