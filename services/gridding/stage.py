@@ -8,6 +8,9 @@ The grid can be reloaded while running (`reload()`, wired to SIGHUP by
 `install_reload_handler`): vessel state is keyed by cell *id*, not by index, so it survives
 a reload, and the new grid applies from the next batch on. A broken configuration keeps the
 old grid; the failure is logged and counted (`reload_failures`, `last_reload_error`).
+
+A vessel silent for `picture_ttl` seconds of event time (default 30 minutes, ten times the
+slowest regular AIS reporting interval) leaves the picture and its state is dropped.
 """
 
 from __future__ import annotations
@@ -147,7 +150,11 @@ class GriddingStage:
             state = self.tracker.state(p.mmsi)
             self.picture.place(p.mmsi, state.cell if state else cell, p.ts)
             self._clock = max(self._clock, p.ts)
-        self.picture.expire(self._clock)
+        for mmsi in self.picture.expire(self._clock):
+            # silent for picture_ttl: forget it, so memory does not grow with every MMSI ever
+            # heard; if it reports again it is a first sighting (initial events) again
+            self.tracker.forget(mmsi)
+            self._last_cell.pop(mmsi, None)
         self.counters["positions"] += len(out)
         self.counters["outside"] += sum(1 for p in out if p.cell is None)
         self.counters["transitions"] += len(transitions)

@@ -169,3 +169,16 @@ def test_sighup_reloads_a_running_process(config_dir: Path) -> None:
             child.wait()
         if child.stdout is not None:
             child.stdout.close()
+
+
+def test_silent_vessels_are_forgotten() -> None:
+    stage = GriddingStage(load_config(SMALL), picture_ttl=600)
+    stage.process([make_position(mmsi=1, ts=0.0), make_position(mmsi=2, ts=0.0)])
+    stage.process([make_position(mmsi=2, ts=601.0)])
+    assert stage.tracker.state(1) is None and stage.picture.cell_of(1) is None
+    assert stage.picture.vessels("C-01") == {2}
+    _, again = stage.process([make_position(mmsi=1, ts=700.0)])
+    assert [(t.event, t.initial) for t in again] == [
+        ("jurisdiction_enter", True),
+        ("cell_enter", True),
+    ]
