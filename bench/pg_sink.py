@@ -4,7 +4,8 @@ Creates a scratch database next to SEAGRID_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test), migrates it, writes `n` positions of a simulated
 Quanzhou-bay traffic picture in the store's batches (add + flush per batch, as the persist
 stage does), and drops the database. The baseline is what a naive sink would do: one
-`executemany` INSERT per batch of the same rows, measured on fewer rows in the same run.
+`executemany` INSERT (with the same ON CONFLICT, so both are idempotent) per batch of the
+same rows, measured on fewer rows in the same run, into a twin table with the same indexes.
 The last line printed is one JSON object (CONTRACTS §7).
 """
 
@@ -16,25 +17,23 @@ import json
 import math
 import os
 import random
-import sys
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from services.core.db import connect, migrate  # noqa: E402
-from services.core.types import Position  # noqa: E402
-from services.ingest.store import DEFAULT_BATCH_SIZE, PositionStore  # noqa: E402
+from services.core.db import connect, migrate
+from services.core.types import Position
+from services.ingest.store import DEFAULT_BATCH_SIZE, PositionStore
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BASELINE_N = 10_000
+BASELINE_N = 20_000
 
-_BASELINE_INSERT = """
-INSERT INTO positions (mmsi, ts, lat, lon, speed, course, turn, heading, status, msg_type, source)
+_BASELINE_TABLE = "positions_baseline"
+_BASELINE_INSERT = f"""
+INSERT INTO {_BASELINE_TABLE} (mmsi, ts, lat, lon, speed, course, turn, heading, status, msg_type, source)
 VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (mmsi, ts, lat, lon) DO NOTHING"""
 
@@ -108,31 +107,61 @@ def _report(ship: _Ship, ts: float, rng: random.Random) -> Position:
     )
 
 
-async def _store_rate(pool: asyncpg.Pool, positions: list[Position]) -> float:
-    store = PositionStore(pool)
-    start = time.perf_counter()
-    for i in range(0, len(positions), store.batch_size):
-        store.add(positions[i : i + store.batch_size])
-        await store.flush()
-    elapsed = time.perf_counter() - start
-    stored = await pool.fetchval("SELECT count(*) FROM positions")
-    if stored != len(positions):
-        raise RuntimeError(f"stored {stored} positions, expected {len(positions)}")
-    return len(positions) / elapsed
+class _Timer:
+    """Seconds spent in timed blocks, summed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def rate(self, items: int) -> float:
+        return items / self.seconds
+
+    async def time(self, work: Awaitable[object]) -> None:
+        start = time.perf_counter()
+        await work
+        self.seconds += time.perf_counter() - start
 
 
-async def _baseline_rate(pool: asyncpg.Pool, positions: list[Position]) -> float:
+async def _store_batch(store: PositionStore, batch: list[Position]) -> None:
+    store.add(batch)
+    await store.flush()
+
+
+async def _baseline_batch(pool: asyncpg.Pool, batch: list[Position]) -> None:
     rows = [
         (p.mmsi, p.ts, p.lat, p.lon, p.speed, p.course, p.turn, p.heading, p.status)
         + (p.msg_type, p.source)
-        for p in positions
+        for p in batch
     ]
-    start = time.perf_counter()
-    async with pool.acquire() as conn:
-        for i in range(0, len(rows), DEFAULT_BATCH_SIZE):
-            async with conn.transaction():
-                await conn.executemany(_BASELINE_INSERT, rows[i : i + DEFAULT_BATCH_SIZE])
-    return len(rows) / (time.perf_counter() - start)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.executemany(_BASELINE_INSERT, rows)
+
+
+def _batches(items: list[Position], size: int) -> list[list[Position]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def _measure(
+    pool: asyncpg.Pool, positions: list[Position], baseline_n: int
+) -> tuple[float, float]:
+    """Both rates; baseline batches are interleaved with the store's so that both meet the
+    same load on a shared machine, and go to a twin table so neither sees the other's rows."""
+    await pool.execute(f"CREATE TABLE {_BASELINE_TABLE} (LIKE positions INCLUDING ALL)")
+    store = PositionStore(pool)
+    batches = _batches(positions, store.batch_size)
+    baseline = _batches(positions[:baseline_n], DEFAULT_BATCH_SIZE)
+    every = max(1, len(batches) // max(1, len(baseline)))
+    ours, theirs = _Timer(), _Timer()
+    for i, batch in enumerate(batches):
+        await ours.time(_store_batch(store, batch))
+        if baseline and i % every == every // 2:
+            await theirs.time(_baseline_batch(pool, baseline.pop(0)))
+    for batch in baseline:
+        await theirs.time(_baseline_batch(pool, batch))
+    stored = await pool.fetchval("SELECT count(*) FROM positions")
+    if stored != len(positions):
+        raise RuntimeError(f"stored {stored} positions, expected {len(positions)}")
+    return ours.rate(len(positions)), theirs.rate(min(baseline_n, len(positions)))
 
 
 async def _scratch(url: str, name: str, sql: str) -> None:
@@ -155,9 +184,7 @@ async def run_pg_sink(
         pool = await connect(f"{admin_url.rsplit('/', 1)[0]}/{name}", max_size=2)
         try:
             await migrate(pool)
-            rate = await _store_rate(pool, positions)
-            await pool.execute("TRUNCATE positions")
-            baseline = await _baseline_rate(pool, positions[: min(baseline_n, n)])
+            rate, baseline = await _measure(pool, positions, baseline_n)
         finally:
             await pool.close()
     finally:
