@@ -20,7 +20,6 @@ import logging
 import math
 import signal
 from collections import Counter
-from dataclasses import asdict
 from functools import partial
 from typing import Any
 
@@ -144,7 +143,7 @@ class GriddingStage:
         for p, index in zip(positions, grid.assign(lon, lat, prev).tolist(), strict=True):
             cell, office = grid.cell_id(index), grid.office(index)
             self._last_cell[p.mmsi] = cell
-            out.append(CellPosition(**asdict(p), cell=cell, office=office))
+            out.append(with_cell(p, cell, office))
             depth = partial(grid.depth_m, index, p.lon, p.lat)
             transitions += self.tracker.observe(p.mmsi, p.ts, p.lat, p.lon, cell, office, depth)
             state = self.tracker.state(p.mmsi)
@@ -179,6 +178,14 @@ class GriddingStage:
         self.counters[f"rejected_{reason}"] += 1
         if self.counters[f"rejected_{reason}"] <= 5:  # a sample, not a flood
             log.warning("gridding: dropped record %s (%s): %s", delivery.id, reason, detail)
+
+
+def with_cell(p: Position, cell: str | None, office: str | None) -> CellPosition:
+    """The CellPosition of `p` (field by field: dataclasses.asdict deep-copies, 10x slower)."""
+    return CellPosition(
+        p.mmsi, p.ts, p.lat, p.lon, cell, office, p.speed, p.course, p.heading, p.status,
+        p.turn, p.msg_type, p.source, p.mmsi_class,
+    )  # fmt: skip
 
 
 def _usable(p: Position) -> bool:

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from services.core.bus_memory import MemoryBus
 from services.core.codec import decode_as, encode
 from services.core.config import load_config
 from services.core.types import CellPosition, Position, Transition, VesselStatic
-from services.gridding.stage import GriddingStage
+from services.gridding.stage import GriddingStage, with_cell
 
 SMALL = Path(__file__).resolve().parent / "data" / "quanzhou-small"
 REPO = Path(__file__).resolve().parents[2]
@@ -182,3 +183,11 @@ def test_silent_vessels_are_forgotten() -> None:
         ("jurisdiction_enter", True),
         ("cell_enter", True),
     ]
+
+
+def test_cell_position_keeps_every_position_field() -> None:
+    p = make_position(speed=12.5, course=90.1, heading=91, status=0, turn=2.0, msg_type=18,
+                      source="vts-north", mmsi_class="ship")  # fmt: skip
+    cp = with_cell(p, "C-01", "shishi")
+    assert {f.name: getattr(cp, f.name) for f in fields(Position)} == asdict(p)
+    assert (cp.cell, cp.office) == ("C-01", "shishi")
