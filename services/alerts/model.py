@@ -177,3 +177,175 @@ def iso_utc(ts: float | None) -> str | None:
     moment = datetime.fromtimestamp(ts, tz=UTC)
     text = moment.isoformat(timespec="milliseconds" if ts % 1 else "seconds")
     return text.replace("+00:00", "Z")
+
+
+# --- Operator actions and silences (appended by delivery & store) -------------------------
+# The web calls the AlertStore for an operator's action; the same action must reach the
+# pipeline's AlertBook, which owns "one open alert per key" and the silences by behaviour
+# time. So every action is also published as an `OperatorCommand` on topic ALERT_COMMANDS.
+
+
+class Action(StrEnum):
+    """What an operator did; the alert actions match the `Change` they produce."""
+
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    FALSE_ALARM = "false_alarm"
+    SILENCE = "silence"
+    UNSILENCE = "unsilence"
+
+
+ACTION_CHANGES = {
+    Action.ACKNOWLEDGE: Change.ACKNOWLEDGED,
+    Action.RESOLVE: Change.RESOLVED,
+    Action.FALSE_ALARM: Change.FALSE_ALARM,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """No alerts for `mmsi` (one `rule`, or every rule when None) for behaviour in [start, end).
+
+    Behaviour time, not creation time: a silence set at 10:05 for 10:00-11:00 also covers an
+    observation made at 10:02 whose alert would only be raised after its minimum duration.
+    """
+
+    id: str
+    mmsi: int
+    start: float
+    end: float
+    rule: str | None = None
+    actor: str | None = None
+    reason: str | None = None
+    created_at: float | None = None
+
+    def covers(self, rule: str, mmsi: int, ts: float) -> bool:
+        return (
+            mmsi == self.mmsi
+            and (self.rule is None or self.rule == rule)
+            and self.start <= ts < self.end
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorCommand:
+    """An operator's action, as carried on topic ALERT_COMMANDS (JSON: `command_to_json`).
+
+    - acknowledge / resolve / false_alarm: `alert_id` plus the alert's key fields (`rule`,
+      `mmsi`, `zone`, `other_mmsi`), so a consumer that does not know the id (restarted,
+      or the alert was raised by another instance) can still find the open alert by key;
+    - silence: `silence` holds the new silence; unsilence: `silence_id`.
+    `at` is wall-clock time of the action; `actor` the user name.
+    """
+
+    action: str
+    actor: str
+    at: float
+    alert_id: str | None = None
+    rule: str | None = None
+    mmsi: int | None = None
+    zone: str | None = None
+    other_mmsi: int | None = None
+    silence: Silence | None = None
+    silence_id: str | None = None
+    note: str | None = None
+
+    @property
+    def key(self) -> AlertKey | None:
+        if self.rule is None or self.mmsi is None:
+            return None
+        return alert_key(self.rule, self.mmsi, self.zone, self.other_mmsi)
+
+
+def command_for(
+    action: str, alert: Alert, actor: str, at: float, note: str | None = None
+) -> OperatorCommand:
+    """The command announcing an operator's action on `alert`."""
+    return OperatorCommand(
+        action=action,
+        actor=actor,
+        at=at,
+        alert_id=alert.id,
+        rule=alert.rule,
+        mmsi=alert.mmsi,
+        zone=alert.zone,
+        other_mmsi=alert.other_mmsi,
+        note=note,
+    )
+
+
+def command_to_json(command: OperatorCommand) -> dict[str, Any]:
+    data = {name: getattr(command, name) for name in OperatorCommand.__slots__}
+    data["silence"] = silence_to_json(command.silence) if command.silence else None
+    return data
+
+
+def command_from_json(data: dict[str, Any]) -> OperatorCommand:
+    """Raises ValueError (or KeyError/TypeError for a malformed payload)."""
+    silence = data.get("silence")
+    known = {k: v for k, v in data.items() if k in OperatorCommand.__slots__}
+    known["silence"] = silence_from_json(silence) if silence else None
+    command = OperatorCommand(**known)
+    Action(command.action)  # rejects an unknown action
+    return command
+
+
+def silence_to_json(silence: Silence) -> dict[str, Any]:
+    return {name: getattr(silence, name) for name in Silence.__slots__}
+
+
+def silence_from_json(data: dict[str, Any]) -> Silence:
+    return Silence(**{k: v for k, v in data.items() if k in Silence.__slots__})
+
+
+def alert_change_to_json(change: AlertChange) -> dict[str, Any]:
+    """The ALERTS payload: the change with its alert in the CONTRACTS §4 form (ISO times).
+
+    `escalated_to` is added to the §4 object (extensions are allowed); `at` stays in Unix
+    seconds like every other bus time.
+    """
+    alert = change.alert.to_json()
+    alert["escalated_to"] = list(change.alert.escalated_to)
+    return {
+        "change": change.change,
+        "alert": alert,
+        "at": change.at,
+        "actor": change.actor,
+        "note": change.note,
+    }
+
+
+def alert_change_from_json(data: dict[str, Any]) -> AlertChange:
+    """Inverse of `alert_change_to_json`; also accepts the plain dataclass form (`codec.encode`
+    of an AlertChange, Unix-second times), so either producer works. Raises ValueError,
+    KeyError or TypeError for a malformed payload."""
+    return AlertChange(
+        change=Change(data["change"]).value,
+        alert=alert_from_json(data["alert"]),
+        at=float(data["at"]),
+        actor=data.get("actor"),
+        note=data.get("note"),
+    )
+
+
+def alert_from_json(data: dict[str, Any]) -> Alert:
+    """An Alert from its §4 object (ISO times) or its dataclass form (Unix seconds)."""
+    names = Alert.__slots__
+    known = {k: v for k, v in data.items() if k in names}
+    known["raised_at"] = unix_seconds(data["raised_at"])
+    known["cleared_at"] = unix_seconds(data.get("cleared_at"))
+    known["escalated_to"] = tuple(data.get("escalated_to") or ())
+    known["details"] = dict(data.get("details") or {})
+    return Alert(**known)
+
+
+def unix_seconds(value: float | int | str | None) -> float | None:
+    """A time as Unix seconds, from Unix seconds or an ISO-8601 string (`Z` allowed)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -9,5 +9,6 @@ MESSAGES = "seagrid.messages"  # decoded AIS message dicts (safety messages, typ
 TRANSITIONS = "seagrid.transitions"  # cell/jurisdiction events, from gridding
 CELL_POSITIONS = "seagrid.cell_positions"  # Position + cell + office, from gridding
 ALERTS = "seagrid.alerts"  # Alert records and their state changes, from alerts
+ALERT_COMMANDS = "seagrid.alert_commands"  # OperatorCommand (ack, resolve, silence...), from web
 
-ALL = (POSITIONS, STATIC, MESSAGES, TRANSITIONS, CELL_POSITIONS, ALERTS)
+ALL = (POSITIONS, STATIC, MESSAGES, TRANSITIONS, CELL_POSITIONS, ALERTS, ALERT_COMMANDS)
