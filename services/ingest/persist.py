@@ -32,7 +32,12 @@ from services.core.bus import Bus, Delivery, dead_letter_topic
 from services.core.codec import CodecError, decode_as
 from services.core.settings import DatabaseSettings
 from services.core.types import Position, VesselStatic
-from services.ingest.store import PositionStore, position_problem, static_problem
+from services.ingest.store import (
+    InvalidRecord,
+    PositionStore,
+    position_problem,
+    static_problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,32 +112,55 @@ class PersistStage:
 
     async def _take(self, bus: Bus, topic: str, batch: list[Delivery]) -> None:
         """Buffer the good records of `batch`; dead-letter and acknowledge the others."""
-        good_ids: list[str] = []
+        cls: type[Position] | type[VesselStatic] = (
+            Position if topic == topics.POSITIONS else VesselStatic
+        )
+        good: list[tuple[Delivery, Position | VesselStatic]] = []
         bad: list[Delivery] = []
-        records: list[Position | VesselStatic] = []
         for delivery in batch:
-            record, reason = _decode(topic, delivery.payload)
-            if record is None:
-                self.counts[reason] += 1
-                bad.append(delivery)
-                if len(bad) == 1:
-                    log.warning("%s: record %s dead-lettered: %s", topic, delivery.id, reason)
+            try:
+                record: Position | VesselStatic = decode_as(delivery.payload, cls)
+            except CodecError:
+                bad.append(self._reject(topic, delivery, "bad_payload"))
                 continue
-            records.append(record)
-            good_ids.append(delivery.id)
-        if records:
-            self._buffer(topic, records, good_ids)
+            good.append((delivery, record))
+        try:
+            self._buffer(topic, good)
+        except InvalidRecord:  # rare: find the culprits, keep the rest
+            fine = []
+            for delivery, record in good:
+                if _problem(record) is None:
+                    fine.append((delivery, record))
+                else:
+                    bad.append(self._reject(topic, delivery, "invalid"))
+            self._buffer(topic, fine)
         if bad:
             await bus.publish(dead_letter_topic(topic), [d.payload for d in bad])
             await bus.ack(topic, GROUP, [d.id for d in bad])
 
-    def _buffer(self, topic: str, records: list[Position | VesselStatic], ids: list[str]) -> None:
+    def _reject(self, topic: str, delivery: Delivery, reason: str) -> Delivery:
+        self.counts[reason] += 1
+        if self.counts[reason] == 1 or self.counts[reason] % 1000 == 0:
+            log.warning(
+                "%s: record %s dead-lettered (%s, %d so far)",
+                topic,
+                delivery.id,
+                reason,
+                self.counts[reason],
+            )
+        return delivery
+
+    def _buffer(self, topic: str, good: list[tuple[Delivery, Position | VesselStatic]]) -> None:
+        """Buffer records with their ids; raises InvalidRecord, buffering none, if one is bad."""
+        if not good:
+            return
+        records = [record for _, record in good]
         # No await in here: the records and their ids must enter the buffers together.
         if topic == topics.POSITIONS:
             self.store.add(cast(list[Position], records))
         else:
             self.store.add_static(cast(list[VesselStatic], records))
-        self._unacked[topic].extend(ids)
+        self._unacked[topic].extend(d.id for d, _ in good)
         if self._first_at is None:
             self._first_at = time.monotonic()
         if self.store.pending >= self.settings.batch_size:
@@ -144,7 +172,7 @@ class PersistStage:
             await self._wait_due(stop)
             if stop.is_set():
                 break
-            if self.store.pending and not await self._flush(bus):
+            if self._holding() and not await self._flush(bus):
                 await self._backoff(stop)
 
     async def _wait_due(self, stop: asyncio.Event) -> None:
@@ -188,6 +216,10 @@ class PersistStage:
         self._after_success(result.positions, result.inserted, result.statics, started)
         return True
 
+    def _holding(self) -> bool:
+        """Records buffered, or written and not yet acknowledged."""
+        return bool(self.store.pending or any(self._unacked.values()))
+
     def _note_failure(self, exc: BaseException) -> None:
         self._failures += 1
         self.counts["flush_failed"] += 1
@@ -208,7 +240,7 @@ class PersistStage:
         self.counts["duplicates"] += positions - inserted
         self.counts["statics"] += statics
         # Records added while the flush ran are no older than its start.
-        self._first_at = started if self.store.pending else None
+        self._first_at = started if self._holding() else None
         if self.store.pending < self.settings.batch_size:
             self._room.set()
 
@@ -219,7 +251,7 @@ class PersistStage:
     async def _final_flush(self, bus: Bus) -> None:
         """On stop: write what is buffered, retrying for up to `shutdown_timeout` seconds."""
         deadline = time.monotonic() + self.shutdown_timeout
-        while self.store.pending:
+        while self._holding():
             if await self._flush(bus):
                 continue
             left = deadline - time.monotonic()
@@ -235,14 +267,7 @@ class PersistStage:
         return min(self.max_backoff, 0.25 * 2.0 ** min(self._failures, 8))
 
 
-def _decode(topic: str, payload: bytes) -> tuple[Position | VesselStatic | None, str]:
-    """The record in `payload`, or None and the reason it cannot be stored."""
-    cls: type[Position] | type[VesselStatic] = (
-        Position if topic == topics.POSITIONS else VesselStatic
-    )
-    try:
-        record = decode_as(payload, cls)
-    except CodecError:
-        return None, "bad_payload"
-    problem = position_problem(record) if isinstance(record, Position) else static_problem(record)
-    return (None, "invalid") if problem else (record, "")
+def _problem(record: Position | VesselStatic) -> str | None:
+    if isinstance(record, Position):
+        return position_problem(record)
+    return static_problem(record)

@@ -208,15 +208,21 @@ class PositionStore:
         return dropped
 
     async def flush(self) -> FlushResult:
-        """Write everything buffered; returns once committed. Errors propagate (asyncpg's)."""
+        """Write what is buffered when called; returns once committed. Errors propagate.
+
+        Records added while it runs wait for the next flush, so that a caller who noted what
+        it had added before calling knows exactly what is committed when this returns.
+        """
         async with self._lock:
             statics = await self._flush_statics()
             positions = inserted = 0
-            while self._positions:
-                chunk = self._positions[: self.batch_size]
+            remaining = len(self._positions)
+            while remaining:
+                chunk = self._positions[: min(self.batch_size, remaining)]
                 inserted += await self._write_positions(chunk)
                 positions += len(chunk)
-                del self._positions[: len(chunk)]  # add() may have appended meanwhile
+                remaining -= len(chunk)
+                del self._positions[: len(chunk)]
         return FlushResult(positions, inserted, statics)
 
     async def _write_positions(self, chunk: Sequence[Position]) -> int:

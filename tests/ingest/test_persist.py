@@ -184,11 +184,8 @@ async def test_bad_records_are_dead_lettered_and_the_rest_stored(pool: asyncpg.P
     await running.finish()
     dead = dead_letter_topic(topics.POSITIONS)
     await bus.ensure_group(dead, "inspect")
-    assert [d.payload for d in await bus.read(dead, "inspect", "me", block=0)] == [
-        payloads[1],
-        payloads[2],
-        payloads[3],
-    ]
+    dead_payloads = [d.payload for d in await bus.read(dead, "inspect", "me", block=0)]
+    assert sorted(dead_payloads) == sorted(payloads[1:4])
     assert await bus.lag(dead_letter_topic(topics.STATIC), "x") == 1
     assert await bus.pending(topics.POSITIONS, GROUP) == 0
     assert running.stage.counts["bad_payload"] == 2  # not JSON; missing fields
