@@ -16,6 +16,7 @@ import sys
 COMMANDS = {
     "decode": "decode",
     "ingest": "ingest",
+    "simulate": "simulate",
     "config": "config",
     "grid": "grid",
 }

@@ -1,0 +1,164 @@
+"""Kinematic tracks: where a vessel is, how fast and in which state, at any time.
+
+A track is a chain of legs, each straight at constant speed (or a hold at one point).
+Positions are exact functions of time, so the reporting schedule can sample them at any
+instant without stepping a simulation, and a scenario can be checked before it is written.
+A silent leg models a vessel out of coverage (or with its AIS off): it sends nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from services.sim.geo import Coord, bearing_deg, distance_nm, lerp
+
+UNDER_WAY = 0
+AT_ANCHOR = 1
+MOORED = 5
+FISHING = 7
+
+STEP_NM = 0.1  # speed caps and approach slow-down are applied per step of this length
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    t0: float
+    t1: float
+    start: Coord
+    end: Coord
+    sog: float
+    cog: float
+    status: int
+    silent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """What the vessel would report at one instant."""
+
+    lon: float
+    lat: float
+    sog: float
+    cog: float
+    status: int
+
+
+class Track:
+    """Legs in time order, without gaps between them."""
+
+    def __init__(self, legs: Sequence[Leg]) -> None:
+        if not legs:
+            raise ValueError("a track needs at least one leg")
+        self.legs = list(legs)
+        self._t0s = [leg.t0 for leg in self.legs]
+
+    @property
+    def start(self) -> float:
+        return self.legs[0].t0
+
+    @property
+    def end(self) -> float:
+        return self.legs[-1].t1
+
+    def leg_at(self, t: float) -> Leg | None:
+        if t < self.start or t >= self.end:
+            return None
+        return self.legs[bisect.bisect_right(self._t0s, t) - 1]
+
+    def state_at(self, t: float) -> State | None:
+        """The state at time t, or None outside the track or during a silent leg."""
+        leg = self.leg_at(t)
+        if leg is None or leg.silent:
+            return None
+        span = leg.t1 - leg.t0
+        f = (t - leg.t0) / span if span > 0 else 0.0
+        lon, lat = lerp(leg.start, leg.end, f)
+        return State(lon, lat, leg.sog, leg.cog, leg.status)
+
+    def points(self) -> list[Coord]:
+        """Every corner of the track, for checks against land."""
+        return [self.legs[0].start] + [leg.end for leg in self.legs]
+
+
+SpeedRule = Callable[[Coord, float, float], float]  # (position, nm done, nm left) -> knots
+
+
+class TrackBuilder:
+    """Chains sailing legs and holds from a start time and place."""
+
+    def __init__(self, t0: float, start: Coord, heading: float = 0.0) -> None:
+        self.t = t0
+        self.pos = start
+        self.cog = heading
+        self.legs: list[Leg] = []
+
+    def sail(
+        self, coords: Sequence[Coord], speed: SpeedRule, status: int = UNDER_WAY
+    ) -> TrackBuilder:
+        """Follow the waypoints (the first is the current position's successor)."""
+        route = [self.pos, *coords]
+        total = sum(distance_nm(a, b) for a, b in zip(route, route[1:], strict=False))
+        done = 0.0
+        for a, b in zip(route, route[1:], strict=False):
+            done = self._sail_segment(a, b, done, total, speed, status)
+        return self
+
+    def _sail_segment(
+        self, a: Coord, b: Coord, done: float, total: float, speed: SpeedRule, status: int
+    ) -> float:
+        length = distance_nm(a, b)
+        if length == 0:
+            return done
+        course = round(bearing_deg(a, b), 1)
+        steps = max(1, round(length / STEP_NM))
+        step = length / steps
+        for i in range(steps):
+            mid = done + step / 2
+            knots = speed(lerp(a, b, (i + 0.5) / steps), mid, total - mid)
+            self._append(lerp(a, b, (i + 1) / steps), step, knots, course, status)
+            done += step
+        return done
+
+    def _append(self, to: Coord, dist: float, knots: float, course: float, status: int) -> None:
+        dt = dist / knots * 3600.0
+        last = self.legs[-1] if self.legs else None
+        if (
+            last
+            and not last.silent
+            and last.sog == knots
+            and last.cog == course
+            and last.status == status
+        ):
+            self.legs[-1] = Leg(last.t0, self.t + dt, last.start, to, knots, course, status)
+        else:
+            self.legs.append(Leg(self.t, self.t + dt, self.pos, to, knots, course, status))
+        self.t += dt
+        self.pos = to
+        self.cog = course
+
+    def hold(self, seconds: float, status: int, heading: float | None = None) -> TrackBuilder:
+        """Stay at the current position (at anchor, moored, drifting)."""
+        if seconds > 0:
+            cog = self.cog if heading is None else heading
+            self.legs.append(Leg(self.t, self.t + seconds, self.pos, self.pos, 0.0, cog, status))
+            self.t += seconds
+        return self
+
+    def silence(self, seconds: float) -> TrackBuilder:
+        """Send nothing for a while (out of coverage, or AIS switched off)."""
+        if seconds > 0:
+            self.legs.append(
+                Leg(self.t, self.t + seconds, self.pos, self.pos, 0.0, self.cog, UNDER_WAY, True)
+            )
+            self.t += seconds
+        return self
+
+    def jump(self, to: Coord) -> TrackBuilder:
+        """Continue from another place (after a silent leg, e.g. back from Kinmen)."""
+        self.pos = to
+        return self
+
+    def build(self) -> Track:
+        return Track(self.legs)
