@@ -19,6 +19,7 @@ COMMANDS = {
     "simulate": "simulate",
     "config": "config",
     "grid": "grid",
+    "run": "run",
 }
 
 

@@ -1,0 +1,120 @@
+"""`seagrid run STAGE`: one stage as its own process over Redis Streams and PostgreSQL.
+
+This is the distributed mode of CONTRACTS §1: the bus is Redis (`SEAGRID_REDIS_URL`) and
+state goes to PostgreSQL (`SEAGRID_DATABASE_URL`, migrated at start-up). Each stage name maps
+to a builder that returns the stages to run in this process (ingest also runs the persist
+stage, which writes what ingest publishes) and the resources to release on exit.
+Start-up problems (bad configuration, unreachable Redis or PostgreSQL) are reported on one
+line with exit status 1; SIGTERM stops the stages, which flush what they hold first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+from services.core.bus import BusError, open_bus
+from services.core.config import ConfigError, SeagridConfig, load_config
+from services.core.runner import Stage, install_signal_handlers, run_stages
+from services.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[[SeagridConfig, Settings, AsyncExitStack], Awaitable[list[Stage]]]
+
+
+class StartupError(RuntimeError):
+    """A problem that prevents a stage from starting; printed on one line."""
+
+
+async def _database(settings: Settings, resources: AsyncExitStack) -> Any:
+    from services.core.db import DatabaseError, open_database
+
+    if not settings.database_url:
+        raise StartupError("SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)")
+    try:
+        pool = await open_database(settings.database_url)
+    except DatabaseError as exc:
+        raise StartupError(str(exc)) from exc
+    resources.push_async_callback(pool.close)
+    return pool
+
+
+async def build_ingest(
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+) -> list[Stage]:
+    from services.ingest.feeds.config import FeedConfigError, feeds_from_tables
+    from services.ingest.persist import PersistStage
+    from services.ingest.stage import IngestStage
+
+    tables = config.sections.get("feeds", [])
+    try:
+        feeds = feeds_from_tables(tables, config.directory)
+    except FeedConfigError as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: feeds: {exc}") from exc
+    if not feeds:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: no [[feeds]] to ingest")
+    pool = await _database(settings, resources)
+    return [IngestStage(feeds, settings.ingest), PersistStage(pool, settings.database)]
+
+
+async def build_gridding(
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+) -> list[Stage]:
+    del settings, resources  # gridding keeps its state in memory and on the bus
+    from services.gridding.stage import GriddingStage, install_reload_handler
+
+    stage = GriddingStage(config)
+    install_reload_handler(stage)
+    return [stage]
+
+
+BUILDERS: dict[str, Builder] = {
+    "ingest": build_ingest,
+    "gridding": build_gridding,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "run",
+        help="run one stage as its own process (Redis Streams + PostgreSQL)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("stage", choices=sorted(BUILDERS), help="the stage to run")
+    parser.add_argument("--config", type=Path, default=None, help="configuration directory")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = Settings()
+    config_dir = args.config or settings.config_dir
+    try:
+        config = load_config(config_dir)
+        asyncio.run(_run(args.stage, config, settings))
+    except ConfigError as exc:
+        for issue in exc.errors:
+            print(issue, file=sys.stderr)
+        return 1
+    except (StartupError, BusError) as exc:
+        print(f"seagrid run {args.stage}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run(stage_name: str, config: SeagridConfig, settings: Settings) -> None:
+    stop = asyncio.Event()
+    install_signal_handlers(stop)
+    async with AsyncExitStack() as resources:
+        bus = open_bus(settings.redis_url)
+        resources.push_async_callback(bus.close)
+        stages = await BUILDERS[stage_name](config, settings, resources)
+        log.info("running %s over %s", ", ".join(s.name for s in stages), settings.redis_url)
+        await run_stages(stages, bus, stop)
