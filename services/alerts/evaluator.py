@@ -1,0 +1,326 @@
+"""RuleEngine: every rule over the stream of positions, statics, messages and the clock.
+
+The engine owns the per-vessel tracks, the zone index, the learned coverage map and the
+close-quarters pair state; the rules themselves (rules/) are pure functions over them. It is
+driven by event time only (CONTRACTS §2): `observe` takes positions in arrival order, and
+`tick(now)` runs the clock-driven rules (ais_gap, the periodic close-quarters pass) at the
+event time the caller has reached, so a replay gives the same observations every run.
+
+Per batch, the questions that cost most in Python (which zones each point is in, which
+courses lead into a restricted zone) are answered for the whole batch at once; the per-
+position loop then only runs the rules that can apply.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from typing import Any
+
+import numpy as np
+import shapely
+
+from services.alerts.coverage import CoverageMap
+from services.alerts.geo import KNOT_MS, metres_per_degree_lon, offset
+from services.alerts.model import Observation, Rule, Severity
+from services.alerts.rules import close_quarters as cq
+from services.alerts.rules.ais_gap import expected_interval_s, gap_threshold_s, in_time
+from services.alerts.rules.anchoring import check_anchor_drag, check_anchoring_prohibited
+from services.alerts.rules.emit import ended, held
+from services.alerts.rules.identity import (
+    DISTRESS,
+    check_distress_position,
+    check_watchlist,
+    distress_text,
+)
+from services.alerts.rules.loitering import check_loitering
+from services.alerts.rules.position_jump import check_position_jump
+from services.alerts.rules.speeding import check_speeding
+from services.alerts.rules.zone_entry import Prediction, check_predicted_entry, check_zone_entry
+from services.alerts.thresholds import ThresholdError, Thresholds
+from services.alerts.track import Track
+from services.alerts.zones import ZoneIndex
+from services.core.config import SeagridConfig
+from services.core.types import CellPosition, VesselStatic
+
+log = logging.getLogger(__name__)
+
+AIS_GAP = Rule.AIS_GAP.value
+NO_PREDICTIONS: list[Prediction] = []
+
+
+class RuleEngine:
+    def __init__(self, config: SeagridConfig, thresholds: Thresholds) -> None:
+        self.config = config
+        self.thresholds = thresholds
+        self.zones = ZoneIndex(config.zones, thresholds)
+        self.tracks: dict[int, Track] = {}
+        self.watchlist = _watchlist(config.sections.get("watchlist", []))
+        th = thresholds
+        self.coverage = CoverageMap(
+            th.ais_gap_coverage_cell_deg,
+            th.ais_gap_coverage_min_reports,
+            th.ais_gap_coverage_min_ratio,
+        )
+        geoms = [c.geometry for c in config.cells]
+        self._jurisdiction = shapely.union_all(geoms) if geoms else None
+        if self._jurisdiction is not None:
+            shapely.prepare(self._jurisdiction)
+        self._edge = shapely.boundary(self._jurisdiction) if geoms else None
+        self._lengths: dict[int, float] = {}
+        # (deadline, mmsi, report ts): lazily invalidated by newer reports
+        self._gap_heap: list[tuple[float, int, float]] = []
+        self._pairs: dict[tuple[int, int], None] = {}  # close-quarters pairs reported active
+        self._next_pass: float | None = None
+
+    # --- positions ------------------------------------------------------------------
+
+    def observe(
+        self, positions: list[CellPosition]
+    ) -> tuple[list[CellPosition], list[Observation]]:
+        """Run the position rules; returns (accepted positions, observations).
+
+        A position rejected as a jump is left out of the accepted list, does not move the
+        vessel's track and triggers no other rule. A position older than the track's last
+        one (late satellite data) is accepted but changes nothing.
+        """
+        out: list[Observation] = []
+        accepted: list[CellPosition] = []
+        if not positions:
+            return accepted, out
+        n = len(positions)
+        lon = np.fromiter((p.lon for p in positions), float, n)
+        lat = np.fromiter((p.lat for p in positions), float, n)
+        hits = self.zones.lookup(lon, lat)
+        predictions = self._predict(positions, lon, lat, hits)
+        th = self.thresholds
+        for k, pos in enumerate(positions):
+            track = self.tracks.get(pos.mmsi)
+            if track is None:
+                track = self.tracks[pos.mmsi] = Track(pos)
+                track.length_m = self._lengths.get(pos.mmsi)
+            elif not check_position_jump(track, pos, th, out):
+                continue
+            elif pos.ts < track.ts:
+                accepted.append(pos)
+                continue
+            accepted.append(pos)
+            self._rules(track, pos, hits[k], predictions.get(k, NO_PREDICTIONS), out)
+            self._learn(track, pos)
+            track.move(pos)
+        return accepted, out
+
+    def _rules(
+        self,
+        track: Track,
+        pos: CellPosition,
+        hits: tuple[int, ...],
+        predictions: list[Prediction],
+        out: list[Observation],
+    ) -> None:
+        if track.active:
+            ended(track, AIS_GAP, pos, out)
+        if hits or track.active or track.since:
+            zones = self.zones
+            check_zone_entry(track, pos, zones, hits, out)
+            check_speeding(track, pos, zones, hits, out)
+            check_anchoring_prohibited(track, pos, zones, hits, out)
+            check_loitering(track, pos, zones, hits, out)
+        if predictions or track.active:
+            check_predicted_entry(track, pos, self.zones, predictions, out)
+        if hits or track.anchor is not None:
+            check_anchor_drag(track, pos, self.zones, hits, self.thresholds, out)
+        reason = self.watchlist.get(pos.mmsi)
+        if reason is not None:
+            check_watchlist(track, pos, reason, out)
+        check_distress_position(track, pos, out)
+        track.seen_inside = pos.cell is not None
+
+    def _learn(self, track: Track, pos: CellPosition) -> None:
+        """Coverage from the previous report's timeliness; schedule this one's gap check."""
+        if track.ts < pos.ts:
+            expected = expected_interval_s(track.msg_type, track.speed, track.status)
+            self.coverage.record(track.lat, track.lon, in_time(pos.ts - track.ts, expected))
+        track.last_report_ts = pos.ts
+        if pos.cell is not None:
+            expected = expected_interval_s(pos.msg_type, pos.speed, pos.status)
+            deadline = pos.ts + gap_threshold_s(expected, self.thresholds)
+            heapq.heappush(self._gap_heap, (deadline, pos.mmsi, pos.ts))
+
+    def _predict(
+        self,
+        positions: list[CellPosition],
+        lon: np.ndarray,
+        lat: np.ndarray,
+        hits: list[tuple[int, ...]],
+    ) -> dict[int, list[Prediction]]:
+        """Which positions' course and speed lead into an entry zone within the horizon."""
+        th = self.thresholds
+        n = len(positions)
+        speed = np.fromiter((p.speed if p.speed is not None else 0.0 for p in positions), float, n)
+        course = np.fromiter(
+            (p.course if p.course is not None else -1.0 for p in positions), float, n
+        )
+        moving = np.flatnonzero((speed >= th.predicted_entry_min_speed_kn) & (course >= 0))
+        if not moving.size or not len(self.zones):
+            return {}
+        reach = speed[moving] * KNOT_MS * th.predicted_entry_horizon_s
+        rad = np.radians(course[moving])
+        lat1 = lat[moving] + reach * np.cos(rad) / (60 * 1852.0)
+        scale = 60 * 1852.0 * np.maximum(np.cos(np.radians(lat[moving])), 1e-6)
+        lon1 = lon[moving] + reach * np.sin(rad) / scale
+        minx, miny, maxx, maxy = self.zones.entry_bounds
+        near = np.flatnonzero(
+            (np.maximum(lon[moving], lon1) >= minx)
+            & (np.minimum(lon[moving], lon1) <= maxx)
+            & (np.maximum(lat[moving], lat1) >= miny)
+            & (np.minimum(lat[moving], lat1) <= maxy)
+        )
+        if not near.size:
+            return {}
+        idx = moving[near]
+        found: dict[int, list[Prediction]] = {}
+        for s, z, fraction in self.zones.entries(lon[idx], lat[idx], lon1[near], lat1[near]):
+            k = int(idx[s])
+            if z in hits[k]:
+                continue
+            eta = fraction * th.predicted_entry_horizon_s
+            found.setdefault(k, []).append((z, eta))
+        return found
+
+    # --- static data and messages ----------------------------------------------------
+
+    def observe_static(self, statics: list[VesselStatic]) -> None:
+        """Remember hull lengths (anchor drag radius)."""
+        for static in statics:
+            if static.to_bow is not None and static.to_stern is not None:
+                length = float(static.to_bow + static.to_stern)
+                self._lengths[static.mmsi] = length
+                track = self.tracks.get(static.mmsi)
+                if track is not None:
+                    track.length_m = length
+
+    def observe_message(self, fields: dict[str, Any], ts: float, mmsi: int) -> list[Observation]:
+        """Safety messages (types 12, 14) that report distress: a critical observation.
+
+        Located at the sender's last accepted position; a sender never seen before is
+        reported at (0, 0) with `position_known: false`, outside every cell, so the alert
+        goes to the centre rather than being held back until a position arrives.
+        """
+        text = distress_text(fields)
+        if text is None:
+            return []
+        track = self.tracks.get(mmsi)
+        details = {"source": "message", "text": text, "msg_type": fields.get("msg_type")}
+        if track is None:
+            details["position_known"] = False
+            return [
+                Observation(
+                    DISTRESS,
+                    mmsi,
+                    ts,
+                    True,
+                    0.0,
+                    0.0,
+                    None,
+                    None,
+                    None,
+                    Severity.CRITICAL.value,
+                    details,
+                )
+            ]
+        where = CellPosition(mmsi, ts, track.lat, track.lon, track.cell, None)
+        details["position_known"] = True
+        return [held(track, DISTRESS, where, severity=Severity.CRITICAL.value, details=details)]
+
+    # --- clock ---------------------------------------------------------------------------
+
+    def tick(self, now: float) -> list[Observation]:
+        """Clock-driven rules at event time `now`: ais_gap and the close-quarters pass."""
+        out = self._gaps(now)
+        if self._next_pass is None or now >= self._next_pass:
+            self._next_pass = now + self.thresholds.close_quarters_interval_s
+            out.extend(self._close_quarters(now))
+        return out
+
+    def _gaps(self, now: float) -> list[Observation]:
+        out: list[Observation] = []
+        heap = self._gap_heap
+        while heap and heap[0][0] <= now:
+            _, mmsi, report_ts = heapq.heappop(heap)
+            track = self.tracks.get(mmsi)
+            if track is None or track.last_report_ts != report_ts or track.ts != report_ts:
+                continue  # it has reported since
+            obs = self._gap(track, now)
+            if obs is not None:
+                out.append(obs)
+        return out
+
+    def _gap(self, track: Track, now: float) -> Observation | None:
+        th = self.thresholds
+        if track.cell is None or not self.coverage.covered(track.lat, track.lon):
+            return None
+        if self._near_edge(track, now, th):
+            return None
+        reports, share = self.coverage.ratio(track.lat, track.lon)
+        expected = expected_interval_s(track.msg_type, track.speed, track.status)
+        where = CellPosition(track.mmsi, now, track.lat, track.lon, track.cell, None)
+        details = {
+            "last_report": track.ts,
+            "silent_s": round(now - track.ts, 1),
+            "expected_interval_s": expected,
+            "coverage_reports": reports,
+            "coverage_in_time": round(share, 3),
+        }
+        return held(track, AIS_GAP, where, details=details)
+
+    def _near_edge(self, track: Track, now: float, th: Thresholds) -> bool:
+        """Close to the jurisdiction's edge, or its course would have taken it out by now."""
+        if self._edge is None or self._jurisdiction is None:
+            return True
+        point = shapely.Point(track.lon, track.lat)
+        degrees = float(shapely.distance(self._edge, point))
+        if degrees * metres_per_degree_lon(track.lat) < th.ais_gap_edge_m:
+            return True
+        if track.speed and track.course is not None:
+            run = track.speed * KNOT_MS * (now - track.ts)
+            lat, lon = offset(track.lat, track.lon, track.course, run)
+            return not shapely.intersects_xy(self._jurisdiction, lon, lat)
+        return False
+
+    def _close_quarters(self, now: float) -> list[Observation]:
+        th = self.thresholds
+        limit = th.close_quarters_cpa_nm * 1852.0
+        found = cq.encounters(self.tracks.values(), now, th, limit * th.close_quarters_clear_factor)
+        out: list[Observation] = []
+        still: dict[tuple[int, int], None] = {}
+        for enc in found:
+            pair = (enc.a.mmsi, enc.b.mmsi)
+            if enc.cpa_m <= limit:
+                out.append(cq.observation(enc, now, th, True))
+                still[pair] = None
+            elif pair in self._pairs:
+                still[pair] = None  # between threshold and clear factor: keep
+        for pair in self._pairs.keys() - still.keys():
+            out.append(self._pair_ended(pair, now))
+        self._pairs = still
+        return out
+
+    def _pair_ended(self, pair: tuple[int, int], now: float) -> Observation:
+        a = self.tracks[pair[0]]
+        return Observation(
+            cq.CLOSE_QUARTERS, pair[0], now, False, a.lat, a.lon, a.cell, None, pair[1]
+        )
+
+
+def _watchlist(entries: Any) -> dict[int, str]:
+    """MMSI -> reason from seagrid.toml's [[watchlist]]; malformed entries are an error."""
+    if not isinstance(entries, list):
+        raise ThresholdError("[[watchlist]] must be an array of tables")
+    found: dict[int, str] = {}
+    for n, entry in enumerate(entries):
+        mmsi = entry.get("mmsi") if isinstance(entry, dict) else None
+        if not isinstance(mmsi, int) or isinstance(mmsi, bool) or not 0 < mmsi <= 999_999_999:
+            raise ThresholdError([f"[[watchlist]] entry {n}: mmsi must be a 9-digit number"])
+        found[mmsi] = str(entry.get("reason", ""))
+    return found
