@@ -88,14 +88,19 @@ def run(args: argparse.Namespace) -> int:
         for name in missing:
             print(f"seagrid ingest: {name}: no such file", file=sys.stderr)
         return 2
-    if not args.verbose:  # the picture and the summary say it all; logs only when asked
-        logging.getLogger("services.ingest").setLevel(logging.WARNING)
     settings = Settings()
     stage = IngestStage.from_files(args.files, settings.ingest, speed=speed)
-    asyncio.run(_ingest(stage, show_progress=speed is not None))
+    ingest_log = logging.getLogger("services.ingest")
+    level = ingest_log.level
+    if not args.verbose:  # the picture and the summary say it all; logs only when asked
+        ingest_log.setLevel(logging.WARNING)
+    try:
+        asyncio.run(_ingest(stage, show_progress=speed is not None))
+    finally:
+        ingest_log.setLevel(level)
     errors = stage.feed_errors
-    for name, exc in errors.items():
-        print(f"seagrid ingest: {name}: {exc}", file=sys.stderr)
+    for name, error in errors.items():
+        print(f"seagrid ingest: {name}: {error}", file=sys.stderr)
     vessels = sorted(
         (v for v in stage.vessels if args.all or v.lat is not None), key=_SORT_KEYS[args.sort]
     )

@@ -20,6 +20,7 @@ from services.ingest.feeds import (
     StdinFeed,
     TcpFeed,
     UdpFeed,
+    feeds_from_tables,
     make_feed,
 )
 from services.ingest.framing import LineBuffer
@@ -336,3 +337,28 @@ def test_feed_config_from_toml_tables(tmp_path: Path) -> None:
 def test_feed_config_errors(table: dict[str, object], message: str) -> None:
     with pytest.raises(FeedConfigError, match=message):
         FeedConfig.from_dict(table)
+
+
+def test_feeds_from_seagrid_toml(tmp_path: Path) -> None:
+    import tomllib
+
+    text = """
+[[feeds]]
+name = "vts-north"
+kind = "tcp"
+host = "127.0.0.1"
+port = 10110
+
+[[feeds]]
+name = "archive"
+kind = "file"
+path = "recording.nmea"
+speed = 10
+"""
+    feeds = feeds_from_tables(tomllib.loads(text)["feeds"], tmp_path)
+    assert [type(f).__name__ for f in feeds] == ["TcpFeed", "FileFeed"]
+    assert isinstance(feeds[1], FileFeed) and feeds[1].path == tmp_path / "recording.nmea"
+    assert feeds[1].speed == 10.0
+    twice = [{"name": "a", "kind": "udp", "port": 1}, {"name": "a", "kind": "udp", "port": 2}]
+    with pytest.raises(FeedConfigError, match="unique: a"):
+        feeds_from_tables(twice)

@@ -9,6 +9,7 @@ from services.ingest.feeds.config import (
     FEED_KINDS,
     FeedConfig,
     FeedConfigError,
+    feeds_from_tables,
     make_feed,
     parse_speed,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "StdinFeed",
     "TcpFeed",
     "UdpFeed",
+    "feeds_from_tables",
     "make_feed",
     "parse_speed",
 ]

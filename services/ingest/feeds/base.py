@@ -60,7 +60,7 @@ class Backoff:
     def delay(self, failures: int) -> float:
         """Seconds to wait after `failures` consecutive failures (0 failures: initial)."""
         exponent = min(max(failures - 1, 0), 30)
-        return min(self.maximum, self.initial * 2**exponent)
+        return min(self.maximum, self.initial * float(2**exponent))
 
 
 async def pump_stream(
@@ -79,7 +79,10 @@ async def pump_stream(
     """
     total = 0
     while True:
-        chunk = await asyncio.wait_for(reader.read(CHUNK_SIZE), idle_timeout)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # arrives as the read completes, and the feed would then never stop.
+        async with asyncio.timeout(idle_timeout):
+            chunk = await reader.read(CHUNK_SIZE)
         if not chunk:
             break
         total += len(chunk)

@@ -8,7 +8,7 @@ never connects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,3 +144,15 @@ def make_feed(cfg: FeedConfig) -> Feed:
     """A feed ready to `run`, of the class registered for `cfg.kind`."""
     cfg.validate()
     return FEED_KINDS[cfg.kind](cfg)
+
+
+def feeds_from_tables(
+    tables: Sequence[Mapping[str, Any]], base_dir: Path | None = None
+) -> list[Feed]:
+    """The feeds of seagrid.toml's `[[feeds]]` list; FeedConfigError on the first bad one."""
+    configs = [FeedConfig.from_dict(table, base_dir) for table in tables]
+    names = [cfg.name for cfg in configs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise FeedConfigError(f"feed names must be unique: {', '.join(duplicates)}")
+    return [make_feed(cfg) for cfg in configs]

@@ -59,9 +59,8 @@ class TcpFeed:
     async def _session(self, sink: LineSink) -> bool:
         """One connection from connect to close; True when it delivered any data."""
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.connect_timeout
-            )
+            async with asyncio.timeout(self.connect_timeout):  # not wait_for: see pump_stream
+                reader, writer = await asyncio.open_connection(self.host, self.port)
         except (OSError, TimeoutError) as exc:
             log.warning(
                 "feed %s: cannot connect to %s:%d: %s", self.name, self.host, self.port, exc
