@@ -81,6 +81,9 @@ class Thresholds:
     close_quarters_clear_factor: float = 1.5  # clear once CPA > 1.5 x the threshold
     close_quarters_interval_s: float = 30.0  # one full pass per 30 s of event time
     close_quarters_max_age_s: float = 180.0  # older positions are not dead-reckoned
+    # pairs moving together (pair trawlers, a tug and its tow) keep their distance: below
+    # this relative speed they are not closing on each other, so not an encounter
+    close_quarters_min_relative_kn: float = 1.0
     # --- position_jump: faster than any surface vessel (HSC ~45 kn); 500 m so GPS scatter
     # over a 1 s interval is not a "jump"; 3 consistent positions re-anchor the track
     # (the first fix was the bad one); quiet 10 min before the alert clears.

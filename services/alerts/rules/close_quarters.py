@@ -24,9 +24,6 @@ from services.alerts.track import Track
 
 CLOSE_QUARTERS = Rule.CLOSE_QUARTERS.value
 _STOPPED_STATUS = frozenset({AT_ANCHOR, MOORED, AGROUND})
-# Pairs moving together (pair trawlers, a tug and its tow) keep their distance: they are
-# not closing on each other, so below this relative speed a pair is not an encounter.
-MIN_RELATIVE_KN = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +66,7 @@ def encounters(
     cpa, tcpa = cpa_tcpa(x, y, vx, vy, i, j)
     relative = np.hypot(vx[j] - vx[i], vy[j] - vy[i])
     hit = (cpa <= cpa_limit_m) & (tcpa >= 0) & (tcpa <= th.close_quarters_tcpa_s)
-    hit &= relative >= MIN_RELATIVE_KN * KNOT_MS
+    hit &= relative >= th.close_quarters_min_relative_kn * KNOT_MS
     found = []
     for k in np.flatnonzero(hit).tolist():
         a, b = moving[i[k]], moving[j[k]]
