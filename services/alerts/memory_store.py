@@ -129,10 +129,23 @@ class MemoryAlertStore:
         alert_id = self._aliases.get(alert_id, alert_id)
         return sorted(self._history.get(alert_id, []), key=lambda r: r.at)
 
-    async def unacknowledged(self, raised_before: float, limit: int = 500) -> builtins.list[Alert]:
-        rows = [a for a in self._alerts.values() if a.status == "open"]
-        rows = sorted((a for a in rows if a.raised_at <= raised_before), key=lambda a: a.raised_at)
-        return rows[:limit]
+    async def unacknowledged(
+        self,
+        raised_before: float,
+        *,
+        severity: str | None = None,
+        not_escalated_to: str | None = None,
+        limit: int = 500,
+    ) -> builtins.list[Alert]:
+        rows = [
+            a
+            for a in self._alerts.values()
+            if a.status == "open"
+            and a.raised_at <= raised_before
+            and (severity is None or a.severity == severity)
+            and (not_escalated_to is None or not_escalated_to not in a.escalated_to)
+        ]
+        return sorted(rows, key=lambda a: (a.raised_at, a.id))[:limit]
 
     async def record_escalation(
         self, alert_id: str, level: str, target: str, at: float

@@ -131,11 +131,22 @@ class PgAlertStore:
             resolved = await conn.fetchval(_RESOLVE, alert_id)
             return [ChangeRecord(**dict(r)) for r in await conn.fetch(sql, resolved)]
 
-    async def unacknowledged(self, raised_before: float, limit: int = 500) -> builtins.list[Alert]:
-        sql = f"""{_SELECT_ALERT} WHERE status = 'open' AND raised_at <= to_timestamp($1)
-                  ORDER BY raised_at LIMIT $2"""
+    async def unacknowledged(
+        self,
+        raised_before: float,
+        *,
+        severity: str | None = None,
+        not_escalated_to: str | None = None,
+        limit: int = 500,
+    ) -> builtins.list[Alert]:
+        sql = f"""{_SELECT_ALERT}
+            WHERE status = 'open' AND alerts.raised_at <= to_timestamp($1)
+              AND ($2::text IS NULL OR severity = $2)
+              AND ($3::text IS NULL OR NOT ($3 = ANY(escalated_to)))
+            ORDER BY alerts.raised_at, id LIMIT $4"""
+        args = (raised_before, severity, not_escalated_to, limit)
         async with self.pool.acquire() as conn:
-            return [_alert(r) for r in await conn.fetch(sql, raised_before, limit)]
+            return [_alert(r) for r in await conn.fetch(sql, *args)]
 
     async def record_escalation(
         self, alert_id: str, level: str, target: str, at: float

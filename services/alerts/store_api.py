@@ -170,8 +170,17 @@ class AlertStore(Protocol):
 
     async def history(self, alert_id: str) -> list[ChangeRecord]: ...
 
-    async def unacknowledged(self, raised_before: float, limit: int = 500) -> list[Alert]:
-        """Alerts still `open` (nobody acknowledged them) raised at or before the time."""
+    async def unacknowledged(
+        self,
+        raised_before: float,
+        *,
+        severity: str | None = None,
+        not_escalated_to: str | None = None,
+        limit: int = 500,
+    ) -> list[Alert]:
+        """Alerts still `open` (nobody acknowledged them) raised at or before the time,
+        oldest first; optionally of one severity and not yet escalated to a level (so
+        alerts already escalated do not crowd the new ones out of `limit`)."""
 
     async def record_escalation(
         self, alert_id: str, level: str, target: str, at: float

@@ -197,9 +197,15 @@ async def test_unacknowledged_and_escalation_once_per_level(store: AlertStore) -
         await store.apply(raised(alert))
     await store.transition(acked.id, "acknowledge", "wang", T0 + 1)
     assert [a.id for a in await store.unacknowledged(T0 + 300)] == [old.id]
+    assert await store.unacknowledged(T0 + 300, severity="critical") == []
+    assert len(await store.unacknowledged(T0 + 600, severity="warning")) == 2
     first = await store.record_escalation(old.id, "centre", "qz-centre", T0 + 900)
     assert first is not None and first.escalated_to == ("centre",)
     assert await store.record_escalation(old.id, "centre", "qz-centre", T0 + 901) is None
+    assert [a.id for a in await store.unacknowledged(T0 + 600)] == [old.id, new.id]
+    assert [a.id for a in await store.unacknowledged(T0 + 600, not_escalated_to="centre")] == [
+        new.id
+    ]
     second = await store.record_escalation(old.id, "provincial", "province", T0 + 1800)
     assert second.escalated_to == ("centre", "provincial")
     levels = [(e.level, e.target, e.at) for e in await store.escalations(old.id)]
