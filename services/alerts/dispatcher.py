@@ -23,16 +23,29 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import orjson
 
-from services.alerts.channels import ChannelSpec, Outbox, open_channel
-from services.alerts.escalation import PROVINCIAL, EscalationPolicy, Escalator
+from services.alerts.channels import (
+    ChannelConfigError,
+    ChannelSpec,
+    Outbox,
+    open_channel,
+    parse_channels,
+)
+from services.alerts.escalation import (
+    PROVINCIAL,
+    EscalationConfigError,
+    EscalationPolicy,
+    Escalator,
+)
 from services.alerts.model import AlertChange, Change, alert_change_from_json, alert_change_to_json
 from services.alerts.store_api import AlertStore
 from services.core import topics
 from services.core.bus import Bus, Delivery, dead_letter_topic
+from services.core.config import SeagridConfig
 from services.core.runner import consume
 
 log = logging.getLogger(__name__)
@@ -147,3 +160,41 @@ class DispatcherStage:
             except Exception:
                 log.exception("could not publish %d escalation(s) on the bus", len(changes))
         return changes
+
+
+class DeliveryConfigError(ValueError):
+    """`[[channels]]` or `[escalation]` of seagrid.toml is wrong; `problems` lists all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def delivery_config(sections: Mapping[str, Any]) -> tuple[list[ChannelSpec], EscalationPolicy]:
+    """The channels and escalation policy of seagrid.toml's raw sections.
+
+    Raises DeliveryConfigError with every problem of both sections at once.
+    """
+    problems: list[str] = []
+    specs: list[ChannelSpec] = []
+    try:
+        specs = parse_channels(dict(sections))
+    except ChannelConfigError as exc:
+        problems += exc.problems
+    names = {s.name for s in specs} if not problems else None
+    policy = EscalationPolicy()
+    try:
+        policy = EscalationPolicy.from_sections(sections, names)
+    except EscalationConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise DeliveryConfigError(problems)
+    return specs, policy
+
+
+def dispatcher_from_config(
+    config: SeagridConfig, store: AlertStore, **options: Any
+) -> DispatcherStage:
+    """The dispatcher a configuration directory describes; raises DeliveryConfigError."""
+    specs, policy = delivery_config(config.sections)
+    return DispatcherStage(store, config.centre.id, specs, policy, **options)

@@ -13,7 +13,12 @@ import redis.asyncio as aioredis
 
 from services.alerts.actions import AlertActions
 from services.alerts.channels import ChannelSpec
-from services.alerts.dispatcher import DispatcherStage
+from services.alerts.dispatcher import (
+    DeliveryConfigError,
+    DispatcherStage,
+    delivery_config,
+    dispatcher_from_config,
+)
 from services.alerts.escalation import EscalationPolicy
 from services.alerts.memory_store import MemoryAlertStore
 from services.alerts.model import (
@@ -26,6 +31,8 @@ from services.alerts.store_api import AlertQuery, AlertStore, InvalidTransition
 from services.core import topics
 from services.core.bus import Bus, dead_letter_topic, open_bus
 from services.core.codec import encode
+from services.core.config import load_config
+from services.core.settings import DEMO_CONFIG_DIR
 from tests.alerts.http_receiver import serve
 from tests.alerts.store_fixtures import STORES, T0, make_alert, open_store, raised
 from tests.conftest import REDIS_URL
@@ -207,3 +214,27 @@ async def test_dispatcher_over_redis_streams(
     finally:
         await redis_client.delete(topic, dead_letter_topic(topic))
         await redis_bus.close()
+
+
+def test_dispatcher_from_the_demo_configuration() -> None:
+    stage = dispatcher_from_config(load_config(DEMO_CONFIG_DIR), MemoryAlertStore())
+    assert stage.centre_id == "qz-centre" and stage.specs == []
+    assert stage.policy == EscalationPolicy()
+
+
+def test_delivery_configuration_reads_both_sections_and_lists_every_problem() -> None:
+    specs, policy = delivery_config(
+        {
+            "channels": [{"name": "province", "url": "https://gov.example/hook"}],
+            "escalation": {"provincial_channel": "province", "interval_seconds": 30},
+        }
+    )
+    assert [s.name for s in specs] == ["province"] and policy.provincial_channel == "province"
+    with pytest.raises(DeliveryConfigError) as caught:
+        delivery_config(
+            {
+                "channels": [{"name": "x", "url": "smtp://mail"}],
+                "escalation": {"centre_after_minutes": {"warning": "soon"}},
+            }
+        )
+    assert len(caught.value.problems) == 2
