@@ -16,6 +16,7 @@ Merging, because the bus delivers at least once and several producers write the 
 from __future__ import annotations
 
 import base64
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -168,7 +169,7 @@ class AlertStore(Protocol):
         """An operator's acknowledge/resolve/false_alarm. Raises AlertNotFound,
         InvalidTransition, or ValueError for an action that is not one of those."""
 
-    async def history(self, alert_id: str) -> list[ChangeRecord]: ...
+    async def history(self, alert_id: str) -> builtins.list[ChangeRecord]: ...
 
     async def unacknowledged(
         self,
@@ -177,7 +178,7 @@ class AlertStore(Protocol):
         severity: str | None = None,
         not_escalated_to: str | None = None,
         limit: int = 500,
-    ) -> list[Alert]:
+    ) -> builtins.list[Alert]:
         """Alerts still `open` (nobody acknowledged them) raised at or before the time,
         oldest first; optionally of one severity and not yet escalated to a level (so
         alerts already escalated do not crowd the new ones out of `limit`)."""
@@ -187,18 +188,18 @@ class AlertStore(Protocol):
     ) -> Alert | None:
         """Escalate once per level: the updated alert, or None if already escalated."""
 
-    async def escalations(self, alert_id: str) -> list[EscalationRecord]: ...
+    async def escalations(self, alert_id: str) -> builtins.list[EscalationRecord]: ...
 
     async def record_delivery(self, receipt: DeliveryReceipt) -> None: ...
 
-    async def deliveries(self, alert_id: str) -> list[DeliveryReceipt]: ...
+    async def deliveries(self, alert_id: str) -> builtins.list[DeliveryReceipt]: ...
 
     async def add_silence(self, silence: Silence) -> Silence:
         """Store a silence (same id again: the stored one is returned, unchanged)."""
 
     async def silences(
         self, mmsi: int | None = None, active_at: float | None = None
-    ) -> list[Silence]:
+    ) -> builtins.list[Silence]:
         """Silences not deleted, optionally of one vessel and in force at a time."""
 
     async def delete_silence(self, silence_id: str, actor: str, at: float) -> bool:
