@@ -4,8 +4,8 @@ Checking all n(n-1)/2 pairs is what a Python loop would do, and at 5,000 vessels
 million pairs. Two vessels can only come within CPA distance d inside the horizon T if the
 segments each sweeps in T (position to position + velocity x T) come within d of each
 other: if |p_i(t) - p_j(t)| <= d for some t in [0, T], the two segments contain points that
-close. So candidate pairs come from one STRtree `dwithin` query over the swept segments,
-and CPA/TCPA is computed for those pairs only, in numpy.
+close, so their bounding boxes grown by d/2 overlap. Candidate pairs come from one STRtree
+query over those boxes, and CPA/TCPA is computed for those pairs only, in numpy.
 
 Coordinates are metres on a local plane (x east, y north) around the batch's mean
 latitude: over a jurisdiction the distortion is far below the thresholds' precision.
@@ -41,15 +41,22 @@ def velocity(speed_kn: FloatArray, course_deg: FloatArray) -> tuple[FloatArray, 
 def candidate_pairs(
     x: FloatArray, y: FloatArray, vx: FloatArray, vy: FloatArray, horizon_s: float, cpa_m: float
 ) -> tuple[IntArray, IntArray]:
-    """Index pairs (i < j) that may come within `cpa_m` within `horizon_s`."""
+    """Index pairs (i < j) that may come within `cpa_m` within `horizon_s`.
+
+    Each swept segment's bounding box, grown by half the CPA, goes into an STRtree; pairs
+    whose boxes overlap are the candidates. Comparing boxes needs no GEOS predicate (the
+    tree answers it alone), which is an order of magnitude faster than an exact `dwithin`
+    on the segments, and the few extra candidates cost nothing in the numpy CPA after it.
+    """
     if len(x) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    start = np.column_stack((x, y))
-    end = np.column_stack((x + vx * horizon_s, y + vy * horizon_s))
-    segments = shapely.linestrings(np.stack([start, end], axis=1))
-    tree = shapely.STRtree(segments)
-    i, j = tree.query(segments, predicate="dwithin", distance=cpa_m)
+    ex, ey = x + vx * horizon_s, y + vy * horizon_s
+    r = cpa_m / 2
+    boxes = shapely.box(
+        np.minimum(x, ex) - r, np.minimum(y, ey) - r, np.maximum(x, ex) + r, np.maximum(y, ey) + r
+    )
+    i, j = shapely.STRtree(boxes).query(boxes)
     keep = i < j
     return i[keep].astype(np.int64), j[keep].astype(np.int64)
 

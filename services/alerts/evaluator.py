@@ -139,11 +139,10 @@ class RuleEngine:
     def _learn(self, track: Track, pos: CellPosition) -> None:
         """Coverage from the previous report's timeliness; schedule this one's gap check."""
         if track.ts < pos.ts:
-            expected = expected_interval_s(track.msg_type, track.speed, track.status)
-            self.coverage.record(track.lat, track.lon, in_time(pos.ts - track.ts, expected))
+            self.coverage.record(track.lat, track.lon, in_time(pos.ts - track.ts, track.expected_s))
         track.last_report_ts = pos.ts
+        track.expected_s = expected = expected_interval_s(pos.msg_type, pos.speed, pos.status)
         if pos.cell is not None:
-            expected = expected_interval_s(pos.msg_type, pos.speed, pos.status)
             deadline = pos.ts + gap_threshold_s(expected, self.thresholds)
             heapq.heappush(self._gap_heap, (deadline, pos.mmsi, pos.ts))
 
@@ -263,7 +262,7 @@ class RuleEngine:
         if self._near_edge(track, now, th):
             return None
         reports, share = self.coverage.ratio(track.lat, track.lon)
-        expected = expected_interval_s(track.msg_type, track.speed, track.status)
+        expected = track.expected_s
         where = CellPosition(track.mmsi, now, track.lat, track.lon, track.cell, None)
         details = {
             "last_report": track.ts,

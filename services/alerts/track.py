@@ -34,12 +34,14 @@ class Track:
         "jump_count",
         "last_jump_ts",
         "last_report_ts",
+        "expected_s",
     )
 
     def __init__(self, pos: CellPosition) -> None:
         self.mmsi = pos.mmsi
         self.move(pos)
         self.last_report_ts = pos.ts
+        self.expected_s = 10.0  # ITU-R M.1371 interval of the last report (set by the engine)
         # (rule, subject) conditions reported active and not yet reported ended
         self.active: set[tuple[str, str]] = set()
         self.seen_inside = False  # was inside the jurisdiction at its previous report

@@ -10,19 +10,21 @@ the closest point is behind them, or either vessel stops or is no longer in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from services.alerts.cpa import candidate_pairs, cpa_tcpa, project, velocity
-from services.alerts.geo import KNOT_MS, NM, offset
+from services.alerts.geo import KNOT_MS, METRES_PER_DEGREE, NM
 from services.alerts.model import Observation, Rule, Severity
 from services.alerts.rules.emit import AGROUND, AT_ANCHOR, MOORED
 from services.alerts.thresholds import Thresholds
 from services.alerts.track import Track
 
 CLOSE_QUARTERS = Rule.CLOSE_QUARTERS.value
+_CRITICAL, _WARNING = Severity.CRITICAL.value, Severity.WARNING.value
 _STOPPED_STATUS = frozenset({AT_ANCHOR, MOORED, AGROUND})
 
 
@@ -47,36 +49,61 @@ def under_way(track: Track, now: float, th: Thresholds) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Encounters:
+    """The pairs of one pass as arrays (indices into `moving`); iterate for `Encounter`s."""
+
+    moving: list[Track]
+    low: npt.NDArray[np.int64]
+    high: npt.NDArray[np.int64]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    cpa_m: npt.NDArray[np.float64]
+    tcpa_s: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.low)
+
+    def __iter__(self) -> Iterator[Encounter]:
+        moving = self.moving
+        columns = (self.low, self.high, self.lat, self.lon, self.cpa_m, self.tcpa_s)
+        for a, b, lat, lon, cpa, tcpa in zip(*(c.tolist() for c in columns), strict=True):
+            yield Encounter(moving[a], moving[b], lat, lon, cpa, tcpa)
+
+
+_INT, _FLOAT = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+_NO_ENCOUNTERS = Encounters([], _INT, _INT, _FLOAT, _FLOAT, _FLOAT, _FLOAT)
+
+
 def encounters(
     tracks: Iterable[Track], now: float, th: Thresholds, cpa_limit_m: float
-) -> list[Encounter]:
+) -> Encounters:
     """Pairs under way whose CPA <= cpa_limit_m within the TCPA threshold, at time `now`."""
     moving = [t for t in tracks if under_way(t, now, th)]
-    if len(moving) < 2:
-        return []
-    ages = np.fromiter((now - t.ts for t in moving), float, len(moving))
-    speed = np.fromiter((t.speed for t in moving), float, len(moving))  # type: ignore[misc]
-    course = np.fromiter((t.course for t in moving), float, len(moving))  # type: ignore[misc]
-    lat = np.fromiter((t.lat for t in moving), float, len(moving))
-    lon = np.fromiter((t.lon for t in moving), float, len(moving))
+    n = len(moving)
+    if n < 2:
+        return _NO_ENCOUNTERS
+    ages = np.fromiter((now - t.ts for t in moving), float, n)
+    speed = np.fromiter((t.speed for t in moving), float, n)  # type: ignore[misc]
+    course = np.fromiter((t.course for t in moving), float, n)  # type: ignore[misc]
+    lat = np.fromiter((t.lat for t in moving), float, n)
+    lon = np.fromiter((t.lon for t in moving), float, n)
+    mmsi = np.fromiter((t.mmsi for t in moving), np.int64, n)
     x, y = project(lat, lon)
     vx, vy = velocity(speed, course)
-    x, y = x + vx * ages, y + vy * ages  # dead reckoning to the pass time
+    dx, dy = vx * ages, vy * ages  # dead reckoning to the pass time
+    x, y = x + dx, y + dy
     i, j = candidate_pairs(x, y, vx, vy, th.close_quarters_tcpa_s, cpa_limit_m)
     cpa, tcpa = cpa_tcpa(x, y, vx, vy, i, j)
     relative = np.hypot(vx[j] - vx[i], vy[j] - vy[i])
     hit = (cpa <= cpa_limit_m) & (tcpa >= 0) & (tcpa <= th.close_quarters_tcpa_s)
     hit &= relative >= th.close_quarters_min_relative_kn * KNOT_MS
-    found = []
-    for k in np.flatnonzero(hit).tolist():
-        a, b = moving[i[k]], moving[j[k]]
-        if a.mmsi > b.mmsi:
-            a, b = b, a
-        lat_a, lon_a = offset(
-            a.lat, a.lon, a.course or 0.0, (a.speed or 0.0) * KNOT_MS * (now - a.ts)
-        )
-        found.append(Encounter(a, b, lat_a, lon_a, float(cpa[k]), float(tcpa[k])))
-    return found
+    i, j, cpa, tcpa = i[hit], j[hit], cpa[hit], tcpa[hit]
+    low = np.where(mmsi[i] < mmsi[j], i, j)
+    high = np.where(mmsi[i] < mmsi[j], j, i)
+    dr_lat = lat[low] + dy[low] / METRES_PER_DEGREE
+    dr_lon = lon[low] + dx[low] / (METRES_PER_DEGREE * np.cos(np.radians(lat[low])))
+    return Encounters(moving, low, high, dr_lat, dr_lon, cpa, tcpa)
 
 
 def observation(enc: Encounter, now: float, th: Thresholds, active: bool) -> Observation:
@@ -91,5 +118,5 @@ def observation(enc: Encounter, now: float, th: Thresholds, active: bool) -> Obs
     }
     return Observation(
         CLOSE_QUARTERS, a.mmsi, now, active, enc.lat, enc.lon, a.cell, None, enc.b.mmsi,
-        Severity.CRITICAL.value if severe else Severity.WARNING.value, details,
+        _CRITICAL if severe else _WARNING, details,
     )  # fmt: skip
