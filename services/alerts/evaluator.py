@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 AIS_GAP = Rule.AIS_GAP.value
 NO_PREDICTIONS: list[Prediction] = []
+FORGET_AFTER_S = 6 * 3600.0  # a vessel silent for 6 h starts afresh (jump check included)
+PRUNE_EVERY_S = 3600.0
 
 
 class RuleEngine:
@@ -72,6 +74,7 @@ class RuleEngine:
         self._gap_heap: list[tuple[float, int, float]] = []
         self._pairs: dict[tuple[int, int], None] = {}  # close-quarters pairs reported active
         self._next_pass: float | None = None
+        self._next_prune: float | None = None
 
     # --- positions ------------------------------------------------------------------
 
@@ -237,10 +240,26 @@ class RuleEngine:
     def tick(self, now: float) -> list[Observation]:
         """Clock-driven rules at event time `now`: ais_gap and the close-quarters pass."""
         out = self._gaps(now)
+        if self._next_prune is None or now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY_S
+            self._prune(now)
         if self._next_pass is None or now >= self._next_pass:
             self._next_pass = now + self.thresholds.close_quarters_interval_s
             out.extend(self._close_quarters(now))
         return out
+
+    def _prune(self, now: float) -> None:
+        """Forget vessels long gone, so a feed running for months does not grow forever.
+
+        A track with an active condition or an anchor set is kept: its end still matters.
+        """
+        stale = [
+            mmsi
+            for mmsi, t in self.tracks.items()
+            if now - t.ts > FORGET_AFTER_S and not t.active and t.anchor is None
+        ]
+        for mmsi in stale:
+            del self.tracks[mmsi]
 
     def _gaps(self, now: float) -> list[Observation]:
         out: list[Observation] = []

@@ -7,6 +7,9 @@ it). Two cases look alike at first and are told apart by what follows:
 - the first fix was the bad one (or the vessel really reappeared far away after a gap that
   is short for the distance): the new positions agree with each other and nothing confirms
   the old track, so after `position_jump_reanchor` consistent ones the track moves there.
+Positions are checked everywhere (a track must not be corrupted anywhere), but the alert is
+only raised when either position is inside the jurisdiction: a satellite feed's jumps off
+New Zealand are nobody's business here.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ def check_position_jump(
         track.jump_candidate, track.jump_count = None, 0
         return True
     track.last_jump_ts = pos.ts
-    out.append(_observation(track, pos, metres, knots))
+    if track.cell is not None or pos.cell is not None:
+        out.append(_observation(track, pos, metres, knots))
     return False
 
 

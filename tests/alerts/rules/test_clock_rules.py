@@ -144,3 +144,12 @@ def test_cpa_matches_naive_loop() -> None:
     slow = naive_pairs_python(x.tolist(), y.tolist(), vx.tolist(), vy.tolist(), 600.0, 926.0)
     assert fast == sorted((a, b) for a, b, _, _ in slow)
     assert len(fast) > 10
+
+
+def test_tracks_of_vessels_long_gone_are_forgotten() -> None:
+    eng = engine()
+    run(eng, [pos(A, T0, 24.55, 118.55, 10.0), pos(B, T0, 24.56, 118.55, 0.0, status=1)])
+    eng.tick(T0 + 1)
+    run(eng, [pos(B, T0 + 3 * 3600, 24.56, 118.55, 0.0, status=1)])
+    eng.tick(T0 + 7 * 3600)
+    assert A not in eng.tracks and B in eng.tracks  # B: silent 4 h only
