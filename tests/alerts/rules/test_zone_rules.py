@@ -132,3 +132,16 @@ def test_speeding_hysteresis_ends_only_at_the_limit() -> None:
     obs = run(eng, fast + hover + slow)
     assert of(obs, "speeding")  # raised during the fast run
     assert [o.ts for o in of(obs, "speeding", active=False)] == [T0 + 130]
+
+
+def test_one_batch_gives_the_same_observations_as_one_by_one() -> None:
+    """The stage hands over batches: the result must not depend on how they are cut."""
+    positions = sorted(
+        steer(SHIP, T0, 24.70 - 2000 / 111120, 118.71, 0.0, 12.0, 50)
+        + steer(SHIP + 1, T0 + 5, 24.625, 118.751, 90.0, 12.0, 20)
+        + [pos(SHIP + 2, T0 + 7, 24.62, 118.62, 0.0)],
+        key=lambda p: p.ts,
+    )
+    single = run(engine(), positions, tick=False)
+    accepted, batched = engine().observe(positions)
+    assert batched == single and accepted == positions
