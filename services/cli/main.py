@@ -19,6 +19,7 @@ COMMANDS = {
     "simulate": "simulate",
     "config": "config",
     "grid": "grid",
+    "replay": "replay",
     "run": "run",
 }
 

@@ -10,5 +10,16 @@ TRANSITIONS = "seagrid.transitions"  # cell/jurisdiction events, from gridding
 CELL_POSITIONS = "seagrid.cell_positions"  # Position + cell + office, from gridding
 ALERTS = "seagrid.alerts"  # Alert records and their state changes, from alerts
 ALERT_COMMANDS = "seagrid.alert_commands"  # OperatorCommand (ack, resolve, silence...), from web
+# CellPosition the rules accepted (position jumps removed), from alerts when asked (replay)
+ACCEPTED_POSITIONS = "seagrid.accepted_positions"
 
-ALL = (POSITIONS, STATIC, MESSAGES, TRANSITIONS, CELL_POSITIONS, ALERTS, ALERT_COMMANDS)
+ALL = (
+    POSITIONS,
+    STATIC,
+    MESSAGES,
+    TRANSITIONS,
+    CELL_POSITIONS,
+    ALERTS,
+    ALERT_COMMANDS,
+    ACCEPTED_POSITIONS,
+)

@@ -1,0 +1,181 @@
+"""Puts the alert stage's inputs into event-time order for the rules and the AlertBook (pure).
+
+Positions, static reports and safety messages reach the alerts stage on three topics, so
+their interleaving on arrival depends on scheduling. The rules must not: a replay has to
+give the same alerts every run. So static reports and messages are buffered and applied
+just before the first position that is *later* than them (strictly: of a static report and
+a position with the same timestamp the position goes first, whichever arrived first), and
+the clock-driven work (`RuleEngine.tick`, `AlertBook.advance`) runs at fixed multiples of
+`tick_interval` of event time, before the first position at or past each of them. Given
+the positions in order, the result depends on nothing but the input.
+
+A static report or message concerns its own vessel only, so it needs its place only among
+that vessel's positions: the batch of positions handed to the rules at once (vectorised) is
+cut for it only when the batch already holds a position of that vessel.
+
+What is not covered: a static report or message whose timestamp is earlier than a position
+that precedes it in the input (recordings whose clock steps backwards) is applied whenever
+it happens to arrive.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from services.alerts.lifecycle import AlertBook, CommandError
+from services.alerts.model import AlertChange, Observation, OperatorCommand, unix_seconds
+from services.core.types import CellPosition, VesselStatic
+
+log = logging.getLogger(__name__)
+
+# Ten seconds of event time: ais_gap thresholds are minutes, close-quarters passes every
+# 30 s by default, so a finer tick only costs time.
+DEFAULT_TICK_INTERVAL = 10.0
+
+
+class Rules(Protocol):
+    """What the processor needs of `services.alerts.evaluator.RuleEngine`."""
+
+    def observe(
+        self, positions: list[CellPosition]
+    ) -> tuple[list[CellPosition], list[Observation]]: ...
+
+    def observe_static(self, statics: list[VesselStatic]) -> None: ...
+
+    def observe_message(
+        self, fields: dict[str, Any], ts: float, mmsi: int
+    ) -> list[Observation]: ...
+
+    def tick(self, now: float) -> list[Observation]: ...
+
+
+@dataclass(slots=True)
+class Output:
+    accepted: list[CellPosition] = field(default_factory=list)
+    changes: list[AlertChange] = field(default_factory=list)
+
+
+class AlertProcessor:
+    def __init__(
+        self, rules: Rules, book: AlertBook, tick_interval: float = DEFAULT_TICK_INTERVAL
+    ) -> None:
+        if not tick_interval > 0:
+            raise ValueError(f"tick_interval must be positive, got {tick_interval!r}")
+        self.rules, self.book, self.tick_interval = rules, book, tick_interval
+        self.counters: Counter[str] = Counter()
+        self._statics: list[tuple[float, int, VesselStatic]] = []
+        self._messages: list[tuple[float, int, dict[str, Any]]] = []
+        self._seq = itertools.count()  # ties keep arrival order
+        self._next_tick = -math.inf
+        self.clock = -math.inf
+
+    def add_statics(self, statics: Iterable[VesselStatic]) -> None:
+        for static in statics:
+            heapq.heappush(self._statics, (static.ts, next(self._seq), static))
+
+    def add_message(self, fields: dict[str, Any]) -> None:
+        """Buffer a decoded message (CONTRACTS §3 fields); raises ValueError when unusable."""
+        mmsi = fields.get("mmsi")
+        if not isinstance(mmsi, int):
+            raise ValueError(f"message without an MMSI: {mmsi!r}")
+        ts = unix_seconds(fields.get("ts"))
+        when = self.clock if ts is None else ts
+        heapq.heappush(self._messages, (when, next(self._seq), fields))
+
+    def process(self, positions: list[CellPosition]) -> Output:
+        out = Output()
+        chunk: list[CellPosition] = []
+        vessels: set[int] = set()
+        for p in positions:
+            if p.ts >= self._next_tick:
+                self._observe(chunk, out)
+                chunk, vessels = [], set()
+                self._tick_at(p.ts, out)
+            if _earlier(self._statics, p.ts) or _earlier(self._messages, p.ts):
+                if self._apply_buffered(p.ts, out, vessels):
+                    self._observe(chunk, out)
+                    chunk, vessels = [], set()
+                    self._apply_buffered(p.ts, out, vessels)
+            chunk.append(p)
+            vessels.add(p.mmsi)
+            if p.ts > self.clock:
+                self.clock = p.ts
+        self._observe(chunk, out)
+        return out
+
+    def finish(self) -> Output:
+        """Apply what is still buffered (end of input): nothing later will come to order it."""
+        out = Output()
+        self._apply_buffered(math.inf, out)
+        return out
+
+    def command(self, command: OperatorCommand) -> list[AlertChange]:
+        try:
+            changes = self.book.command(command)
+        except (CommandError, ValueError) as exc:
+            self.counters["commands_rejected"] += 1
+            log.warning("alerts: operator command not applied: %s", exc)
+            return []
+        self.counters["commands"] += 1
+        return changes
+
+    def _tick_at(self, ts: float, out: Output) -> None:
+        now = math.floor(ts / self.tick_interval) * self.tick_interval
+        self._next_tick = now + self.tick_interval
+        self._tick(now, out)
+
+    def _apply_buffered(self, before: float, out: Output, busy: set[int] | None = None) -> bool:
+        """Apply buffered items earlier than `before`, stopping at the first one about a
+        vessel in `busy` (its positions must be handled first); True when it stopped."""
+        statics = []
+        blocked = False
+        while _earlier(self._statics, before):
+            if busy and self._statics[0][2].mmsi in busy:
+                blocked = True
+                break
+            statics.append(heapq.heappop(self._statics)[2])
+        if statics:
+            self.rules.observe_static(statics)
+            self.counters["statics"] += len(statics)
+        while _earlier(self._messages, before):
+            if busy and self._messages[0][2]["mmsi"] in busy:
+                return True
+            when, _, fields = heapq.heappop(self._messages)
+            self.counters["messages"] += 1
+            obs = self.rules.observe_message(fields, when, fields["mmsi"])
+            out.changes += self.book.observe(obs)
+        return blocked
+
+    def _tick(self, now: float, out: Output) -> None:
+        out.changes += self.book.observe(self.rules.tick(now))
+        out.changes += self.book.advance(now)
+        self.counters["ticks"] += 1
+
+    def _observe(self, chunk: list[CellPosition], out: Output) -> None:
+        if not chunk:
+            return
+        try:
+            accepted, observations = self.rules.observe(chunk)
+        except Exception:
+            if len(chunk) == 1:
+                self.counters["rule_errors"] += 1
+                log.exception("alerts: rules failed on %s; position dropped", chunk[0])
+                return
+            for p in chunk:  # isolate the position that breaks a rule, keep the others
+                self._observe([p], out)
+            return
+        self.counters["positions"] += len(chunk)
+        self.counters["rejected"] += len(chunk) - len(accepted)
+        out.accepted += accepted
+        out.changes += self.book.observe(observations)
+
+
+def _earlier(heap: list[tuple[float, int, Any]], ts: float) -> bool:
+    return bool(heap) and heap[0][0] < ts
