@@ -1,0 +1,105 @@
+"""The FastAPI app factory: routes, errors, CORS, the map's static files, and the lifespan
+that runs the stages.
+
+`create_app(runtime)` builds nothing of its own; the lifespan runs the runtime's stages
+(the whole pipeline in `seagrid serve`, only the web stage in `seagrid run web`) next to
+the server. A stage that crashes takes the process down: the runtime records the error
+and calls `on_crash`, which the entry point wires to stop uvicorn and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from services.core.runner import run_stages
+from services.web import errors
+from services.web.routes import alerts, auth, geo, health, live, users, vessels
+from services.web.runtime import WebRuntime
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parent.parent.parent
+FRONTEND = REPO / "frontend"
+
+
+def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI:
+    app = FastAPI(
+        title="seagrid",
+        version="0.1.0",
+        summary="Live vessel traffic, grid cells and alerts of a maritime safety administration",
+        lifespan=_lifespan,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    if runtime.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=runtime.settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    for module in (auth, vessels, geo, alerts, users, health, live):
+        app.include_router(module.router)
+    _static(app, frontend)
+    return app
+
+
+def _static(app: FastAPI, frontend: Path | None) -> None:
+    """Serve the map: frontend/dist when built, else frontend/ itself; MapLibre from npm."""
+    root = None
+    if frontend is not None:
+        root = frontend / "dist" if (frontend / "dist").is_dir() else frontend
+    if root is None or not (root / "index.html").is_file():
+
+        @app.get("/", include_in_schema=False)
+        async def no_map() -> HTMLResponse:
+            return HTMLResponse(
+                "<!doctype html><title>seagrid</title><p>The map is not built here "
+                "(frontend/ is missing). The API is at <a href='/docs'>/docs</a>.</p>"
+            )
+
+        return
+    assert frontend is not None
+    vendor = frontend / "node_modules" / "maplibre-gl" / "dist"
+    if vendor.is_dir():
+        app.mount("/vendor/maplibre-gl", StaticFiles(directory=vendor), name="maplibre")
+    app.mount("/", StaticFiles(directory=root, html=True), name="map")
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runtime: WebRuntime = app.state.runtime
+    # Groups first: records the pipeline publishes before the web stage reads are not lost.
+    await runtime.web.prepare(runtime.bus)
+    task = asyncio.create_task(_run(runtime), name="stages")
+    try:
+        yield
+    finally:
+        runtime.stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            try:
+                await asyncio.wait_for(asyncio.shield(task), 10.0)
+            except TimeoutError:
+                log.error("stages did not stop within 10 s; cancelling them")
+                task.cancel()
+
+
+async def _run(runtime: WebRuntime) -> None:
+    try:
+        await run_stages(runtime.all_stages(), runtime.bus, runtime.stop)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        runtime.crashed = exc
+        log.error("a stage crashed (%s: %s); stopping the service", type(exc).__name__, exc)
+        if runtime.on_crash is not None:
+            runtime.on_crash(exc)

@@ -1,0 +1,208 @@
+"""Assembling a `WebRuntime` for each way of running the web service.
+
+- `serve`: every stage in this process on the in-process bus, state in PostgreSQL;
+- `serve --demo`: the same stages fed by the looping demo recording, stores in memory,
+  demo users, a random per-process token key (tokens die with the process);
+- `run web`: only the web stage, over Redis and PostgreSQL, beside stages run elsewhere.
+Start-up problems raise `StartupError` with one line for the entry point to print.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from contextlib import AsyncExitStack
+from typing import Any
+
+from services.core.bus import Bus
+from services.core.config import SeagridConfig
+from services.core.runner import Stage
+from services.web.auth import TokenSigner, User
+from services.web.demo import DEMO_PASSWORD, DemoFeed, demo_users, load_recording
+from services.web.runtime import MemoryHistory, WebRuntime, build_web_stage
+from services.web.settings import ServeSettings
+from services.web.users import MemoryUserStore, PgUserStore
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """Prevents the service from starting; printed on one line."""
+
+
+def signer_for(settings: ServeSettings, demo: bool) -> TokenSigner:
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value().encode()
+    elif demo:
+        key = secrets.token_bytes(32)
+    else:
+        raise StartupError(
+            "SEAGRID_SECRET_KEY is not set: it signs the login tokens "
+            "(e.g. export SEAGRID_SECRET_KEY=$(openssl rand -hex 32))"
+        )
+    try:
+        return TokenSigner(key, settings.web.token_ttl)
+    except ValueError as exc:
+        raise StartupError(f"SEAGRID_SECRET_KEY: {exc}") from None
+
+
+async def open_pool(settings: ServeSettings, resources: AsyncExitStack) -> Any:
+    from services.core.db import DatabaseError, open_database
+
+    if not settings.database_url:
+        raise StartupError("SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)")
+    try:
+        pool = await open_database(settings.database_url)
+    except DatabaseError as exc:
+        raise StartupError(str(exc)) from exc
+    resources.push_async_callback(pool.close)
+    return pool
+
+
+async def demo_runtime(
+    config: SeagridConfig, settings: ServeSettings, bus: Bus, speed: float = 1.0
+) -> tuple[WebRuntime, list[User]]:
+    """Everything in memory; returns the runtime and the demo users it created."""
+    from services.alerts.memory_store import MemoryAlertStore
+
+    web = build_web_stage(settings.web, demo=True)
+    feed = DemoFeed(load_recording(), speed=speed)
+    store = MemoryAlertStore()
+    users = MemoryUserStore(config.office_ids())
+    created = demo_users(config)
+    for user in created:
+        await users.add(user, DEMO_PASSWORD)
+    runtime = WebRuntime(
+        config=config,
+        settings=settings.web,
+        bus=bus,
+        signer=signer_for(settings, demo=True),
+        users=users,
+        alerts=store,
+        history=MemoryHistory(web.picture),
+        web=web,
+        demo=True,
+    )
+    runtime.stages = pipeline(config, settings, runtime, [feed], store)
+    return runtime, created
+
+
+async def serve_runtime(
+    config: SeagridConfig, settings: ServeSettings, bus: Bus, resources: AsyncExitStack
+) -> WebRuntime:
+    """All stages in this process, state in PostgreSQL, feeds from the configuration."""
+    from services.alerts.store import PgAlertStore
+    from services.ingest.feeds.config import FeedConfigError, feeds_from_tables
+    from services.ingest.persist import PersistStage
+    from services.ingest.store import PositionStore
+
+    signer = signer_for(settings, demo=False)
+    try:
+        feeds = feeds_from_tables(config.sections.get("feeds", []), config.directory)
+    except FeedConfigError as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: feeds: {exc}") from exc
+    if not feeds:
+        log.warning("no [[feeds]] in %s: the map stays empty", config.directory)
+    pool = await open_pool(settings, resources)
+    web = build_web_stage(settings.web, demo=False)
+    store = PgAlertStore(pool)
+    runtime = _db_runtime(config, settings, bus, pool, signer, web, store, PositionStore(pool))
+    runtime.stages = [
+        *pipeline(config, settings, runtime, feeds, store),
+        PersistStage(pool, settings.database),
+    ]
+    return runtime
+
+
+async def web_only_runtime(
+    config: SeagridConfig, settings: ServeSettings, bus: Bus, resources: AsyncExitStack
+) -> WebRuntime:
+    """`seagrid run web`: this process serves; the pipeline runs in other processes."""
+    from services.alerts.store import PgAlertStore
+    from services.ingest.store import PositionStore
+
+    signer = signer_for(settings, demo=False)
+    pool = await open_pool(settings, resources)
+    web = build_web_stage(settings.web, demo=False, group=f"web-{socket.gethostname()}")
+    return _db_runtime(
+        config, settings, bus, pool, signer, web, PgAlertStore(pool), PositionStore(pool)
+    )
+
+
+def _db_runtime(
+    config: SeagridConfig,
+    settings: ServeSettings,
+    bus: Bus,
+    pool: Any,
+    signer: TokenSigner,
+    web: Any,
+    store: Any,
+    history: Any,
+) -> WebRuntime:
+    async def database() -> None:
+        async with pool.acquire(timeout=2.0) as conn:
+            await conn.fetchval("SELECT 1")
+
+    return WebRuntime(
+        config=config,
+        settings=settings.web,
+        bus=bus,
+        signer=signer,
+        users=PgUserStore(pool, config.office_ids()),
+        alerts=store,
+        history=history,
+        web=web,
+        ready_checks={"database": database},
+    )
+
+
+def pipeline(
+    config: SeagridConfig,
+    settings: ServeSettings,
+    runtime: WebRuntime,
+    feeds: list[Any],
+    store: Any,
+) -> list[Stage]:
+    """Ingest, gridding, alerts and the dispatcher (store + delivery channels)."""
+    from services.alerts.channels import ChannelConfigError, parse_channels
+    from services.alerts.dispatcher import DispatcherStage
+    from services.alerts.escalation import EscalationConfigError, EscalationPolicy
+    from services.alerts.stage import AlertsStage
+    from services.alerts.thresholds import ThresholdError
+    from services.alerts.timing import TimingError
+    from services.gridding.stage import GriddingStage
+    from services.ingest.stage import IngestStage
+
+    try:
+        channels = parse_channels(config.sections)
+        policy = EscalationPolicy.from_sections(config.sections, {c.name for c in channels})
+        alerts = AlertsStage(config)
+    except (ChannelConfigError, EscalationConfigError, ThresholdError, TimingError) as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
+    ingest = IngestStage(feeds, settings.ingest)
+    gridding = GriddingStage(config)
+    consumer = f"dispatcher-{socket.gethostname()}-{os.getpid()}"
+    dispatcher = DispatcherStage(store, config.centre.id, channels, policy, consumer=consumer)
+    runtime.status_sources.update(
+        ingest=lambda: ingest_status(ingest),
+        gridding=gridding.status,
+        alerts=alerts.status,
+        dispatcher=lambda: dict(dispatcher.counts),
+    )
+    return [ingest, gridding, alerts, dispatcher]
+
+
+def ingest_status(stage: Any) -> dict[str, Any]:
+    total = stage.counters.total()
+    return {
+        "lines": total.lines,
+        "accepted": total.accepted,
+        "duplicates": total.duplicates,
+        "rejected": sum(total.rejected.values()),
+        "messages": sum(total.messages.values()),
+        "positions": stage.published["seagrid.positions"],
+        "static": stage.published["seagrid.static"],
+        "vessels": len(stage.vessels),
+    }

@@ -1,0 +1,55 @@
+"""Request dependencies: the runtime, the current user, and role checks.
+
+Every /api route but the token endpoint depends on `current_user`, which answers 401 (with
+`WWW-Authenticate: Bearer`) for a missing, forged or expired token; `require(...)` adds 403
+for a role that may not use the route.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from services.web.auth import AuthError, Role, User
+from services.web.runtime import WebRuntime
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_runtime(request: Request) -> WebRuntime:
+    runtime: WebRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[WebRuntime, Depends(get_runtime)]
+
+
+def unauthorized(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def current_user(runtime: Runtime, token: Annotated[str | None, Depends(oauth2)]) -> User:
+    if not token:
+        raise unauthorized("not authenticated: send Authorization: Bearer <token>")
+    try:
+        return runtime.signer.check(token, time.time())
+    except AuthError as exc:
+        raise unauthorized(str(exc)) from None
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(*roles: Role) -> Callable[[User], Coroutine[Any, Any, User]]:
+    allowed = frozenset(roles)
+
+    async def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(403, f"role {user.role} may not do this")
+        return user
+
+    return check

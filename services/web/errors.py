@@ -1,0 +1,71 @@
+"""Domain errors to HTTP, in one place: every error a client sees is JSON `{"detail": ...}`.
+
+Anything a client sends must end as 400/401/403/404/409/422, never 500; a 503 means a
+backing service (bus, database) is down, and only a bug in the server gives a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from services.alerts.store_api import AlertNotFound, InvalidQuery, InvalidTransition
+from services.core.bus import BusError
+from services.core.db import DatabaseError
+from services.web.auth import UserError
+from services.web.view import ViewError
+
+log = logging.getLogger(__name__)
+
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (AlertNotFound, 404),
+    (InvalidTransition, 409),
+    (InvalidQuery, 400),
+    (ViewError, 400),
+    (UserError, 400),
+    (BusError, 503),
+    (DatabaseError, 503),
+    (OSError, 503),  # database connection lost mid-request
+)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    for exc_type, status in _STATUS:
+        app.add_exception_handler(exc_type, _domain(status))
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+
+async def _validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"])
+    return JSONResponse({"detail": f"{where}: {first['msg']}", "errors": errors}, 422)
+
+
+def _domain(status: int):  # type: ignore[no-untyped-def]
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        if status >= 500:
+            log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status)
+
+    return handler
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal error"}, 500)

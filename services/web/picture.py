@@ -1,0 +1,181 @@
+"""The web's live picture: every vessel heard recently, what changed since the last tick.
+
+Pure (no IO, no asyncio): the web stage feeds it records from the bus, the WebSocket hub
+takes the changes once per tick, and the REST routes read it. It reuses the vessel merge
+rules of `services.core.vessels.VesselState`, and adds what the map needs: the cell and
+office of the latest position, the wall-clock time each vessel was last heard (staleness
+is judged on arrival time, not event time: a late satellite report is still a fresh sign
+of life for the map), and, in demo mode, a bounded track per vessel.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from services.core.types import CellPosition, Position, VesselStatic
+from services.core.vessels import VesselState
+
+# Keys sent for each vessel on the WebSocket (CONTRACTS §6 plus what the map draws).
+_LIVE_KEYS = ("mmsi", "lat", "lon", "speed", "course", "heading", "status", "ts")
+
+
+@dataclass(slots=True)
+class LiveVessel:
+    state: VesselState
+    cell: str | None = None
+    office: str | None = None
+    seen_at: float = 0.0  # wall clock of the last record received
+    encoded: bytes | None = None  # the live JSON, cached until the vessel changes
+
+    def live_json(self) -> dict[str, Any]:
+        s = self.state
+        out = {key: getattr(s, key) for key in _LIVE_KEYS}
+        out.update(
+            name=s.shipname,
+            ship_type=s.ship_type,
+            cell=self.cell,
+            office=self.office,
+        )
+        return out
+
+    def live_bytes(self) -> bytes:
+        if self.encoded is None:
+            self.encoded = orjson.dumps(self.live_json())
+        return self.encoded
+
+    def detail_json(self) -> dict[str, Any]:
+        out = self.state.as_dict()
+        out.update(cell=self.cell, office=self.office)
+        return out
+
+
+class LivePicture:
+    def __init__(self, stale_after: float = 600.0, track_points: int = 0) -> None:
+        self.stale_after = stale_after
+        self.track_points = track_points
+        self.vessels: dict[int, LiveVessel] = {}
+        self.tracks: dict[int, deque[Position]] = {}
+        self.received: Counter[str] = Counter()
+        self._dirty: dict[int, float] = {}  # mmsi -> wall clock of the first unsent change
+
+    def apply_position(self, p: CellPosition, now: float) -> None:
+        self.received["positions"] += 1
+        vessel = self._vessel(p.mmsi)
+        vessel.seen_at = now
+        if not vessel.state.apply_position(_as_position(p)):
+            self.received["late_positions"] += 1
+            return
+        vessel.cell, vessel.office = p.cell, p.office
+        self._changed(p.mmsi, vessel, now)
+        if self.track_points:
+            track = self.tracks.get(p.mmsi)
+            if track is None:
+                track = self.tracks[p.mmsi] = deque(maxlen=self.track_points)
+            track.append(_as_position(p))
+
+    def apply_static(self, s: VesselStatic, now: float) -> None:
+        self.received["static"] += 1
+        vessel = self.vessels.get(s.mmsi)
+        if vessel is None:
+            # Static data alone puts nothing on the map; keep it for when a position comes.
+            vessel = self._vessel(s.mmsi)
+        vessel.seen_at = now
+        if vessel.state.apply_static(s) and vessel.state.lat is not None:
+            self._changed(s.mmsi, vessel, now)
+
+    def _vessel(self, mmsi: int) -> LiveVessel:
+        vessel = self.vessels.get(mmsi)
+        if vessel is None:
+            vessel = self.vessels[mmsi] = LiveVessel(VesselState(mmsi))
+        return vessel
+
+    def _changed(self, mmsi: int, vessel: LiveVessel, now: float) -> None:
+        vessel.encoded = None
+        self._dirty.setdefault(mmsi, now)
+
+    def take_changes(self, now: float) -> tuple[dict[int, float], list[int]]:
+        """({mmsi: when its change arrived} since the last call, [mmsi gone stale])."""
+        changed, self._dirty = self._dirty, {}
+        removed = self.expire(now)
+        for mmsi in removed:
+            changed.pop(mmsi, None)
+        return changed, removed
+
+    def expire(self, now: float) -> list[int]:
+        limit = now - self.stale_after
+        gone = [m for m, v in self.vessels.items() if v.seen_at < limit]
+        for mmsi in gone:
+            del self.vessels[mmsi]
+            self.tracks.pop(mmsi, None)
+            self._dirty.pop(mmsi, None)
+        return gone
+
+    def placed(self) -> Iterator[LiveVessel]:
+        """Vessels with a position (static-only ones are not on the map)."""
+        return (v for v in self.vessels.values() if v.state.lat is not None)
+
+    def get(self, mmsi: int) -> LiveVessel | None:
+        return self.vessels.get(mmsi)
+
+    def in_bbox(self, bbox: tuple[float, float, float, float]) -> list[LiveVessel]:
+        return [v for v in self.placed() if in_bbox(bbox, v.state.lon, v.state.lat)]
+
+    def search(self, text: str, limit: int = 50) -> list[LiveVessel]:
+        """Vessels whose MMSI, IMO, name or call sign contains `text` (case-insensitive)."""
+        needle = text.strip().upper()
+        if not needle:
+            return []
+        out = []
+        for v in self.placed():
+            s = v.state
+            fields = (str(s.mmsi), str(s.imo or ""), s.shipname or "", s.callsign or "")
+            if any(needle in f.upper() for f in fields):
+                out.append(v)
+                if len(out) >= limit:
+                    break
+        return out
+
+    def track(self, mmsi: int, since: float | None, until: float | None) -> list[Position]:
+        lower = float("-inf") if since is None else since
+        upper = float("inf") if until is None else until
+        return [p for p in self.tracks.get(mmsi, ()) if lower <= p.ts < upper]
+
+    def cell_counts(self) -> dict[str, int]:
+        return dict(Counter(v.cell for v in self.placed() if v.cell is not None))
+
+    def office_counts(self) -> dict[str, int]:
+        return dict(Counter(v.office for v in self.placed() if v.office is not None))
+
+
+def in_bbox(bbox: tuple[float, float, float, float], lon: float | None, lat: float | None) -> bool:
+    """Edges included; min_lon > max_lon crosses the antimeridian."""
+    if lon is None or lat is None:
+        return False
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if not min_lat <= lat <= max_lat:
+        return False
+    if min_lon > max_lon:
+        return lon >= min_lon or lon <= max_lon
+    return min_lon <= lon <= max_lon
+
+
+def _as_position(p: CellPosition) -> Position:
+    return Position(
+        mmsi=p.mmsi,
+        ts=p.ts,
+        lat=p.lat,
+        lon=p.lon,
+        speed=p.speed,
+        course=p.course,
+        heading=p.heading,
+        status=p.status,
+        turn=p.turn,
+        msg_type=p.msg_type,
+        source=p.source,
+        mmsi_class=p.mmsi_class,
+    )

@@ -1,0 +1,178 @@
+"""Alerts: list (filter, paginate), one alert and its history, operator actions, silences.
+
+Who may do what (docs/web.md): centre users (operator, supervisor, admin) see and act on
+every alert; office users only on their office's; patrol crews see their office's alerts
+and may acknowledge them (resolving is the office's decision). Another office's alert id
+answers 404, exactly like an unknown id, so ids of other offices cannot be probed.
+Silences change what the whole pipeline reports: centre users set them; lifting one early
+is for supervisors and admins.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from services.alerts.model import Action, Alert, Rule, Silence
+from services.alerts.store_api import AlertNotFound, AlertQuery, statuses
+from services.web.auth import Role, User
+from services.web.deps import CurrentUser, Runtime, require
+from services.web.runtime import WebRuntime
+from services.web.schemas import (
+    ActionIn,
+    AlertHistoryItem,
+    AlertOut,
+    AlertPageOut,
+    SilenceIn,
+    SilenceOut,
+)
+
+router = APIRouter(prefix="/api", tags=["alerts"])
+
+_CENTRE = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+Resolver = Annotated[User, Depends(require(*_CENTRE, Role.OFFICE))]
+SilenceSetter = Annotated[User, Depends(require(*_CENTRE))]
+SilenceLifter = Annotated[User, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
+NOT_FOUND = {404: {"description": "no such alert (or another office's)"}}
+Time = Annotated[float | None, Query(allow_inf_nan=False, description="Unix seconds")]
+
+
+def alert_out(alert: Alert) -> AlertOut:
+    return AlertOut(**alert.to_json(), escalated_to=list(alert.escalated_to))
+
+
+@router.get("/alerts", response_model=AlertPageOut)
+async def list_alerts(
+    runtime: Runtime,
+    user: CurrentUser,
+    status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
+    office: str | None = None,
+    rule: Rule | None = None,
+    mmsi: Annotated[int | None, Query(ge=0, le=999_999_999)] = None,
+    active: Annotated[bool | None, Query(description="condition still holds")] = None,
+    since: Time = None,
+    until: Time = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> AlertPageOut:
+    """Newest first; `next_cursor` fetches the next page. Office and patrol users get their
+    office's alerts (asking for another office is 403)."""
+    if not user.is_centre:
+        if office is not None and office != user.office:
+            raise HTTPException(403, f"you may only see the alerts of office {user.office}")
+        office = user.office
+    query = AlertQuery(
+        status=statuses(status),
+        office=office,
+        rule=rule.value if rule else None,
+        mmsi=mmsi,
+        since=since,
+        until=until,
+        active=active,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = await runtime.alerts.list(query)
+    return AlertPageOut(items=[alert_out(a) for a in page.items], next_cursor=page.next_cursor)
+
+
+async def _visible(runtime: WebRuntime, user: User, alert_id: str) -> Alert:
+    alert = await runtime.alerts.get(alert_id)
+    if alert is None or not user.may_see_office(alert.office):
+        raise AlertNotFound(alert_id)
+    return alert
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertOut, responses=NOT_FOUND)
+async def get_alert(runtime: Runtime, user: CurrentUser, alert_id: str) -> AlertOut:
+    return alert_out(await _visible(runtime, user, alert_id))
+
+
+@router.get(
+    "/alerts/{alert_id}/history", response_model=list[AlertHistoryItem], responses=NOT_FOUND
+)
+async def alert_history(
+    runtime: Runtime, user: CurrentUser, alert_id: str
+) -> list[AlertHistoryItem]:
+    alert = await _visible(runtime, user, alert_id)
+    records = await runtime.alerts.history(alert.id)
+    return [
+        AlertHistoryItem(change=r.change, at=r.at, status=r.status, actor=r.actor, note=r.note)
+        for r in records
+    ]
+
+
+async def _act(
+    runtime: WebRuntime, user: User, alert_id: str, action: Action, body: ActionIn | None
+) -> AlertOut:
+    alert = await _visible(runtime, user, alert_id)
+    result = await runtime.actions.act(
+        alert.id, action.value, user.name, body.note if body else None
+    )
+    return alert_out(result.alert)
+
+
+_ACTION_RESPONSES = {**NOT_FOUND, 409: {"description": "the alert's status does not allow it"}}
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=_ACTION_RESPONSES)
+async def acknowledge(
+    runtime: Runtime, user: CurrentUser, alert_id: str, body: ActionIn | None = None
+) -> AlertOut:
+    """Acknowledge: someone is on it. Every role may, on alerts it can see."""
+    return await _act(runtime, user, alert_id, Action.ACKNOWLEDGE, body)
+
+
+@router.post("/alerts/{alert_id}/resolve", response_model=AlertOut, responses=_ACTION_RESPONSES)
+async def resolve(
+    runtime: Runtime, user: Resolver, alert_id: str, body: ActionIn | None = None
+) -> AlertOut:
+    return await _act(runtime, user, alert_id, Action.RESOLVE, body)
+
+
+@router.post("/alerts/{alert_id}/false_alarm", response_model=AlertOut, responses=_ACTION_RESPONSES)
+async def false_alarm(
+    runtime: Runtime, user: Resolver, alert_id: str, body: ActionIn | None = None
+) -> AlertOut:
+    return await _act(runtime, user, alert_id, Action.FALSE_ALARM, body)
+
+
+def silence_out(s: Silence) -> SilenceOut:
+    return SilenceOut(
+        id=s.id,
+        mmsi=s.mmsi,
+        start=s.start,
+        end=s.end,
+        rule=s.rule,
+        actor=s.actor,
+        reason=s.reason,
+        created_at=s.created_at,
+    )
+
+
+@router.post("/silences", response_model=SilenceOut, status_code=201)
+async def add_silence(runtime: Runtime, user: SilenceSetter, body: SilenceIn) -> SilenceOut:
+    """No alerts for a vessel (one rule, or all) for behaviour in [start, end)."""
+    if body.rule is not None and body.rule not in Rule.__members__.values():
+        raise HTTPException(400, f"unknown rule {body.rule!r}")
+    silence = await runtime.actions.silence(
+        body.mmsi, body.start, body.end, user.name, rule=body.rule, reason=body.reason
+    )
+    return silence_out(silence)
+
+
+@router.get("/silences", response_model=list[SilenceOut])
+async def list_silences(
+    runtime: Runtime,
+    _user: SilenceSetter,
+    mmsi: Annotated[int | None, Query(ge=0, le=999_999_999)] = None,
+    active_at: Time = None,
+) -> list[SilenceOut]:
+    return [silence_out(s) for s in await runtime.alerts.silences(mmsi, active_at)]
+
+
+@router.delete("/silences/{silence_id}", status_code=204, responses={404: {}})
+async def delete_silence(runtime: Runtime, user: SilenceLifter, silence_id: str) -> None:
+    if not await runtime.actions.unsilence(silence_id, user.name):
+        raise HTTPException(404, f"no silence {silence_id!r}")

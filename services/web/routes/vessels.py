@@ -1,0 +1,85 @@
+"""Vessels: the live picture by bbox or search, one vessel, and its track."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from services.web.deps import CurrentUser, Runtime
+from services.web.picture import in_bbox
+from services.web.schemas import LiveVesselOut, Track, TrackPoint, VesselDetail, VesselList
+from services.web.view import parse_bbox
+
+router = APIRouter(prefix="/api/vessels", tags=["vessels"])
+
+MMSI = Annotated[int, Path(ge=0, le=999_999_999, description="9-digit MMSI")]
+Time = Annotated[float | None, Query(allow_inf_nan=False, description="Unix seconds")]
+MAX_TRACK_SPAN = 7 * 24 * 3600.0
+
+
+@router.get("", response_model=VesselList)
+async def vessels(
+    runtime: Runtime,
+    _user: CurrentUser,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    q: Annotated[
+        str | None, Query(max_length=64, description="MMSI, IMO, name or call sign")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
+) -> VesselList:
+    """Vessels in the live picture: inside `bbox`, matching `q`, or all (up to `limit`)."""
+    picture = runtime.picture
+    if q is not None:
+        found = picture.search(q, limit)
+        if bbox is not None:
+            box = parse_bbox(bbox)
+            found = [v for v in found if in_bbox(box, v.state.lon, v.state.lat)]
+    elif bbox is not None:
+        found = picture.in_bbox(parse_bbox(bbox))
+    else:
+        found = list(picture.placed())
+    items = [LiveVesselOut(**v.live_json()) for v in found[:limit]]
+    return VesselList(count=len(items), vessels=items)
+
+
+@router.get("/{mmsi}", response_model=VesselDetail, responses={404: {"description": "unknown"}})
+async def vessel(runtime: Runtime, _user: CurrentUser, mmsi: MMSI) -> VesselDetail:
+    live = runtime.picture.get(mmsi)
+    if live is not None and live.state.lat is not None:
+        return VesselDetail(**live.detail_json(), live=True)
+    stored = await runtime.history.vessel(mmsi)
+    if stored is None:
+        raise HTTPException(404, f"no vessel {mmsi}")
+    return VesselDetail(**stored.as_dict(), live=False)
+
+
+@router.get("/{mmsi}/track", response_model=Track)
+async def track(
+    runtime: Runtime,
+    _user: CurrentUser,
+    mmsi: MMSI,
+    since: Time = None,
+    until: Time = None,
+) -> Track:
+    """Positions with since <= ts < until, oldest first (at most 7 days; default: the last
+    hour before `until` or now). From PostgreSQL, or in demo mode from memory."""
+    until_ = until if until is not None else time.time() + 60.0
+    since_ = since if since is not None else until_ - 3600.0
+    if since_ >= until_:
+        raise HTTPException(400, "since must be before until")
+    if until_ - since_ > MAX_TRACK_SPAN:
+        raise HTTPException(400, "the time range may span at most 7 days")
+    points = await runtime.history.track(mmsi, since_, until_)
+    return Track(
+        mmsi=mmsi,
+        since=since_,
+        until=until_,
+        points=[
+            TrackPoint(
+                ts=p.ts, lat=p.lat, lon=p.lon, speed=p.speed, course=p.course, heading=p.heading
+            )
+            for p in points
+        ],
+    )

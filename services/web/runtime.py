@@ -1,0 +1,96 @@
+"""Everything the web app serves from, built by the entry point and handed to `create_app`.
+
+The app never builds its own resources: `seagrid serve` (all stages, memory bus), `seagrid
+serve --demo` (plus the demo feed, memory stores) and `seagrid run web` (Redis, PostgreSQL)
+each assemble a `WebRuntime` differently, and tests assemble small ones on real services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from services.alerts.actions import AlertActions
+from services.alerts.store_api import AlertStore
+from services.core.bus import Bus
+from services.core.config import SeagridConfig
+from services.core.runner import Stage
+from services.core.types import Position
+from services.core.vessels import VesselState
+from services.web.auth import TokenSigner
+from services.web.live import Hub
+from services.web.picture import LivePicture
+from services.web.settings import WebSettings
+from services.web.stage import WebStage
+from services.web.users import UserStore
+
+log = logging.getLogger(__name__)
+
+
+class PositionHistory(Protocol):
+    """Where tracks and stored vessels come from: PositionStore, or the picture (demo)."""
+
+    async def track(
+        self, mmsi: int, since: float | None = None, until: float | None = None
+    ) -> list[Position]: ...
+
+    async def vessel(self, mmsi: int) -> VesselState | None: ...
+
+
+class MemoryHistory:
+    """Demo mode: tracks from the positions the picture kept in memory."""
+
+    def __init__(self, picture: LivePicture) -> None:
+        self.picture = picture
+
+    async def track(
+        self, mmsi: int, since: float | None = None, until: float | None = None
+    ) -> list[Position]:
+        return self.picture.track(mmsi, since, until)
+
+    async def vessel(self, mmsi: int) -> VesselState | None:
+        live = self.picture.get(mmsi)
+        return None if live is None else live.state
+
+
+@dataclass(eq=False)
+class WebRuntime:
+    config: SeagridConfig
+    settings: WebSettings
+    bus: Bus
+    signer: TokenSigner
+    users: UserStore
+    alerts: AlertStore
+    history: PositionHistory
+    web: WebStage
+    stages: Sequence[Stage] = ()  # the pipeline stages run beside the web stage (serve)
+    demo: bool = False
+    ready_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    status_sources: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    on_crash: Callable[[BaseException], None] | None = None
+    crashed: BaseException | None = None
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def hub(self) -> Hub:
+        return self.web.hub
+
+    @property
+    def picture(self) -> LivePicture:
+        return self.web.picture
+
+    @property
+    def actions(self) -> AlertActions:
+        return AlertActions(self.alerts, self.bus)
+
+    def all_stages(self) -> list[Stage]:
+        return [*self.stages, self.web]
+
+
+def build_web_stage(settings: WebSettings, *, demo: bool, group: str = "web") -> WebStage:
+    picture = LivePicture(settings.stale_after, settings.track_points if demo else 0)
+    hub = Hub(picture, buffer=settings.client_buffer, alert_buffer=settings.alert_buffer)
+    return WebStage(hub, settings.tick, group=group)

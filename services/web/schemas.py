@@ -1,0 +1,199 @@
+"""Response and request bodies: the OpenAPI schema of every route comes from these."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: float = Field(description="Unix seconds")
+    user: UserOut
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    office: str | None = None
+    mmsi: int | None = None
+
+
+class UserIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    role: Literal["operator", "supervisor", "office", "patrol", "admin"]
+    office: str | None = None
+    mmsi: int | None = None
+    password: str = Field(min_length=8, max_length=1024)
+
+
+class LiveVesselOut(BaseModel):
+    """A vessel as the map draws it (also the WebSocket's `vessels` items)."""
+
+    mmsi: int
+    lat: float | None
+    lon: float | None
+    speed: float | None = None
+    course: float | None = None
+    heading: int | None = None
+    status: int | None = None
+    ts: float | None = Field(None, description="event time of the position, Unix seconds")
+    name: str | None = None
+    ship_type: int | None = None
+    cell: str | None = None
+    office: str | None = None
+
+
+class VesselList(BaseModel):
+    count: int
+    vessels: list[LiveVesselOut]
+
+
+class VesselDetail(BaseModel):
+    """Static and dynamic data of one vessel (services.core.vessels.VesselState)."""
+
+    mmsi: int
+    mmsi_class: str | None = None
+    ts: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    speed: float | None = None
+    course: float | None = None
+    heading: int | None = None
+    status: int | None = None
+    turn: float | None = None
+    shipname: str | None = None
+    callsign: str | None = None
+    imo: int | None = None
+    ship_type: int | None = None
+    ship_type_text: str | None = None
+    ais_class: str | None = None
+    length: int | None = None
+    beam: int | None = None
+    draught: float | None = None
+    destination: str | None = None
+    eta: str | None = None
+    last_seen: float | None = None
+    cell: str | None = None
+    office: str | None = None
+    live: bool = Field(description="in the live picture now (else: from the database)")
+
+
+class TrackPoint(BaseModel):
+    ts: float
+    lat: float
+    lon: float
+    speed: float | None = None
+    course: float | None = None
+    heading: int | None = None
+
+
+class Track(BaseModel):
+    mmsi: int
+    since: float | None
+    until: float | None
+    points: list[TrackPoint]
+
+
+class OfficeOut(BaseModel):
+    id: str
+    name: str
+    parent: str | None = None
+    centre: bool = False
+    vessels: int = Field(0, description="vessels in the office's cells now")
+    open_alerts: int = 0
+
+
+class FeatureCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[dict[str, Any]]
+
+
+class CellCount(BaseModel):
+    cell: str
+    office: str
+    vessels: int
+
+
+class AlertOut(BaseModel):
+    """CONTRACTS §4, plus `escalated_to`."""
+
+    id: str
+    rule: str
+    mmsi: int
+    other_mmsi: int | None
+    zone: str | None
+    cell: str | None
+    office: str
+    severity: str
+    status: str
+    raised_at: str
+    cleared_at: str | None
+    lat: float
+    lon: float
+    details: dict[str, Any]
+    escalated_to: list[str] = []
+
+
+class AlertPageOut(BaseModel):
+    items: list[AlertOut]
+    next_cursor: str | None
+
+
+class AlertHistoryItem(BaseModel):
+    change: str
+    at: float
+    status: str
+    actor: str | None
+    note: str | None
+
+
+class ActionIn(BaseModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class SilenceIn(BaseModel):
+    mmsi: int = Field(ge=0, le=999_999_999)
+    start: float = Field(description="Unix seconds (behaviour time)")
+    end: float
+    rule: str | None = None
+    reason: str | None = Field(None, max_length=2000)
+
+
+class SilenceOut(BaseModel):
+    id: str
+    mmsi: int
+    start: float
+    end: float
+    rule: str | None
+    actor: str | None
+    reason: str | None
+    created_at: float | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    ready: bool
+    checks: dict[str, str]
+
+
+class UIConfig(BaseModel):
+    centre: OfficeOut
+    offices: list[OfficeOut]
+    tile_url: str | None
+    language: str
+    languages: list[str]
+    bbox: list[float] = Field(description="extent of the grid: minlon, minlat, maxlon, maxlat")
+    tick: float
+    stale_after: float
+    demo: bool
+    patrol_vessels: list[dict[str, Any]]
+    user: UserOut
+
+
+Token.model_rebuild()

@@ -1,0 +1,69 @@
+"""Settings of the web service: a slice `web` of the process settings, plus the signing key.
+
+`SEAGRID_SECRET_KEY` signs bearer tokens; `SEAGRID_WEB__TICK`, `SEAGRID_WEB__TILE_URL` and
+the other `SEAGRID_WEB__*` variables tune the service. Built once by the entry point
+(`ServeSettings()`), never at import time, so tests construct their own.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+from services.core.settings import Settings
+
+
+class WebSettings(BaseModel):
+    """Live push, tokens and the map; each default says why it is what it is."""
+
+    tick: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between WebSocket position frames. Class A vessels under way "
+        "report every 2-10 s, so 1 s shows every report with at most one second of delay.",
+    )
+    stale_after: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds of silence after which a vessel leaves the live picture (sent "
+        "as `removed`). Twice the slowest regular report interval (3 min at anchor) plus margin.",
+    )
+    client_buffer: int = Field(
+        default=4,
+        ge=1,
+        description="Frames a WebSocket client may have queued before the server stops "
+        "queueing and coalesces to the latest position per vessel instead.",
+    )
+    alert_buffer: int = Field(
+        default=500, ge=1, description="Alert messages queued per client before a resync."
+    )
+    token_ttl: float = Field(
+        default=12 * 3600.0,
+        gt=0,
+        description="Bearer token lifetime in seconds: one watch (shift) of 12 hours.",
+    )
+    track_points: int = Field(
+        default=2000,
+        ge=10,
+        description="Demo mode: positions kept in memory per vessel for /track (about 2 h "
+        "of a class A vessel at its slowest under-way rate).",
+    )
+    tile_url: str | None = Field(
+        default=None,
+        description="Raster tile URL template for the map ({z}/{x}/{y}); None: the bundled "
+        "offline basemap only (the centre's machines have no internet).",
+    )
+    language: str = Field(default="zh-CN", description="Default UI language.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser. Empty (closed): the "
+        "map is served from the same origin and needs none.",
+    )
+
+
+class ServeSettings(Settings):
+    """The process settings with the web slice and the token signing key."""
+
+    web: WebSettings = Field(default_factory=WebSettings)
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs bearer tokens; required outside demo mode."
+    )
