@@ -16,6 +16,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +76,55 @@ async def build_gridding(
     return [stage]
 
 
+async def build_alerts(
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+) -> list[Stage]:
+    from services.alerts.dispatcher import DeliveryConfigError, dispatcher_from_config
+    from services.alerts.stage import AlertsStage
+    from services.alerts.store import PgAlertStore
+    from services.alerts.thresholds import ThresholdError
+    from services.alerts.timing import TimingError
+
+    try:
+        stage = AlertsStage(config)
+    except (ThresholdError, TimingError) as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
+    pool = await _database(settings, resources)
+    store = PgAlertStore(pool)
+    try:
+        dispatcher = dispatcher_from_config(config, store)
+    except DeliveryConfigError as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
+    await restore_alert_book(stage, store)
+    return [stage, dispatcher]
+
+
+async def restore_alert_book(stage: Any, store: Any) -> None:
+    """Hand the rules' alert book what the store knows, so a restart does not re-raise.
+
+    Open alerts become the book's open keys again, and silences still in force keep
+    applying to behaviour from now on.
+    """
+    import time
+
+    from services.alerts.store_api import AlertQuery
+
+    query: AlertQuery | None = AlertQuery(status=("open", "acknowledged"), active=True, limit=500)
+    restored = 0
+    while query is not None:
+        page = await store.list(query)
+        stage.book.restore(page.items)
+        restored += len(page.items)
+        query = replace(query, cursor=page.next_cursor) if page.next_cursor else None
+    for silence in await store.silences(active_at=time.time()):
+        stage.book.silences.add(silence)
+    log.info("alerts: restored %d open alerts and %d silences", restored, len(stage.book.silences))
+
+
 BUILDERS: dict[str, Builder] = {
     "ingest": build_ingest,
     "gridding": build_gridding,
+    "alerts": build_alerts,
 }
 
 

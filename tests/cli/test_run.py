@@ -195,3 +195,75 @@ def test_gridding_process_stops_cleanly_on_sigterm() -> None:
             proc.kill()
         _clean_redis()
     assert proc.returncode == 0, stderr
+
+
+async def test_alerts_stage_takes_over_open_alerts_and_silences_from_the_store() -> None:
+    from services.alerts.memory_store import MemoryAlertStore
+    from services.alerts.model import Alert, AlertChange, Silence, alert_id, alert_key
+    from services.alerts.stage import AlertsStage
+    from services.cli.run import restore_alert_book
+    from services.core.config import load_config
+
+    now = time.time()
+    store = MemoryAlertStore()
+    open_key = alert_key("speeding", 412000101, "fairway-1", None)
+    cleared_key = alert_key("speeding", 412000102, "fairway-1", None)
+    for key, cleared in ((open_key, None), (cleared_key, now - 10)):
+        alert = Alert(
+            id=alert_id(key, now - 60),
+            rule=key[0],
+            mmsi=key[1],
+            zone=key[2],
+            office="shishi",
+            severity="warning",
+            status="open",
+            raised_at=now - 60,
+            lat=24.8,
+            lon=118.7,
+            cleared_at=cleared,
+        )
+        await store.apply(AlertChange("raised", alert, at=now - 60))
+    await store.add_silence(Silence("s-1", 412000103, now - 3600, now + 3600, actor="operator"))
+    await store.add_silence(Silence("s-2", 412000104, now - 7200, now - 3600, actor="operator"))
+
+    stage = AlertsStage(load_config(SMALL_CONFIG))
+    await restore_alert_book(stage, store)
+
+    assert [a.mmsi for a in stage.book.open_alerts()] == [412000101]
+    assert stage.book.silences.covers("speeding", 412000103, None, now)
+    assert not stage.book.silences.covers("speeding", 412000104, None, now)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_alerts_process_migrates_its_database_and_stops_cleanly(own_db: str) -> None:
+    _clean_redis()
+    proc = subprocess.Popen(
+        [*SEAGRID, "run", "alerts", "--config", str(SMALL_CONFIG)],
+        env=_env(SEAGRID_DATABASE_URL=own_db),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not asyncio.run(_has_table(own_db, "alerts")):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.3)
+        time.sleep(1.0)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _clean_redis()
+    assert proc.returncode == 0, stderr
+    assert "restored 0 open alerts" in stderr
+
+
+async def _has_table(url: str, table: str) -> bool:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT to_regclass($1)", table) is not None
+    finally:
+        await conn.close()
