@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.core.config import check_config
+from services.core.config import ConfigIssue, SeagridConfig, check_config, load_config
 
 
 def register(sub: Any) -> None:
@@ -24,6 +24,8 @@ def register(sub: Any) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     issues = check_config(args.directory)
+    if not any(not i.warning for i in issues):
+        issues += section_issues(load_config(args.directory))
     for issue in issues:
         print(issue)
     errors = sum(1 for i in issues if not i.warning)
@@ -31,3 +33,38 @@ def run_check(args: argparse.Namespace) -> int:
     verdict = "invalid" if errors else "valid"
     print(f"{args.directory}: {verdict} ({errors} errors, {warnings} warnings)", file=sys.stderr)
     return 1 if errors else 0
+
+
+def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
+    """Problems in the seagrid.toml sections the stages read: rules, lifecycle, delivery, feeds.
+
+    The core loader keeps these sections raw (it must not import the stages); each stage
+    validates its own at start-up, and this runs the same validators so that a typo is
+    found by `config check` before a deployment, not by a process that refuses to start.
+    """
+    from services.alerts.dispatcher import DeliveryConfigError, delivery_config
+    from services.alerts.thresholds import ThresholdError, Thresholds
+    from services.alerts.timing import AlertTiming, TimingError
+    from services.ingest.feeds.config import FeedConfig, FeedConfigError
+
+    toml = "seagrid.toml"
+    found: list[ConfigIssue] = []
+    try:
+        Thresholds.from_config(config)
+    except ThresholdError as exc:
+        found.append(ConfigIssue(toml, "rules", str(exc)))
+    try:
+        AlertTiming.from_config(config)
+    except TimingError as exc:
+        found.append(ConfigIssue(toml, "lifecycle", str(exc)))
+    try:
+        delivery_config(config.sections)
+    except DeliveryConfigError as exc:
+        found += [ConfigIssue(toml, "channels", problem) for problem in exc.problems]
+    for n, table in enumerate(config.sections.get("feeds", [])):
+        name = table.get("name", f"#{n + 1}") if isinstance(table, dict) else f"#{n + 1}"
+        try:
+            FeedConfig.from_dict(table, config.directory).validate()
+        except (FeedConfigError, TypeError, AttributeError) as exc:
+            found.append(ConfigIssue(toml, f"feeds {name}", str(exc)))
+    return found
