@@ -1,0 +1,115 @@
+// The map shared by every view: basemap, overlays, the live vessel layer fed by /ws/live,
+// layer toggles and vessel selection. Views add their own panels around it.
+
+import { api } from "./api.js";
+import { baseStyle, boundsOf } from "./basemap.js";
+import { installLabelImages } from "./icons.js";
+import { LiveClient, mapBbox } from "./live.js";
+import { alertFeatures, GROUPS, installOverlayLabels, installOverlays, setGroupVisible, setSource, trackFeatures } from "./overlays.js";
+import { VesselLayer } from "./vessel_layer.js";
+import { language } from "./i18n.js";
+
+const LABEL_STYLES = {
+  vessel: { color: "#102a43", size: 11 },
+  cell: { color: "#364fc7", size: 11 },
+  zone: { color: "#862e9c", size: 12 },
+};
+
+export class MapView {
+  constructor(container, { ui, land, cells, zones, offices, patrol = new Set(), token, onStatus }) {
+    this.ui = ui;
+    this.cells = cells;
+    this.zones = zones;
+    this.offices = offices;
+    this.visible = { vessels: true, cells: true, zones: true, tracks: true, alerts: true };
+    const attribution = land?.features?.[0]?.properties?.attribution || "© OpenStreetMap contributors";
+    this.map = new maplibregl.Map({
+      container,
+      style: baseStyle({ tileUrl: ui.tile_url, land, attribution }),
+      bounds: boundsOf(cells) || [[118.3, 24.4], [119.3, 25.3]],
+      fitBoundsOptions: { padding: 20 },
+      attributionControl: { compact: true },
+      dragRotate: false,
+      pitchWithRotate: false,
+      fadeDuration: 0,
+    });
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
+    this.map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }), "bottom-left");
+    installLabelImages(this.map, LABEL_STYLES);
+    this.vessels = new VesselLayer(this.map, { patrol });
+    this.live = new LiveClient(token, {
+      onPositions: (m) => {
+        if (m.snapshot) this.vessels.records.clear();
+        this.vessels.apply(m);
+      },
+      onStatus,
+    });
+    this.loaded = new Promise((resolve) => this.map.on("load", () => { this.install(); resolve(); }));
+    setInterval(() => this.vessels.refresh(), 15000);
+  }
+
+  install() {
+    installOverlays(this.map, { offices: this.offices });
+    this.vessels.install();
+    installOverlayLabels(this.map);
+    this.setCells(this.cells);
+    this.setZones(this.zones);
+    this.map.on("moveend", () => this.live.subscribe(mapBbox(this.map)));
+    this.map.on("click", "vessel-icons", (e) => this.onVesselClick?.(e.features[0].properties.mmsi));
+    this.map.on("mouseenter", "vessel-icons", () => (this.map.getCanvas().style.cursor = "pointer"));
+    this.map.on("mouseleave", "vessel-icons", () => (this.map.getCanvas().style.cursor = ""));
+    this.live.bbox = mapBbox(this.map);
+    this.live.connect();
+    window.addEventListener("langchange", () => this.setZones(this.zones));
+  }
+
+  setCells(cells) {
+    this.cells = cells;
+    setSource(this.map, "cells", cells);
+  }
+
+  setZones(zones) {
+    const en = language() === "en";
+    const labelled = {
+      ...zones,
+      features: zones.features.map((f) => ({ ...f, properties: { ...f.properties, label: (en && f.properties.name_en) || f.properties.name || f.properties.id } })),
+    };
+    setSource(this.map, "zones", labelled);
+  }
+
+  setAlerts(alerts) {
+    setSource(this.map, "alerts", alertFeatures(alerts));
+  }
+
+  toggle(group, visible) {
+    this.visible[group] = visible;
+    if (group === "vessels") this.vessels.setVisible(visible);
+    else setGroupVisible(this.map, group, visible);
+  }
+
+  groups() {
+    return ["vessels", ...Object.keys(GROUPS)];
+  }
+
+  select(mmsi) {
+    const v = this.vessels.get(mmsi);
+    const data = v ? { type: "FeatureCollection", features: [{ type: "Feature", geometry: { type: "Point", coordinates: [v.lon, v.lat] }, properties: {} }] } : null;
+    setSource(this.map, "selection", data);
+    return v;
+  }
+
+  flyTo(lon, lat, zoom = 12) {
+    this.map.flyTo({ center: [lon, lat], zoom: Math.max(this.map.getZoom(), zoom), speed: 2.4 });
+  }
+
+  async showTrack(mmsi, since, until) {
+    const data = await api(`vessels/${mmsi}/track`, { params: { since: since.getTime() / 1000, until: until.getTime() / 1000 } });
+    const points = Array.isArray(data) ? data : data.points ?? data.track ?? data.items ?? [];
+    setSource(this.map, "track", trackFeatures(points));
+    return points;
+  }
+
+  clearTrack() {
+    setSource(this.map, "track", null);
+  }
+}

@@ -1,0 +1,95 @@
+// The panel of one vessel: static and dynamic data, its cell and office, its recent alerts,
+// and its track over a chosen time range drawn on the map.
+
+import { api } from "./api.js";
+import { clear, h, options } from "./dom.js";
+import { formatDateTime, formatLatLon, t, units } from "./i18n.js";
+import { categoryOf } from "./shiptypes.js";
+
+const RANGES = [30, 60, 180, 360, 1440]; // minutes of track to draw
+
+export class VesselPanel {
+  constructor(mapView, { officeName, alertsOf }) {
+    this.mapView = mapView;
+    this.officeName = officeName;
+    this.alertsOf = alertsOf;
+    this.mmsi = null;
+    this.range = h("select", { name: "track-range", onchange: () => this.drawTrack() });
+    this.body = h("div.body");
+    this.trackInfo = h("span.track-info");
+    this.element = h("aside.vessel-panel", { hidden: true, "aria-label": "vessel" },
+      h("button.close", { type: "button", "data-i18n-title": "action.close", onclick: () => this.close() }, "×"),
+      this.body,
+      h("div.track", {}, h("label", {}, h("span", { "data-i18n": "vessel.track" }, t("vessel.track")), this.range), this.trackInfo));
+    this.relabel();
+    window.addEventListener("langchange", () => { this.relabel(); if (this.mmsi) this.render(this.detail); });
+  }
+
+  relabel() {
+    options(this.range, RANGES.map(String), (m) => t("vessel.last_minutes", { n: m }));
+    if (!this.range.value) this.range.value = "60";
+  }
+
+  async open(mmsi) {
+    this.mmsi = mmsi;
+    this.element.hidden = false;
+    const live = this.mapView.select(mmsi) || {};
+    this.render({ ...live, mmsi });
+    try {
+      this.detail = { ...live, ...(await api(`vessels/${mmsi}`)) };
+      if (this.mmsi === mmsi) this.render(this.detail);
+    } catch {
+      this.detail = { ...live, mmsi };
+    }
+    const where = this.detail.lat != null ? this.detail : live;
+    if (where.lat != null) this.mapView.flyTo(where.lon, where.lat);
+    await this.drawTrack();
+  }
+
+  render(v) {
+    const rows = [
+      ["vessel.mmsi", v.mmsi], ["vessel.callsign", v.callsign], ["vessel.imo", v.imo],
+      ["vessel.type", v.ship_type != null ? `${t(`shiptype.${categoryOf(v.ship_type)}`)} (${v.ship_type})` : null],
+      ["vessel.position", v.lat != null ? formatLatLon(v.lat, v.lon) : null],
+      ["vessel.speed", units.knots(v.speed)], ["vessel.course", units.degrees(v.course)],
+      ["vessel.heading", units.degrees(v.heading)], ["vessel.status", v.status != null ? t(`navstatus.${v.status}`) : null],
+      ["vessel.destination", v.destination], ["vessel.draught", v.draught != null ? units.metres(v.draught) : null],
+      ["vessel.length", v.to_bow != null && v.to_stern != null ? units.metres(v.to_bow + v.to_stern) : null],
+      ["vessel.cell", v.cell], ["vessel.office", v.office ? this.officeName(v.office) : null],
+      ["vessel.last_report", v.ts ? formatDateTime(v.ts) : null],
+    ];
+    clear(this.body).append(
+      h("h2.vessel-name", {}, v.name || v.shipname || t("vessel.unnamed")),
+      h("dl", {}, rows.flatMap(([key, value]) => [h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] } }, value ?? t("value.none"))])),
+      this.alertList(v.mmsi),
+    );
+  }
+
+  alertList(mmsi) {
+    const alerts = this.alertsOf(mmsi).slice(0, 8);
+    return h("div.vessel-alerts", {}, h("h3", {}, t("vessel.recent_alerts")),
+      alerts.length
+        ? h("ul", {}, alerts.map((a) => h("li", { dataset: { severity: a.severity } }, `${t(`rule.${a.rule}`)} · ${t(`status.${a.status}`)} · ${formatDateTime(a.raised_at)}`)))
+        : h("p.muted", {}, t("alerts.none")));
+  }
+
+  async drawTrack() {
+    if (!this.mmsi) return;
+    const until = new Date();
+    const since = new Date(until - Number(this.range.value) * 60000);
+    try {
+      const points = await this.mapView.showTrack(this.mmsi, since, until);
+      this.trackInfo.textContent = t("vessel.track_points", { n: points.length });
+      this.element.dataset.trackPoints = String(points.length);
+    } catch (error) {
+      this.trackInfo.textContent = t("error.track", { message: error.message });
+    }
+  }
+
+  close() {
+    this.element.hidden = true;
+    this.mmsi = null;
+    this.mapView.select(null);
+    this.mapView.clearTrack();
+  }
+}

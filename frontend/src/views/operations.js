@@ -1,0 +1,81 @@
+// The centre's operator console and an office's view: the same map and alert panel, the
+// office view limited to its own cells and alerts with the oldest open alert on top.
+
+import { AlertPanel } from "../alert_panel.js";
+import { officeCounts } from "../alert_list.js";
+import { clear, h } from "../dom.js";
+import { formatNumber, t } from "../i18n.js";
+import { MapView } from "../map_view.js";
+import { boundsOf } from "../basemap.js";
+import { SearchBox } from "../search.js";
+import { topBar } from "../shell.js";
+import { VesselPanel } from "../vessel_panel.js";
+import { officeColors } from "../overlays.js";
+
+export function renderOperations(ctx, { mode, office = null }) {
+  const { root, user, offices } = ctx;
+  const cells = office ? { ...ctx.cells, features: ctx.cells.features.filter((f) => f.properties.office === office) } : ctx.cells;
+  const mapEl = h("div.map");
+  const mapView = new MapView(mapEl, { ...ctx, cells, token: ctx.token, onStatus: (s) => bar.setStatus(s) });
+  if (office) mapView.map.fitBounds(boundsOf(cells) || [[118.3, 24.4], [119.3, 25.3]], { padding: 30, duration: 0 });
+  const panel = new AlertPanel({
+    mode, offices, officeName: ctx.officeName, fixedOffice: office,
+    vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
+  });
+  const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }) });
+  const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
+  mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
+  mapView.live.onAlert = (alert) => panel.push(alert);
+  const titleKey = office ? "view.office" : "view.console";
+  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout });
+  const counts = office ? officeHeader(ctx, office) : h("section.counts");
+  const side = h("div.side", {}, counts, panel.element);
+  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element), side)));
+
+  const updateCounts = () => {
+    if (!office) renderCounts(counts, ctx, officeCounts(offices, panel.list.all(), [...mapView.vessels.records.values()].map((r) => r.data)));
+    mapView.setAlerts(panel.visible());
+  };
+  panel.onChange(updateCounts);
+  mapView.vessels.onChange(throttle(updateCounts, 2000));
+  window.addEventListener("langchange", updateCounts);
+  mapView.loaded.then(() => panel.load()).catch((e) => ctx.showError(e));
+
+  function focusAlert(alert) {
+    if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
+    if (alert.mmsi) vesselPanel.open(alert.mmsi);
+  }
+  window.seagrid = { mapView, panel, vesselPanel, search };
+  return () => { panel.destroy(); mapView.live.close(); mapView.map.remove(); };
+}
+
+function vesselName(mapView, mmsi) {
+  const v = mapView.vessels.get(mmsi);
+  return v?.name ? `${v.name} (${mmsi})` : String(mmsi);
+}
+
+function officeHeader(ctx, office) {
+  return h("section.office-header", {}, h("h2", {}, ctx.officeName(office)), h("p.muted", { "data-i18n": "office.hint" }, t("office.hint")));
+}
+
+function renderCounts(section, ctx, rows) {
+  const colors = officeColors(ctx.offices);
+  clear(section).append(
+    h("h2", {}, t("counts.title")),
+    h("table.counts-table", {},
+      h("thead", {}, h("tr", {}, h("th", {}, t("counts.office")), h("th", {}, t("counts.vessels")), h("th", {}, t("counts.open")), h("th", {}, t("counts.critical")))),
+      h("tbody", {}, rows.map((r) => h("tr", { dataset: { office: r.office.id } },
+        h("td", {}, h("span.swatch", { style: `background:${colors[r.office.id]}` }), ctx.officeName(r.office.id)),
+        h("td.num", {}, formatNumber(r.vessels)), h("td.num", {}, formatNumber(r.open)),
+        h("td.num", { dataset: { hot: r.critical ? "1" : "" } }, formatNumber(r.critical)))))));
+}
+
+function throttle(fn, ms) {
+  let last = 0;
+  let timer = null;
+  return (...args) => {
+    const wait = last + ms - Date.now();
+    if (wait <= 0) { last = Date.now(); fn(...args); }
+    else if (!timer) timer = setTimeout(() => { timer = null; last = Date.now(); fn(...args); }, wait);
+  };
+}
