@@ -15,7 +15,7 @@ import logging
 import time
 
 import orjson
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, WebSocket, status
 
 from services.web.auth import AuthError, User
 from services.web.client import Client
@@ -72,10 +72,12 @@ async def _serve(ws: WebSocket, runtime: WebRuntime, user: User) -> None:
 
 async def _receive(ws: WebSocket, runtime: WebRuntime, client: Client) -> None:
     while True:
-        try:
-            text = await ws.receive_text()
-        except (WebSocketDisconnect, RuntimeError, KeyError):
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
             return
+        text = message.get("text")
+        if text is None:  # a binary frame holding JSON is accepted too
+            text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
         reply = _handle(runtime, client, text)
         if reply is not None:
             client.push_urgent(orjson.dumps(reply).decode())
