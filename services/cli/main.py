@@ -21,6 +21,8 @@ COMMANDS = {
     "grid": "grid",
     "replay": "replay",
     "run": "run",
+    "serve": "serve",
+    "user": "user",
 }
 
 

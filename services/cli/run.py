@@ -121,10 +121,31 @@ async def restore_alert_book(stage: Any, store: Any) -> None:
     log.info("alerts: restored %d open alerts and %d silences", restored, len(stage.book.silences))
 
 
+async def build_web(
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+) -> list[Stage]:
+    """The web service alone: its own Redis bus connection, state in PostgreSQL."""
+    from services.web.assemble import StartupError as WebStartupError
+    from services.web.assemble import web_only_runtime
+    from services.web.server import WebServerStage
+    from services.web.settings import ServeSettings
+
+    serve_settings = ServeSettings(**settings.model_dump())
+    bus = open_bus(settings.redis_url)
+    resources.push_async_callback(bus.close)
+    try:
+        runtime = await web_only_runtime(config, serve_settings, bus, resources)
+    except WebStartupError as exc:
+        raise StartupError(str(exc)) from exc
+    web = serve_settings.web
+    return [WebServerStage(runtime, web.host, web.port)]
+
+
 BUILDERS: dict[str, Builder] = {
     "ingest": build_ingest,
     "gridding": build_gridding,
     "alerts": build_alerts,
+    "web": build_web,
 }
 
 

@@ -53,6 +53,8 @@ class WebSettings(BaseModel):
         "offline basemap only (the centre's machines have no internet).",
     )
     language: str = Field(default="zh-CN", description="Default UI language.")
+    host: str = Field(default="127.0.0.1", description="Listen address of `seagrid run web`.")
+    port: int = Field(default=8000, gt=0, lt=65536, description="Port of `seagrid run web`.")
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser. Empty (closed): the "

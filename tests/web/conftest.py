@@ -146,14 +146,15 @@ def make_alert(
     )
 
 
-async def start_env(
+async def make_runtime(
     config: SeagridConfig, settings: WebSettings | None = None, **runtime_kw: Any
-) -> AsyncIterator[Env]:
+) -> WebRuntime:
+    """The demo runtime without the demo feed: the tests publish what the pipeline would."""
     settings = settings or WebSettings(tick=0.1, track_points=100)
     web = build_web_stage(settings, demo=True)
     store = MemoryAlertStore()
     users = await user_store(config)
-    runtime = WebRuntime(
+    return WebRuntime(
         config=config,
         settings=settings,
         bus=MemoryBus(),
@@ -162,10 +163,16 @@ async def start_env(
         alerts=store,
         history=MemoryHistory(web.picture),
         web=web,
-        stages=[DispatcherStage(store, config.centre.id)],
+        stages=runtime_kw.pop("stages", [DispatcherStage(store, config.centre.id)]),
         demo=True,
         **runtime_kw,
     )
+
+
+async def start_env(
+    config: SeagridConfig, settings: WebSettings | None = None, **runtime_kw: Any
+) -> AsyncIterator[Env]:
+    runtime = await make_runtime(config, settings, **runtime_kw)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
