@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyais.bit_vector import bit_vector
@@ -34,16 +34,21 @@ from services.ingest.counters import (
     FeedCounts,
 )
 from services.ingest.framing import Clock, Rejected, Sentence, parse_line
-from services.ingest.normalize import BadPosition, normalize
+from services.ingest.normalize import BadPosition, Motion, check_position, motion, normalize
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class Message:
-    """One decoded AIS message."""
+    """One decoded AIS message.
 
-    fields: dict[str, Any]  # exactly what `seagrid decode` prints (CONTRACTS §3)
+    Its CONTRACTS §3 dict (`fields`) is built on first use and then kept: building it costs
+    about as much as decoding, and the ingest path reads the few values a record needs
+    straight from the pyais message (`motion`) instead.
+    """
+
+    decoded: Any  # the pyais message object
     payload: str  # joined armoured payload + "," + fill bits: the de-duplication key
     ts: float | None
     source: str | None
@@ -51,6 +56,31 @@ class Message:
     msg_type: int
     mmsi: int
     own: bool = False  # a VDO sentence: our own ship's report
+    _fields: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Exactly what `seagrid decode` prints (CONTRACTS §3)."""
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = normalize(self.decoded)
+            ts = self.ts
+            fields["ts"] = iso_utc(ts) if ts is not None else None
+            fields["source"] = self.source
+            fields["channel"] = self.channel
+        return fields
+
+    def motion(self) -> Motion | None:
+        """Position fields (see normalize.motion); from `fields` once that is built, so that
+        what a message shows and the records made of it never disagree."""
+        f = self._fields
+        if f is None:
+            return motion(self.decoded)
+        lat, lon = f.get("lat"), f.get("lon")
+        if lat is None or lon is None:
+            return None
+        get = f.get
+        return (lat, lon, get("speed"), get("course"), get("heading"), get("status"), get("turn"))
 
 
 class Decoder:
@@ -125,10 +155,15 @@ class Decoder:
         n = len(parts)
         counts.pending -= n
         first = parts[0]
-        payload = first.payload if n == 1 else b"".join(p.payload for p in parts)
-        fill = parts[-1].fill_bits
+        if n == 1:
+            payload, fill = first.payload, first.fill_bits
+            ts, source = first.ts, first.source
+        else:
+            payload, fill = b"".join(p.payload for p in parts), parts[-1].fill_bits
+            ts, source = _time_and_source(parts)
         try:
-            fields = _decode_fields(payload, fill)
+            decoded = _decode_payload(payload, fill)
+            check_position(decoded)
         except BadPosition:
             counts.rejected[BAD_POSITION] += n
             return None
@@ -137,16 +172,18 @@ class Decoder:
             counts.rejected[DECODE_ERROR] += n
             return None
         counts.accepted += n
-        msg_type = fields["msg_type"]
+        msg_type = decoded.msg_type
         counts.messages[msg_type] += 1
-        ts, source = _time_and_source(parts)
-        if ts is None:
-            ts = received_at
-        fields["ts"] = iso_utc(ts) if ts is not None else None
-        fields["source"] = source
-        fields["channel"] = first.channel
-        key = f"{payload.decode('ascii')},{fill}"
-        return Message(fields, key, ts, source, first.channel, msg_type, fields["mmsi"], first.own)
+        return Message(
+            decoded,
+            f"{payload.decode('ascii')},{fill}",
+            received_at if ts is None else ts,
+            source,
+            first.channel,
+            msg_type,
+            decoded.mmsi,
+            first.own,
+        )
 
 
 def _stamp(s: Sentence, clock: Clock | None) -> None:
@@ -160,14 +197,14 @@ def _stamp(s: Sentence, clock: Clock | None) -> None:
         s.ts = s.trailing_ts
 
 
-def _decode_fields(payload: bytes, fill: int) -> dict[str, Any]:
+def _decode_payload(payload: bytes, fill: int) -> Any:
     if not payload:
         raise ValueError("empty payload")
     bv = bit_vector(payload, fill)
     cls = MSG_CLASS.get(bv.get(0, 6))
     if cls is None:
         raise ValueError("unknown message type")
-    return normalize(cls.from_vector(bv))
+    return cls.from_vector(bv)
 
 
 def _time_and_source(parts: list[Sentence]) -> tuple[float | None, str | None]:

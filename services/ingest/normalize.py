@@ -9,6 +9,10 @@ becomes base64 text (as pyais's own JSON encoder writes it) so the dict is JSON-
 `pyais`'s `asdict()` looks every slot up in a field table on each call; here the plan of
 each message class (names, which are enums, text, bytes, sentinels) is built once and
 cached, since this runs for every message of every feed.
+
+The ingest hot path needs neither the whole dict nor its generality: `check_position` and
+`motion` read only what a Position needs, straight from the message, with the same
+sentinel tables, because building the dict costs about as much as decoding the message.
 """
 
 from __future__ import annotations
@@ -109,3 +113,65 @@ def _check_position(d: dict[str, Any]) -> None:
         lon is not None and not -180.0 <= lon <= 180.0
     ):
         raise BadPosition(f"position out of range: lat={lat} lon={lon}")
+
+
+# Position fields (lat, lon, speed, course, heading, status, turn) of the position report
+# classes; fields a class lacks are None. Short messages leave trailing fields None.
+Motion = tuple[float, float, float | None, float | None, int | None, int | None, float | None]
+
+_LAT_NA, _LON_NA = _NOT_AVAILABLE["lat"], _NOT_AVAILABLE["lon"]
+_SPEED_NA, _COURSE_NA = _NOT_AVAILABLE["speed"], _NOT_AVAILABLE["course"]
+_HEADING_NA, _TURN_NA = _NOT_AVAILABLE["heading"], _NOT_AVAILABLE["turn"]
+_SPEED_NA_27, _COURSE_NA_27 = (
+    _NOT_AVAILABLE_BY_TYPE[27]["speed"],
+    _NOT_AVAILABLE_BY_TYPE[27]["course"],
+)
+_HAS_POSITION: dict[type, bool] = {}
+
+
+def check_position(msg: Any) -> None:
+    """Raise BadPosition exactly when `normalize(msg)` would, without building the dict."""
+    cls = type(msg)
+    has = _HAS_POSITION.get(cls)
+    if has is None:
+        names = {f.name for f in attr.fields(cls)}
+        has = _HAS_POSITION[cls] = "lat" in names and "lon" in names
+    if not has or msg.msg_type == 17:
+        return
+    lat, lon = msg.lat, msg.lon
+    if (lat is not None and lat != _LAT_NA and not -90.0 <= lat <= 90.0) or (
+        lon is not None and lon != _LON_NA and not -180.0 <= lon <= 180.0
+    ):
+        raise BadPosition(f"position out of range: lat={lat} lon={lon}")
+
+
+def motion(msg: Any) -> Motion | None:
+    """The Position fields of a position report (types 1-3, 18, 19, 27), as `normalize`
+    gives them; None when the message has no position. The caller has run check_position.
+    """
+    lat, lon = msg.lat, msg.lon
+    if lat is None or lon is None or lat == _LAT_NA or lon == _LON_NA:
+        return None
+    t = msg.msg_type
+    if t == 27:
+        status = None if msg.status is None else int(msg.status)
+        speed, course = _known(msg.speed, _SPEED_NA_27), _known(msg.course, _COURSE_NA_27)
+        return (lat, lon, speed, course, None, status, None)
+    speed, course = _known(msg.speed, _SPEED_NA), _known(msg.course, _COURSE_NA)
+    heading = _known(msg.heading, _HEADING_NA)
+    if t > 3:  # class B: 18, 19
+        return (lat, lon, speed, course, heading, None, None)
+    status, turn = msg.status, msg.turn
+    return (
+        lat,
+        lon,
+        speed,
+        course,
+        heading,
+        None if status is None else int(status),
+        None if turn is None or turn == _TURN_NA else float(turn),
+    )
+
+
+def _known(value: Any, not_available: float) -> Any:
+    return None if value == not_available else value

@@ -39,37 +39,61 @@ def to_records(msg: Message, feed: str) -> list[Position | VesselStatic]:
 
 # Position is frozen: its generated __init__ sets each field through object.__setattr__,
 # which costs as much as decoding the message. Writing the slots directly gives the same
-# object (tests compare it with the constructor's) at half the cost, once per position.
-_POSITION_SLOTS = tuple(Position.__dict__[f.name].__set__ for f in dataclasses.fields(Position))
-
-
-def _new_position(*values: Any) -> Position:
-    position = object.__new__(Position)
-    for set_slot, value in zip(_POSITION_SLOTS, values, strict=True):
-        set_slot(position, value)
-    return position
+# object (tests compare it with the constructor's) at a fraction of the cost; unrolled,
+# because a loop over the slots costs about as much again.
+_POSITION_FIELDS = (
+    "mmsi",
+    "ts",
+    "lat",
+    "lon",
+    "speed",
+    "course",
+    "heading",
+    "status",
+    "turn",
+    "msg_type",
+    "source",
+    "mmsi_class",
+)
+if tuple(f.name for f in dataclasses.fields(Position)) != _POSITION_FIELDS:
+    raise ImportError("records: Position's fields changed; update _position() to match")
+(
+    _set_mmsi,
+    _set_ts,
+    _set_lat,
+    _set_lon,
+    _set_speed,
+    _set_course,
+    _set_heading,
+    _set_status,
+    _set_turn,
+    _set_msg_type,
+    _set_source,
+    _set_mmsi_class,
+) = (Position.__dict__[name].__set__ for name in _POSITION_FIELDS)
+_new = object.__new__
 
 
 def _position(msg: Message, source: str) -> Position | None:
-    f = msg.fields
-    lat, lon = f["lat"], f["lon"]
-    if lat is None or lon is None:
+    motion = msg.motion()
+    if motion is None:
         return None
-    get = f.get
-    return _new_position(
-        msg.mmsi,
-        msg.ts,
-        lat,
-        lon,
-        get("speed"),
-        get("course"),
-        get("heading"),
-        get("status"),
-        get("turn"),
-        msg.msg_type,
-        source,
-        classify(msg.mmsi).value,
-    )
+    lat, lon, speed, course, heading, status, turn = motion
+    mmsi = msg.mmsi
+    p = _new(Position)
+    _set_mmsi(p, mmsi)
+    _set_ts(p, msg.ts)
+    _set_lat(p, lat)
+    _set_lon(p, lon)
+    _set_speed(p, speed)
+    _set_course(p, course)
+    _set_heading(p, heading)
+    _set_status(p, status)
+    _set_turn(p, turn)
+    _set_msg_type(p, msg.msg_type)
+    _set_source(p, source)
+    _set_mmsi_class(p, classify(mmsi).value)
+    return p
 
 
 def _static(msg: Message, source: str) -> VesselStatic:

@@ -1,0 +1,104 @@
+"""The ingest hot path's shortcuts agree with the general code they bypass, on real data.
+
+Records are made from `Message.motion()` (straight from the pyais message) and lines are
+parsed by fast paths for the common shapes; each must give exactly what the general path
+(`normalize`, the full §3 dict) gives, and fall back to it for everything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyais
+import pytest
+
+from services.ingest.normalize import BadPosition, check_position, motion, normalize
+from services.ingest.records import POSITION_TYPES, to_records
+from tests.ingest.helpers import decode_lines, read_lines
+
+RECORDINGS = (
+    "gfw-ais-tools/mixed_types.nmea",
+    "amsa-risky/exact-earth-augmented-3.txt",
+    "dma-aislib/decode_encode_messages.txt",
+    "gpsd/ais-raw-messages.log",
+)
+TYPE1_NA = "!AIVDM,1,1,,A,13U79k?P00Qah;tEdTH>4?vV2<0I,0*33"
+MOTION = ("lat", "lon", "speed", "course", "heading", "status", "turn")
+
+
+def _from_dict(d: dict[str, object]) -> tuple[object, ...] | None:
+    if d["lat"] is None or d["lon"] is None:
+        return None
+    return tuple(d.get(name) for name in MOTION)
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_motion_is_the_dicts_position_fields(shared_ais: Path, name: str) -> None:
+    messages, _ = decode_lines(read_lines(shared_ais / name))
+    positions = [m for m in messages if m.msg_type in POSITION_TYPES]
+    assert len(positions) >= 25
+    with_position = 0
+    for m in positions:
+        fast = motion(m.decoded)
+        assert fast == _from_dict(normalize(m.decoded))
+        assert m.fields is not None  # built: Message.motion() now reads the dict
+        via_dict = m.motion()
+        assert fast == via_dict
+        if fast is not None and via_dict is not None:
+            assert [type(v) for v in fast] == [type(v) for v in via_dict]
+        with_position += fast is not None
+    assert with_position > 0.8 * len(positions)
+
+
+def test_not_available_motion_values_are_none() -> None:
+    msg = pyais.decode(TYPE1_NA)
+    assert motion(msg) == (msg.lat, msg.lon, 0.0, None, None, 15, None)
+    msg.lat = 91.0
+    assert motion(msg) is None
+
+
+def test_type27_sentinels_in_motion() -> None:
+    msg = pyais.decode("!AIVDM,1,1,,A,K8VSqb9LdU28WP8p,0*1E")
+    msg.speed, msg.course = 63.0, 511.0
+    lat, lon, speed, course, heading, status, turn = motion(msg) or ()
+    assert (speed, course, heading, turn) == (None, None, None, None) and type(status) is int
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "bad"),
+    [(91.0, 181.0, False), (-90.0, 180.0, False), (90.5, 0.0, True), (0.0, -180.5, True)],
+)
+def test_check_position_agrees_with_normalize(lat: float, lon: float, bad: bool) -> None:
+    msg = pyais.decode(TYPE1_NA)
+    msg.lat, msg.lon = lat, lon
+    if bad:
+        with pytest.raises(BadPosition):
+            check_position(msg)
+        with pytest.raises(BadPosition):
+            normalize(msg)
+    else:
+        check_position(msg)
+        normalize(msg)
+
+
+def test_check_position_ignores_messages_without_degrees(shared_ais: Path) -> None:
+    messages, _ = decode_lines(read_lines(shared_ais / "gfw-ais-tools/mixed_types.nmea"))
+    type5 = next(m.decoded for m in messages if m.msg_type == 5)
+    check_position(type5)  # no lat/lon at all
+    dgnss = next(m.decoded for m in messages if m.msg_type == 17)
+    dgnss.lat = 5000.0  # type 17: tenths of minutes, not degrees
+    check_position(dgnss)
+    base_station = next(m.decoded for m in messages if m.msg_type == 4)
+    base_station.lat = 5000.0
+    with pytest.raises(BadPosition):
+        check_position(base_station)
+
+
+def test_fields_built_on_demand_and_records_follow_them(shared_ais: Path) -> None:
+    messages, _ = decode_lines(read_lines(shared_ais / "gfw-ais-tools/ee-multiline.nmea"))
+    m = next(m for m in messages if m.msg_type == 1)
+    assert m._fields is None  # nothing built by decoding alone
+    assert len(to_records(m, "f")) == 1 and m._fields is None
+    assert m.fields is m.fields and m.fields["ts"] == "2022-08-29T14:14:35Z"
+    m.fields["lon"] = None
+    assert to_records(m, "f") == []
