@@ -54,7 +54,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
 
 
 def _static(app: FastAPI, frontend: Path | None) -> None:
-    """Serve the map: frontend/dist when built, else frontend/ itself; MapLibre from npm."""
+    """Serve the map: frontend/dist when built, else frontend/ itself (frontend/README.md)."""
     root = None
     if frontend is not None:
         root = frontend / "dist" if (frontend / "dist").is_dir() else frontend
@@ -68,10 +68,7 @@ def _static(app: FastAPI, frontend: Path | None) -> None:
             )
 
         return
-    assert frontend is not None
-    vendor = frontend / "node_modules" / "maplibre-gl" / "dist"
-    if vendor.is_dir():
-        app.mount("/vendor/maplibre-gl", StaticFiles(directory=vendor), name="maplibre")
+    # Mounted last, so /api, /ws and the probes win; MapLibre is in frontend/vendor/.
     app.mount("/", StaticFiles(directory=root, html=True), name="map")
 
 

@@ -154,6 +154,11 @@ class ActionIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
+class AlertSilenceIn(BaseModel):
+    minutes: float = Field(60.0, gt=0, le=7 * 24 * 60, description="how long from now")
+    reason: str | None = Field(None, max_length=2000)
+
+
 class SilenceIn(BaseModel):
     mmsi: int = Field(ge=0, le=999_999_999)
     start: float = Field(description="Unix seconds (behaviour time)")
@@ -187,6 +192,7 @@ class UIConfig(BaseModel):
     offices: list[OfficeOut]
     tile_url: str | None
     language: str
+    default_lang: str = Field(description="same as language (the map's name for it)")
     languages: list[str]
     bbox: list[float] = Field(description="extent of the grid: minlon, minlat, maxlon, maxlat")
     tick: float

@@ -166,6 +166,33 @@ async def test_silence_permissions(env: Env, user: str) -> None:
     assert lift.status_code == (204 if user in ("sup", "adm") else 403)
 
 
+@pytest.mark.parametrize("user", ALL)
+async def test_silence_from_an_alert(env: Env, alerts: dict[str, Alert], user: str) -> None:
+    alert = alerts["shishi"]
+    reply = await env.http.post(
+        f"/api/alerts/{alert.id}/silence", json={"minutes": 30}, headers=env.auth(user)
+    )
+    assert reply.status_code == (201 if user in CENTRE else 403)
+    if user in CENTRE:
+        silence = reply.json()
+        assert (silence["mmsi"], silence["rule"], silence["actor"]) == (
+            alert.mmsi,
+            alert.rule,
+            user,
+        )
+        assert silence["end"] - time.time() == pytest.approx(1800, abs=5)
+        listed = await env.http.get(
+            "/api/silences", params={"mmsi": alert.mmsi}, headers=env.auth("op")
+        )
+        assert [s["id"] for s in listed.json()] == [silence["id"]]
+    missing = await env.http.post("/api/alerts/nope/silence", headers=env.auth("op"))
+    assert missing.status_code == 404
+    bad = await env.http.post(
+        f"/api/alerts/{alert.id}/silence", json={"minutes": -5}, headers=env.auth("op")
+    )
+    assert bad.status_code == 422
+
+
 async def test_bad_silences(env: Env) -> None:
     op, sup = env.auth("op"), env.auth("sup")
     backwards = await env.http.post("/api/silences", json={**SILENCE, "end": -1}, headers=op)

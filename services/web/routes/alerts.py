@@ -10,6 +10,7 @@ is for supervisors and admins.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -24,6 +25,7 @@ from services.web.schemas import (
     AlertHistoryItem,
     AlertOut,
     AlertPageOut,
+    AlertSilenceIn,
     SilenceIn,
     SilenceOut,
 )
@@ -136,6 +138,28 @@ async def false_alarm(
     runtime: Runtime, user: Resolver, alert_id: str, body: ActionIn | None = None
 ) -> AlertOut:
     return await _act(runtime, user, alert_id, Action.FALSE_ALARM, body)
+
+
+@router.post(
+    "/alerts/{alert_id}/silence", response_model=SilenceOut, status_code=201, responses=NOT_FOUND
+)
+async def silence_alert(
+    runtime: Runtime, user: SilenceSetter, alert_id: str, body: AlertSilenceIn | None = None
+) -> SilenceOut:
+    """Silence this alert's rule for its vessel, from when it was raised until `minutes`
+    from now (the alert itself stays as it is: acknowledge or resolve it separately)."""
+    alert = await _visible(runtime, user, alert_id)
+    body = body or AlertSilenceIn()
+    now = time.time()
+    silence = await runtime.actions.silence(
+        alert.mmsi,
+        min(alert.raised_at, now),
+        now + body.minutes * 60.0,
+        user.name,
+        rule=alert.rule,
+        reason=body.reason,
+    )
+    return silence_out(silence)
 
 
 def silence_out(s: Silence) -> SilenceOut:

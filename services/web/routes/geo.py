@@ -90,6 +90,7 @@ async def ui_config(runtime: Runtime, user: CurrentUser) -> UIConfig:
         offices=all_offices[1:],
         tile_url=runtime.settings.tile_url,
         language=runtime.settings.language,
+        default_lang=runtime.settings.language,
         languages=["zh-CN", "en"],
         bbox=_extent(runtime.config),
         tick=runtime.settings.tick,
