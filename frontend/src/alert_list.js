@@ -74,10 +74,9 @@ export function ageSeconds(alert, now = Date.now()) {
   return (now - time(alert)) / 1000;
 }
 
-/** Open alerts and vessels per office, for the centre's counts table. */
-export function officeCounts(offices, alerts, vessels) {
-  const counts = new Map(offices.map((o) => [o.id, { office: o, vessels: 0, open: 0, critical: 0 }]));
-  for (const v of vessels) counts.get(v.office)?.vessels !== undefined && counts.get(v.office).vessels++;
+/** Open alerts per office from the alert list, vessels per office as the server counts them. */
+export function officeCounts(offices, alerts, vesselsPerOffice = new Map()) {
+  const counts = new Map(offices.map((o) => [o.id, { office: o, vessels: vesselsPerOffice.get(o.id) ?? 0, open: 0, critical: 0 }]));
   for (const a of alerts) {
     const row = counts.get(a.office);
     if (!row || !OPEN.has(a.status)) continue;

@@ -1,7 +1,7 @@
 // A tiny element builder: the views are small enough that a framework would only add weight
 // and a build step, and the offline machines should load nothing but what seagrid serves.
 
-/** h("button.primary", {onclick, "data-i18n": "x"}, "text", child...) */
+/** h("button.primary", {onclick, dataset}, "text", child...): tag.classes, attributes, children. */
 export function h(spec, attrs = {}, ...children) {
   const [tag, ...classes] = spec.split(".");
   const el = document.createElement(tag || "div");

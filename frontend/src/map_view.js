@@ -26,7 +26,7 @@ export class MapView {
     this.map = new maplibregl.Map({
       container,
       style: baseStyle({ tileUrl: ui.tile_url, land, attribution }),
-      bounds: boundsOf(cells) || [[118.3, 24.4], [119.3, 25.3]],
+      bounds: (this.home = boundsOf(cells) || [[118.3, 24.4], [119.3, 25.3]]),
       fitBoundsOptions: { padding: 20 },
       attributionControl: { compact: true },
       dragRotate: false,
@@ -37,6 +37,7 @@ export class MapView {
     this.map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }), "bottom-left");
     installLabelImages(this.map, LABEL_STYLES);
     this.vessels = new VesselLayer(this.map, { patrol });
+    this.vessels.onChange(() => this.selected && this.select(this.selected)); // the ring follows the ship
     this.live = new LiveClient(token, {
       onPositions: (m) => {
         if (m.snapshot) this.vessels.records.clear();
@@ -44,11 +45,15 @@ export class MapView {
       },
       onStatus,
     });
+    // Views build the map before they attach it; follow the container's real size.
+    new ResizeObserver(() => this.map.resize()).observe(container);
     this.loaded = new Promise((resolve) => this.map.on("load", () => { this.install(); resolve(); }));
     setInterval(() => this.vessels.refresh(), 15000);
   }
 
   install() {
+    this.map.resize();
+    this.map.fitBounds(this.home, { padding: 20, duration: 0 });
     installOverlays(this.map, { offices: this.offices });
     this.vessels.install();
     installOverlayLabels(this.map);
@@ -92,6 +97,7 @@ export class MapView {
   }
 
   select(mmsi) {
+    this.selected = mmsi;
     const v = this.vessels.get(mmsi);
     const data = v ? { type: "FeatureCollection", features: [{ type: "Feature", geometry: { type: "Point", coordinates: [v.lon, v.lat] }, properties: {} }] } : null;
     setSource(this.map, "selection", data);

@@ -14,7 +14,7 @@ const SEVERITY_COLORS = { critical: "#e03131", warning: "#f59f00", info: "#1c7ed
 export const GROUPS = {
   cells: ["cells-fill", "cells-line", "cells-label"],
   zones: ["zones-fill", "zones-line", "zones-label"],
-  tracks: ["track-line", "track-points"],
+  tracks: ["track-casing", "track-line", "track-points"],
   alerts: ["alerts-ring"],
 };
 
@@ -37,8 +37,10 @@ export function installOverlays(map, { offices = [] } = {}) {
   map.addLayer({ id: "cells-line", type: "line", source: "cells", paint: { "line-color": officeColor, "line-width": 0.8, "line-opacity": 0.6 } });
   map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": zoneColor, "fill-opacity": 0.12 } });
   map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": zoneColor, "line-width": 1.6, "line-dasharray": [3, 2] } });
-  map.addLayer({ id: "track-line", type: "line", source: "track", paint: { "line-color": "#d6336c", "line-width": 2.5 }, filter: ["==", ["geometry-type"], "LineString"] });
-  map.addLayer({ id: "track-points", type: "circle", source: "track", minzoom: 11, filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 2.5, "circle-color": "#d6336c" } });
+  const line = ["==", ["geometry-type"], "LineString"];
+  map.addLayer({ id: "track-casing", type: "line", source: "track", filter: line, layout: { "line-join": "round" }, paint: { "line-color": "#ffffff", "line-width": 5.5, "line-opacity": 0.9 } });
+  map.addLayer({ id: "track-line", type: "line", source: "track", filter: line, layout: { "line-join": "round" }, paint: { "line-color": "#5f3dc4", "line-width": 3 } });
+  map.addLayer({ id: "track-points", type: "circle", source: "track", minzoom: 11, filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 3, "circle-color": "#5f3dc4", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
   map.addLayer({
     id: "alerts-ring", type: "circle", source: "alerts",
     paint: {

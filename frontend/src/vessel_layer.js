@@ -52,7 +52,7 @@ export class VesselLayer {
         "icon-rotation-alignment": "map",
         "icon-allow-overlap": true,
         "icon-ignore-placement": true,
-        "icon-size": ["interpolate", ["linear"], ["zoom"], 7, 0.55, 11, 0.85, 14, 1.1],
+        "icon-size": ["interpolate", ["linear"], ["zoom"], 7, 0.4, 10, 0.55, 13, 0.85, 16, 1.1],
         "symbol-sort-key": ["get", "sort"],
       },
       paint: {

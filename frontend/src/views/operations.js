@@ -1,12 +1,12 @@
 // The centre's operator console and an office's view: the same map and alert panel, the
 // office view limited to its own cells and alerts with the oldest open alert on top.
 
+import { api } from "../api.js";
 import { AlertPanel } from "../alert_panel.js";
 import { officeCounts } from "../alert_list.js";
 import { clear, h } from "../dom.js";
 import { formatNumber, t } from "../i18n.js";
 import { MapView } from "../map_view.js";
-import { boundsOf } from "../basemap.js";
 import { SearchBox } from "../search.js";
 import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
@@ -17,7 +17,6 @@ export function renderOperations(ctx, { mode, office = null }) {
   const cells = office ? { ...ctx.cells, features: ctx.cells.features.filter((f) => f.properties.office === office) } : ctx.cells;
   const mapEl = h("div.map");
   const mapView = new MapView(mapEl, { ...ctx, cells, token: ctx.token, onStatus: (s) => bar.setStatus(s) });
-  if (office) mapView.map.fitBounds(boundsOf(cells) || [[118.3, 24.4], [119.3, 25.3]], { padding: 30, duration: 0 });
   const panel = new AlertPanel({
     mode, offices, officeName: ctx.officeName, fixedOffice: office,
     vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
@@ -32,13 +31,25 @@ export function renderOperations(ctx, { mode, office = null }) {
   const side = h("div.side", {}, counts, panel.element);
   clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element), side)));
 
+  // Vessel counts come from the server (the browser only holds the vessels in view); open
+  // and critical alerts from the panel's list, which is live.
+  let vesselsPerOffice = new Map();
   const updateCounts = () => {
-    if (!office) renderCounts(counts, ctx, officeCounts(offices, panel.list.all(), [...mapView.vessels.records.values()].map((r) => r.data)));
+    if (!office) renderCounts(counts, ctx, officeCounts(offices, panel.list.all(), vesselsPerOffice));
     mapView.setAlerts(panel.visible());
   };
+  const pollCounts = async () => {
+    try {
+      vesselsPerOffice = new Map((await api("offices")).map((o) => [o.id, o.vessels]));
+      updateCounts();
+    } catch (error) {
+      if (error.status) ctx.showError(error);
+    }
+  };
   panel.onChange(updateCounts);
-  mapView.vessels.onChange(throttle(updateCounts, 2000));
   window.addEventListener("langchange", updateCounts);
+  const countsTimer = office ? null : setInterval(pollCounts, 5000);
+  if (!office) pollCounts();
   mapView.loaded.then(() => panel.load()).catch((e) => ctx.showError(e));
 
   function focusAlert(alert) {
@@ -46,7 +57,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
   window.seagrid = { mapView, panel, vesselPanel, search };
-  return () => { panel.destroy(); mapView.live.close(); mapView.map.remove(); };
+  return () => { clearInterval(countsTimer); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
 function vesselName(mapView, mmsi) {
@@ -70,12 +81,3 @@ function renderCounts(section, ctx, rows) {
         h("td.num", { dataset: { hot: r.critical ? "1" : "" } }, formatNumber(r.critical)))))));
 }
 
-function throttle(fn, ms) {
-  let last = 0;
-  let timer = null;
-  return (...args) => {
-    const wait = last + ms - Date.now();
-    if (wait <= 0) { last = Date.now(); fn(...args); }
-    else if (!timer) timer = setTimeout(() => { timer = null; last = Date.now(); fn(...args); }, wait);
-  };
-}
