@@ -17,21 +17,31 @@ when nothing in front of the sentence does; non-numeric junk there (`,1daasd4218
 
 Parsing is per line and never raises: every line comes back as a `Sentence`, a `Clock` or a
 `Rejected` with a counter reason.
+
+This runs for every line of every feed, so the common shapes take short cuts: a tag block
+seen before is not parsed again (a receiver stamps every sentence of one second alike), and a
+well-formed AIS sentence is checked with a few table look-ups; anything that misses a short
+cut goes the general way, which decides what is wrong with it.
 """
 
 from __future__ import annotations
 
 import calendar
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from services.ingest.counters import CHECKSUM, EMPTY, FRAMING, UNSUPPORTED
 from services.ingest.tagblock import (
+    HEX_VALUE,
     Group,
+    TagBlock,
     TagBlockError,
     checksum_ok,
     epoch_seconds,
     parse_tag_block,
+    xor_bytes,
 )
 
 
@@ -121,9 +131,14 @@ ParsedLine = Sentence | Clock | Rejected
 _EMPTY = Rejected(EMPTY)
 _UNSUPPORTED = Rejected(UNSUPPORTED)
 _CHANNELS = {b"A": "A", b"B": "B", b"1": "A", b"2": "B"}
-_PREFIX_SEPARATORS = b" \t,;"
+_PREFIX_SEPARATOR = re.compile(rb"[ \t,;]")
 # Six-bit armoured payload characters: '0'..'W' and '`'..'w'.
 _ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
+# Short cuts of _ais: values of the one-character fields when they are in range. Defaults
+# out of range (fragment count 0, number 10, fill 6) send a sentence the general way.
+_DIGIT = {b"%d" % i: i for i in range(1, 10)}
+_FILL_BITS = {b"%d" % i: i for i in range(6)}
+_AIS_KINDS = (b"VDM", b"VDO")
 
 
 def parse_line(line: bytes) -> ParsedLine:
@@ -139,7 +154,7 @@ def parse_line(line: bytes) -> ParsedLine:
         if end < 0:
             return Rejected(FRAMING, "unterminated tag block")
         try:
-            tag = parse_tag_block(line[1:end])
+            tag = _tag_block(line[1:end])
         except TagBlockError as exc:
             return Rejected(exc.reason, str(exc))
         line = line[end + 1 :].lstrip()
@@ -169,8 +184,13 @@ def line_time(line: bytes) -> float | None:
 
 
 def _prefix_end(line: bytes) -> int:
-    ends = [i for i in (line.find(bytes([s])) for s in _PREFIX_SEPARATORS) if i > 0]
-    return min(ends) if ends else len(line)
+    found = _PREFIX_SEPARATOR.search(line)
+    return found.start() if found is not None else len(line)
+
+
+# Tag blocks repeat: every sentence a receiver stamps within one second carries the same
+# one. A bad tag block raises, which lru_cache does not keep, so it is re-checked each time.
+_tag_block: Callable[[bytes], TagBlock] = lru_cache(maxsize=4096)(parse_tag_block)
 
 
 def _sentence(line: bytes, ts: float | None, source: str | None, group: Group | None) -> ParsedLine:
@@ -189,20 +209,28 @@ def _ais(line: bytes, ts: float | None, source: str | None, group: Group | None)
     if star < 0:
         return Rejected(FRAMING, "no checksum")
     body = line[1:star]
-    if not checksum_ok(body, line[star + 1 : star + 3]):
+    if HEX_VALUE.get(line[star + 1 : star + 3]) != xor_bytes(body):
         return Rejected(CHECKSUM)
     fields = body.split(b",")
-    head = fields[0]
-    if len(head) != 5 or head[2:] not in (b"VDM", b"VDO"):
-        return _UNSUPPORTED
-    if len(fields) != 7:
-        return Rejected(FRAMING, "AIS sentence without 7 fields")
-    cnt, num, seq, channel, payload, fill = fields[1:]
-    if not (cnt.isdigit() and num.isdigit() and fill.isdigit() and (not seq or seq.isdigit())):
-        return Rejected(FRAMING, "non-numeric fragment fields")
-    frag_cnt, frag_num, fill_bits = int(cnt), int(num), int(fill)
-    if not 1 <= frag_num <= frag_cnt <= 9 or fill_bits > 5 or payload.translate(None, _ARMOUR):
-        return Rejected(FRAMING, "fragment numbering, fill bits or payload out of range")
+    usual = False
+    if len(fields) == 7:
+        head, cnt, num, seq, channel, payload, fill = fields
+        frag_cnt, frag_num = _DIGIT.get(cnt, 0), _DIGIT.get(num, 10)
+        fill_bits = _FILL_BITS.get(fill, 6)
+        usual = (
+            frag_num <= frag_cnt
+            and fill_bits <= 5
+            and len(head) == 5
+            and head[2:] in _AIS_KINDS
+            and (not seq or seq.isdigit())
+            and not payload.translate(None, _ARMOUR)
+        )
+    if not usual:
+        checked = _check_fields(fields)
+        if type(checked) is not tuple:
+            return checked
+        frag_cnt, frag_num, fill_bits = checked
+        head, cnt, num, seq, channel, payload, fill = fields
     return Sentence(
         head[:2],
         head[4] == 0x4F,  # 'O': VDO, own ship
@@ -217,6 +245,23 @@ def _ais(line: bytes, ts: float | None, source: str | None, group: Group | None)
         source,
         group,
     )
+
+
+def _check_fields(fields: list[bytes]) -> tuple[int, int, int] | Rejected:
+    """(count, number, fill bits) of a checksum-valid `!` sentence that missed _ais's
+    short cut, or what is wrong with it."""
+    head = fields[0]
+    if len(head) != 5 or head[2:] not in _AIS_KINDS:
+        return _UNSUPPORTED
+    if len(fields) != 7:
+        return Rejected(FRAMING, "AIS sentence without 7 fields")
+    cnt, num, seq, channel, payload, fill = fields[1:]
+    if not (cnt.isdigit() and num.isdigit() and fill.isdigit() and (not seq or seq.isdigit())):
+        return Rejected(FRAMING, "non-numeric fragment fields")
+    frag_cnt, frag_num, fill_bits = int(cnt), int(num), int(fill)
+    if not 1 <= frag_num <= frag_cnt <= 9 or fill_bits > 5 or payload.translate(None, _ARMOUR):
+        return Rejected(FRAMING, "fragment numbering, fill bits or payload out of range")
+    return frag_cnt, frag_num, fill_bits
 
 
 def _trailing_time(rest: bytes) -> float | None:

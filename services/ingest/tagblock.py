@@ -15,7 +15,8 @@ from operator import xor
 
 from services.ingest.counters import CHECKSUM, FRAMING
 
-_HEX_VALUE: dict[bytes, int] = {
+# Both cases: some talkers write the checksum in lower case.
+HEX_VALUE: dict[bytes, int] = {
     **{b"%02X" % i: i for i in range(256)},
     **{b"%02x" % i: i for i in range(256)},
 }
@@ -60,7 +61,7 @@ def epoch_seconds(digits: bytes) -> float:
 
 def checksum_ok(body: bytes, hh: bytes) -> bool:
     """NMEA checksum: XOR of the bytes between the start character and `*`."""
-    expected = _HEX_VALUE.get(hh)
+    expected = HEX_VALUE.get(hh)
     return expected is not None and xor_bytes(body) == expected
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pyais
 import pytest
 
+from services.ingest.counters import CHECKSUM, FRAMING, UNSUPPORTED
+from services.ingest.framing import Rejected, Sentence, parse_line
 from services.ingest.normalize import BadPosition, check_position, motion, normalize
 from services.ingest.records import POSITION_TYPES, to_records
-from tests.ingest.helpers import decode_lines, read_lines
+from tests.ingest.helpers import decode_lines, nmea, read_lines, tag
 
 RECORDINGS = (
     "gfw-ais-tools/mixed_types.nmea",
@@ -102,3 +104,48 @@ def test_fields_built_on_demand_and_records_follow_them(shared_ais: Path) -> Non
     assert m.fields is m.fields and m.fields["ts"] == "2022-08-29T14:14:35Z"
     m.fields["lon"] = None
     assert to_records(m, "f") == []
+
+
+BODY = "AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0"
+
+
+def test_repeated_tag_block_same_result_and_bad_one_rejected_every_time() -> None:
+    line = f"{tag('s:rx1,c:1700000000')}{nmea(BODY)}".encode()
+    first, again = parse_line(line), parse_line(line)
+    assert type(first) is Sentence and type(again) is Sentence
+    assert (first.ts, first.source) == (again.ts, again.source) == (1700000000.0, "rx1")
+    bad = f"{tag('s:rx1,c:1700000000')[:-3]}00\\{nmea(BODY)}".encode()
+    assert [parse_line(bad), parse_line(bad)] == [
+        Rejected(CHECKSUM, "tag block checksum mismatch")
+    ] * 2
+
+
+@pytest.mark.parametrize("separator", [" ", "\t", ",", ";", "  "])
+def test_epoch_prefix_with_every_separator(separator: str) -> None:
+    parsed = parse_line(f"1700000000.25{separator}{nmea(BODY)}".encode())
+    assert type(parsed) is Sentence and parsed.ts == 1700000000.25
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("AIVDM,2,1,7,B,15M67FC000G?ufbE`FepT@3n00Sa,0", None),  # multi-part, the short cut
+        ("AIVDO,1,1,3,A,15M67FC000G?ufbE`FepT@3n00Sa,5", None),
+        ("AIVDM,0,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0", FRAMING),
+        ("AIVDM,1,2,,A,15M67FC000G?ufbE`FepT@3n00Sa,0", FRAMING),
+        ("AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,6", FRAMING),
+        ("AIVDM,1,1,x,A,15M67FC000G?ufbE`FepT@3n00Sa,0", FRAMING),
+        ("AIVDM,10,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0", FRAMING),
+        ("AIVDM,1,1,,A,15M67FC000G?ufbE`Fe~T@3n00Sa,0", FRAMING),
+        ("AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa", FRAMING),
+        ("AIVDMX,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0", UNSUPPORTED),
+        ("AIXDR,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0", UNSUPPORTED),
+    ],
+)
+def test_sentence_fields_short_cut_or_general_reason(body: str, reason: str | None) -> None:
+    parsed = parse_line(nmea(body).encode())
+    if reason is None:
+        assert type(parsed) is Sentence and parsed.payload == b"15M67FC000G?ufbE`FepT@3n00Sa"
+        assert parsed.own == body.startswith("AIVDO") and parsed.fill_bits == int(body[-1])
+    else:
+        assert type(parsed) is Rejected and parsed.reason == reason
