@@ -20,6 +20,9 @@ from services.demo.waters import KINMEN_CORNER
 # The bundled recording starts 2026-03-02; the works run well past any replay of it.
 WORKS_ACTIVE = ("2026-01-01T00:00:00Z", "2027-12-31T00:00:00Z")
 WORKS_FINISHED = ("2024-03-01T00:00:00Z", "2024-12-31T00:00:00Z")
+# Per-zone dwell times shorter than the rules' defaults (docs/demo.md, docs/alerts-rules.md).
+PIPELINE_DWELL_S = 300
+SAND_BAN_DWELL_S = 300
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ def zone_specs(land: BaseGeometry) -> list[ZoneSpec]:
             "泉金供水管道禁锚区",
             "Quanzhou-Kinmen water pipeline no-anchoring area",
             pipeline,
+            # A ship stopped over a pipeline for 5 min is worth a call from the VTS: the
+            # damage is done when the anchor goes down, not after the default 10 min.
+            {"anchoring_dwell_s": PIPELINE_DWELL_S},
         ),
         ZoneSpec(
             "rs-xiaozhui",
@@ -171,6 +177,9 @@ def zone_specs(land: BaseGeometry) -> list[ZoneSpec]:
             "围头湾禁采区",
             "Weitou Bay sand-mining ban area",
             box(118.455, 24.555, 118.530, 24.600),
+            # No vessel has business moving slowly here: the only through traffic (Shijing
+            # fairway, Kinmen ferry) keeps above 4 kn, so 5 min slow and wandering is enough.
+            {"loitering_dwell_s": SAND_BAN_DWELL_S},
         ),
     ]
 

@@ -36,6 +36,9 @@ KINDS: dict[str, Kind] = {
         Kind("fishing_a", 30, "A", (2.0, 4.0), (30, 45), (2.5, 4.0)),
         Kind("patrol", 55, "A", (12.0, 16.0), (20, 60), (1.5, 3.5)),
         Kind("patrol_fast", 55, "A", (25.0, 28.0), (15, 25), (1.0, 1.5)),
+        Kind("dredger", 33, "A", (0.8, 1.8), (60, 110), (3.0, 5.0)),  # 33: dredging
+        # an AIS-SART (ITU-R M.585: MMSI 970xxyyyy) is no ship: no type 5, no size
+        Kind("sart", 0, "A", (0.0, 1.0), (0, 0), (0.0, 0.0)),
     )
 }
 
@@ -135,7 +138,7 @@ class Registry:
         else:
             self.used.add(mmsi)
         length = rng.randint(*spec.length_m)
-        beam = max(4, round(length * rng.uniform(0.14, 0.18)))
+        beam = max(4, round(length * rng.uniform(0.14, 0.18))) if length else 0
         bow = round(length * rng.uniform(0.7, 0.85))
         port = beam // 2
         seagoing = kind in ("cargo", "tanker")

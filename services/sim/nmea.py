@@ -71,6 +71,11 @@ def position_message(
     return _encode(data, channel)
 
 
+def safety_message(ident: Identity, text: str, channel: str) -> tuple[str, int]:
+    """Type 14, a broadcast safety text (an AIS-SART's "SART ACTIVE")."""
+    return _encode({"msg_type": 14, "mmsi": ident.mmsi, "text": text}, channel)
+
+
 def static_messages(
     ident: Identity, channel: str, eta: tuple[int, int, int, int]
 ) -> list[tuple[str, int]]:

@@ -1,19 +1,23 @@
 """A scenario: the list of vessel plans the writer turns into a recording.
 
-The demo traffic is one recipe (`demo_scenario`); scripted situations (a ship speeding in a
-channel, anchoring over the pipeline, going dark) are further plans appended to the same
-list, each with a `story` saying what it should show.
+The demo traffic is one recipe (`demo_scenario`): the scripted situations of scenarios.py
+(a ship speeding in a channel, anchoring over the pipeline, going dark: one per alert rule,
+each with a `story`) come first, then the everyday traffic, each background plan redrawn
+(up to `Mix.attempts` times) until it keeps clear of those already placed (separation.py),
+so that the alerts a replay raises are the scripted ones and few, explainable others.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.sim import behaviour as bh
 from services.sim.fleet import KINDS, Identity, Registry
+from services.sim.separation import Separation
 from services.sim.track import AT_ANCHOR, MOORED, Track
-from services.sim.world import World
+from services.sim.world import Route, World
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Scenario:
     start: float
     end: float
     plans: list[VesselPlan] = field(default_factory=list)
+    unresolved: int = 0  # background plans still in a close-quarters situation when placed
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,12 @@ class Mix:
     anchored_per_anchorage: int = 5
     moored_per_berth: int = 2
     ferries: int = 3
-    tugs_per_beat: int = 2
+    tugs_per_beat: int = 1  # one tug on call per harbour: two on one beat meet head-on
     fishing_b: int = 60
     fishing_a: int = 10
     fishing_leaving_share: float = 0.25
+    trawler_share: float = 0.3  # the rest work gill nets (behaviour.fishing)
+    attempts: int = 20  # redraws of a background plan that would meet another too closely
 
 
 def _cruise(kind: str, rng: random.Random) -> float:
@@ -56,15 +63,44 @@ def _cruise(kind: str, rng: random.Random) -> float:
 class _Composer:
     """Builds the demo plans with one random stream, in a fixed order."""
 
-    def __init__(self, world: World, rng: random.Random, hz: bh.Horizon) -> None:
+    def __init__(
+        self, world: World, rng: random.Random, hz: bh.Horizon, scripted: list[VesselPlan]
+    ) -> None:
         self.world, self.rng, self.hz = world, rng, hz
         reserved = {int(p["mmsi"]) for p in world.patrol_vessels} | set(world.watchlist)
+        reserved |= {p.identity.mmsi for p in scripted}
         self.registry = Registry(rng, reserved)
-        self.plans: list[VesselPlan] = []
+        self.plans: list[VesselPlan] = list(scripted)
+        self.separation = Separation(hz.start, hz.end, world.jurisdiction)
+        for plan in scripted:
+            self.separation.place(self.separation.motion(plan.track))
+        self.attempts = 1
+        self.unresolved = 0
 
-    def add(self, kind: str, track: Track, story: str = "", **ident: object) -> None:
+    def add(
+        self, kind: str, track: Track | Callable[[], Track], story: str = "", **ident: object
+    ) -> None:
+        """Place a plan; a recipe (callable) is redrawn while it meets another too closely."""
+        if callable(track):
+            track = self._clear_of_others(track)
         identity = self.registry.identity(kind, **ident)  # type: ignore[arg-type]
         self.plans.append(VesselPlan(identity, track, story))
+
+    def _clear_of_others(self, recipe: Callable[[], Track]) -> Track:
+        best: tuple[int, Track] | None = None
+        for _ in range(self.attempts):
+            track = recipe()
+            motion = self.separation.motion(track)
+            conflicts = self.separation.conflicts(motion)
+            if best is None or conflicts < best[0]:
+                best = (conflicts, track)
+                chosen = motion
+            if conflicts == 0:
+                break
+        assert best is not None
+        self.unresolved += best[0] > 0
+        self.separation.place(chosen)
+        return best[1]
 
     def _kind_for(self, users: tuple[str, ...]) -> str:
         seagoing = [u for u in users if u in ("cargo", "tanker")]
@@ -72,30 +108,38 @@ class _Composer:
 
     def seagoing(self, mix: Mix) -> None:
         span = self.hz.end - self.hz.start
-        for route in self.world.routes.values():
+        w, rng, hz = self.world, self.rng, self.hz
+        for route in w.routes.values():
             if route.kind == "lane":
                 for _ in range(mix.lane_ships):
                     kind = self._kind_for(route.users)
-                    t = self.hz.start + self.rng.uniform(-4 * 3600, span - 600)
-                    self.add(
-                        kind, bh.transit(self.world, route, _cruise(kind, self.rng), t, self.rng)
-                    )
+                    cruise = _cruise(kind, rng)
+
+                    def lane(route: Route = route, cruise: float = cruise) -> Track:
+                        t = hz.start + rng.uniform(-4 * 3600, span - 600)
+                        return bh.transit(w, route, cruise, t, rng)
+
+                    self.add(kind, lane)
             elif route.kind == "fairway":
                 for _ in range(mix.inbound_per_path):
                     kind = self._kind_for(route.users)
-                    t = self.hz.start + self.rng.uniform(-1800, span * 0.7)
-                    track = bh.inbound(
-                        self.world, route, _cruise(kind, self.rng), t, self.hz, self.rng
-                    )
-                    self.add(kind, track)
+                    cruise = _cruise(kind, rng)
+
+                    def arrive(route: Route = route, cruise: float = cruise) -> Track:
+                        t = hz.start + rng.uniform(-1800, span * 0.7)
+                        return bh.inbound(w, route, cruise, t, hz, rng)
+
+                    self.add(kind, arrive)
                 if route.end == "berth":
                     for _ in range(mix.outbound_per_berth_path):
                         kind = self._kind_for(route.users)
-                        t = self.hz.start + self.rng.uniform(60, span * 0.8)
-                        self.add(
-                            kind,
-                            bh.outbound(self.world, route, _cruise(kind, self.rng), t, self.hz),
-                        )
+                        cruise = _cruise(kind, rng)
+
+                        def leave(route: Route = route, cruise: float = cruise) -> Track:
+                            t = hz.start + rng.uniform(60, span * 0.8)
+                            return bh.outbound(w, route, cruise, t, hz, rng)
+
+                        self.add(kind, leave)
 
     def waiting(self, mix: Mix) -> None:
         for area in self.world.anchorages.values():
@@ -118,77 +162,84 @@ class _Composer:
         return at
 
     def harbour_craft(self, mix: Mix) -> None:
-        for route in self.world.routes.values():
+        w, rng, hz = self.world, self.rng, self.hz
+        for route in w.routes.values():
             if route.kind == "ferry":
                 for i in range(mix.ferries):
+                    # a timetable: departures evenly spread, a few minutes either way
                     phase = i * 3600.0 * 2 / max(mix.ferries, 1)
-                    track = bh.ferry(
-                        self.world, route, _cruise("passenger", self.rng), self.hz, phase, self.rng
-                    )
-                    self.add("passenger", track)
+                    cruise = _cruise("passenger", rng)
+
+                    def ferry(
+                        route: Route = route, phase: float = phase, v: float = cruise
+                    ) -> Track:
+                        return bh.ferry(
+                            w, route, v, hz, max(0.0, phase + rng.uniform(-900, 900)), rng
+                        )
+
+                    self.add("passenger", ferry)
             elif route.kind == "tug":
                 for _ in range(mix.tugs_per_beat):
-                    self.add(
-                        "tug",
-                        bh.shuttle(self.world, route, _cruise("tug", self.rng), self.hz, self.rng),
-                    )
+                    cruise = _cruise("tug", rng)
+
+                    def tug(route: Route = route, cruise: float = cruise) -> Track:
+                        return bh.shuttle(w, route, cruise, hz, rng)
+
+                    self.add("tug", tug)
 
     def fishing_fleet(self, mix: Mix) -> None:
-        grounds = sorted(self.world.grounds)
-        outings = sorted(r for r, route in self.world.routes.items() if route.kind == "fishing")
-        span = self.hz.end - self.hz.start
+        w, rng, hz = self.world, self.rng, self.hz
+        grounds = sorted(w.grounds)
+        outings = sorted(r for r, route in w.routes.items() if route.kind == "fishing")
+        span = hz.end - hz.start
         for i in range(mix.fishing_b + mix.fishing_a):
             kind = "fishing" if i < mix.fishing_b else "fishing_a"
             ground = grounds[i % len(grounds)]
-            leaving = outings and self.rng.random() < mix.fishing_leaving_share
-            if leaving:
-                route = self.world.routes[outings[i % len(outings)]]
-                t = self.hz.start + self.rng.uniform(-600, span * 0.6)
-                track = bh.fishing(self.world, ground, self.hz, self.rng, route, t)
-            else:
-                track = bh.fishing(self.world, ground, self.hz, self.rng)
-            self.add(kind, track)
+            out = w.routes[outings[i % len(outings)]] if outings else None
+            leaving = out is not None and rng.random() < mix.fishing_leaving_share
+            gear = "trawl" if rng.random() < mix.trawler_share else "gillnet"
+
+            def fish(
+                ground: str = ground, out: Route | None = out if leaving else None, gear: str = gear
+            ) -> Track:
+                t = hz.start + rng.uniform(-600, span * 0.6)
+                return bh.fishing(w, ground, hz, rng, out, t, gear)
+
+            self.add(kind, fish)
 
     def patrols(self) -> None:
-        beats = {r.office: r for r in self.world.routes.values() if r.kind == "patrol"}
-        for vessel in self.world.patrol_vessels:
+        w, rng, hz = self.world, self.rng, self.hz
+        beats = {r.office: r for r in w.routes.values() if r.kind == "patrol"}
+        for vessel in w.patrol_vessels:
             beat = beats.get(str(vessel["office"]))
             if beat is None:
                 continue
             kind = "patrol_fast" if vessel.get("fast") else "patrol"
-            track = bh.patrol(self.world, beat.coords, _cruise(kind, self.rng), self.hz, self.rng)
+            cruise = _cruise(kind, rng)
+
+            def patrol(beat: Route = beat, cruise: float = cruise) -> Track:
+                return bh.patrol(w, beat.coords, cruise, hz, rng)
+
             name = str(vessel.get("name_en") or f"HAIXUN {vessel['mmsi']}")
             self.add(
-                kind, track, f"patrol of {vessel['office']}", mmsi=int(vessel["mmsi"]), name=name
+                kind, patrol, f"patrol of {vessel['office']}", mmsi=int(vessel["mmsi"]), name=name
             )
-
-    def watched(self) -> None:
-        """The watchlist's vessels: a sand carrier to Shijing and a fishing boat."""
-        carriers = [r for r in self.world.routes.values() if r.id == "wt-shijing"]
-        grounds = sorted(self.world.grounds)
-        for n, mmsi in enumerate(self.world.watchlist):
-            if n % 2 == 0 and carriers:
-                t = self.hz.start + 600.0 * (n + 1)
-                track = bh.inbound(self.world, carriers[0], 9.0, t, self.hz, self.rng)
-                self.add(
-                    "cargo", track, "watchlist vessel enters", mmsi=mmsi, name="MIN JIN SHA 168"
-                )
-            elif grounds:
-                track = bh.fishing(self.world, grounds[0], self.hz, self.rng)
-                self.add("fishing_a", track, "watchlist vessel", mmsi=mmsi, name="MIN SHI YU 07702")
 
 
 def demo_scenario(
     world: World, seed: int, start: float, duration: float, mix: Mix | None = None
 ) -> Scenario:
-    """The bundled demo's everyday traffic."""
+    """The bundled demo's traffic: the scripted situations, then everyday traffic."""
+    from services.sim.scenarios import scripted  # it builds VesselPlans of this module
+
     mix = mix or Mix()
     hz = bh.Horizon(start, start + duration)
-    c = _Composer(world, random.Random(f"seagrid-sim/{seed}/scenario"), hz)
+    script = scripted(world, seed, start, hz.end)
+    c = _Composer(world, random.Random(f"seagrid-sim/{seed}/scenario"), hz, script.plans)
+    c.attempts = mix.attempts
     c.patrols()
-    c.watched()
     c.seagoing(mix)
-    c.waiting(mix)
     c.harbour_craft(mix)
     c.fishing_fleet(mix)
-    return Scenario(hz.start, hz.end, c.plans)
+    c.waiting(mix)
+    return Scenario(hz.start, hz.end, c.plans, c.unresolved)

@@ -18,6 +18,7 @@ UNDER_WAY = 0
 AT_ANCHOR = 1
 MOORED = 5
 FISHING = 7
+SART_ACTIVE = 14  # navigational status of an AIS-SART, MOB or EPIRB-AIS that is transmitting
 
 STEP_NM = 0.1  # speed caps and approach slow-down are applied per step of this length
 

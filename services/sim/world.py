@@ -22,6 +22,8 @@ from shapely.geometry.base import BaseGeometry
 from services.sim.geo import Coord
 
 SPEED_MARGIN = 0.9  # simulated masters keep 10 % under a posted limit
+NO_GO_MARGIN = 0.002  # degrees (~200 m) everyday traffic keeps off restricted and works zones
+NO_GO_KINDS = ("restricted", "waterworks")
 
 
 class ConfigError(ValueError):
@@ -49,6 +51,18 @@ class World:
     speed_zones: list[tuple[BaseGeometry, float]]
     patrol_vessels: list[dict[str, Any]] = field(default_factory=list)
     watchlist: list[int] = field(default_factory=list)
+    zones: dict[str, BaseGeometry] = field(default_factory=dict)  # every rule area, by id
+    jurisdiction: BaseGeometry | None = None  # union of grid.geojson's cells, when present
+    no_go: BaseGeometry | None = None  # restricted and works zones, with a margin
+
+    def clear_of_zones(self, coords: list[Coord]) -> bool:
+        """Whether a path keeps out of restricted and works zones (and their margin)."""
+        return self.no_go is None or not self.no_go.intersects(LineString(coords))
+
+    def in_zone(self, p: Coord) -> bool:
+        """Whether p lies in any rule area (where stopping or slowing may be an offence)."""
+        pt = Point(p)
+        return any(zone.contains(pt) for zone in self.zones.values())
 
     def on_water(self, p: Coord) -> bool:
         lon, lat = p
@@ -103,22 +117,50 @@ def _land(config_dir: Path) -> tuple[BaseGeometry, tuple[float, float, float, fl
     return land, (clip[0], clip[1], clip[2], clip[3])
 
 
-def _zones(config_dir: Path) -> tuple[dict[str, BaseGeometry], list[tuple[BaseGeometry, float]]]:
+_Zones = tuple[dict[str, BaseGeometry], list[tuple[BaseGeometry, float]], dict[str, BaseGeometry]]
+
+
+def _zones(config_dir: Path) -> _Zones:
     anchorages: dict[str, BaseGeometry] = {}
     limits: list[tuple[BaseGeometry, float]] = []
+    every: dict[str, BaseGeometry] = {}
     for f in _features(config_dir / "zones.geojson"):
         p = f["properties"]
+        every[p["id"]] = shape(f["geometry"])
         if p["kind"] == "anchorage":
             anchorages[p["id"]] = shape(f["geometry"])
         elif p["kind"] == "speed_limit" and "max_speed_kn" in p:
             limits.append((shape(f["geometry"]), float(p["max_speed_kn"])))
-    return anchorages, limits
+    return anchorages, limits, every
+
+
+def _no_go(config_dir: Path) -> BaseGeometry | None:
+    areas = [
+        shape(f["geometry"]).buffer(NO_GO_MARGIN)
+        for f in _features(config_dir / "zones.geojson")
+        if f["properties"]["kind"] in NO_GO_KINDS
+    ]
+    if not areas:
+        return None
+    union = shapely.union_all(areas)
+    shapely.prepare(union)
+    return union
+
+
+def _jurisdiction(config_dir: Path) -> BaseGeometry | None:
+    """The cells' union: where the alert rules look (None without a grid)."""
+    path = config_dir / "grid.geojson"
+    if not path.is_file():
+        return None
+    area = shapely.union_all([shape(f["geometry"]) for f in _features(path)])
+    shapely.prepare(area)
+    return area
 
 
 def load_world(config_dir: Path) -> World:
     """Read a configuration directory; ConfigError names what is missing."""
     land, box = _land(config_dir)
-    anchorages, limits = _zones(config_dir)
+    anchorages, limits, every = _zones(config_dir)
     routes: dict[str, Route] = {}
     berths: dict[str, Coord] = {}
     grounds: dict[str, BaseGeometry] = {}
@@ -142,4 +184,7 @@ def load_world(config_dir: Path) -> World:
         speed_zones=limits,
         patrol_vessels=list(settings.get("patrol_vessels", [])),
         watchlist=[int(w["mmsi"]) for w in settings.get("watchlist", [])],
+        zones=every,
+        jurisdiction=_jurisdiction(config_dir),
+        no_go=_no_go(config_dir),
     )

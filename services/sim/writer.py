@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
-from services.sim.nmea import position_message, static_messages
+from services.sim.nmea import position_message, safety_message, static_messages
 from services.sim.reception import Noise, Reception
 from services.sim.scenario import Scenario, VesselPlan
-from services.sim.schedule import STATIC_INTERVAL, position_interval
+from services.sim.schedule import SART_TEXT_INTERVAL, STATIC_INTERVAL, position_interval
 from services.sim.track import AT_ANCHOR, MOORED
 
 POSITION, STATIC = 0, 1
@@ -86,6 +86,9 @@ class _Run:
             msg_type = 3 if ident.ais_class == "A" and state.status in (AT_ANCHOR, MOORED) else 1
             messages = [position_message(ident, state, int(t) % 60, channel, msg_type)]
             due = t + position_interval(ident.ais_class, state.sog, state.status)
+        elif ident.kind == "sart":
+            messages = [safety_message(ident, "SART ACTIVE", channel)]
+            due = t + SART_TEXT_INTERVAL
         else:
             messages = static_messages(ident, channel, self._eta(t))
             due = t + STATIC_INTERVAL

@@ -1,0 +1,355 @@
+"""Scripted situations: one (or a pair of) vessel(s) per alert rule, early in the recording.
+
+An operator opening the demo should see every kind of alert within its first ten minutes.
+Each situation below is a vessel plan with a `story`, placed in the demo waters and timed
+from the recording's start `T0`, plus a `Situation` saying which alert it must raise, for
+which vessel, in which zone, cell and office, and by when (docs/demo.md tells the stories;
+tests/demo/test_demo_alerts.py replays the bundled recording and checks every one).
+
+The rules only know what they have seen, so a behaviour that began before T0 (a ship long
+at anchor over the pipeline, a dredger at work) still needs its dwell time *after* T0: the
+demo zones shorten those two dwells (zones.py says why), and ais_gap, which by definition
+needs 10 minutes of silence, is raised just after the tenth minute. Tracks that begin before
+T0 are "pre-rolled": the writer sends nothing before T0, so the vessel appears mid-behaviour.
+MMSIs and names are fixed (and invented), so the documentation can name them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
+
+from services.sim.fleet import Identity, Registry
+from services.sim.geo import Coord, distance_nm, lerp, offset
+from services.sim.track import (
+    AT_ANCHOR,
+    FISHING,
+    MOORED,
+    SART_ACTIVE,
+    UNDER_WAY,
+    SpeedRule,
+    Track,
+    TrackBuilder,
+)
+from services.sim.world import World
+
+if TYPE_CHECKING:
+    from services.sim.scenario import VesselPlan
+
+MINUTE = 60.0
+RESTRICTED = 3  # navigational status: restricted manoeuvrability (a dredger at work)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The alert a scripted plan must raise (what the demo test checks)."""
+
+    rule: str
+    mmsi: int
+    zone: str | None
+    cell: str
+    office: str
+    by_s: float  # raised at most this long after T0
+    story: str
+    other_mmsi: int | None = None
+
+
+@dataclass(frozen=True)
+class Script:
+    plans: list[VesselPlan]
+    situations: list[Situation]
+    quiet_zones: tuple[str, ...] = ()  # zones a scripted vessel enters without an alert
+
+
+# Fixed identities of the scripted vessels (all invented).
+SPEEDER = 413600101
+PIPELINE_ANCHOR = 413600102
+DRAGGER = 413600103
+DREDGER = 413600104
+RING_INTRUDER = 413600105
+WORKS_INTRUDER = 413600106
+TURNS_AWAY = 413600107
+GIVE_WAY = 413600108
+STAND_ON = 413600109
+CLONED = 413600110
+PAIR_PARTNER = 413600111
+FINISHED_WORKS = 413600112
+SART = 970012345  # ITU-R M.585: 970 + manufacturer 01 + serial 2345
+WATCHED_CARRIER = 412440101  # seagrid.toml [[watchlist]]
+WATCHED_FISHER = 413770202  # seagrid.toml [[watchlist]]
+
+
+def _constant(knots: float) -> SpeedRule:
+    return lambda _p, _done, _left: knots
+
+
+def _until_entry(coords: Sequence[Coord], zone: BaseGeometry) -> float:
+    """Nautical miles along the polyline before it first enters the zone."""
+    done = 0.0
+    for a, b in zip(coords, coords[1:], strict=False):
+        cut = LineString([a, b]).intersection(zone)
+        if not cut.is_empty:
+            first = min(
+                (distance_nm(a, (x, y)) for x, y in _points(cut)),
+                default=0.0,
+            )
+            return done + first
+        done += distance_nm(a, b)
+    raise ValueError("the path never enters the zone")
+
+
+def _points(geom: BaseGeometry) -> list[tuple[float, float]]:
+    parts = getattr(geom, "geoms", [geom])
+    return [(float(x), float(y)) for g in parts for x, y in g.coords]
+
+
+def _off_shore(world: World, start: Coord, island_at: Coord, inset_nm: float) -> Coord:
+    """The point inset_nm short of the island's shore on the line from start to island_at."""
+    parts = getattr(world.land, "geoms", [world.land])
+    island = next(g for g in parts if g.contains(Point(island_at)))
+    hit = LineString([start, island_at]).intersection(island.exterior)
+    first = min(_points(hit), key=lambda p: distance_nm(start, p))
+    span = distance_nm(start, first)
+    return lerp(start, first, (span - inset_nm) / span)
+
+
+class _Scripter:
+    def __init__(self, world: World, t0: float, end: float, rng: random.Random) -> None:
+        self.world, self.t0, self.end = world, t0, end
+        self.registry = Registry(rng, set(world.watchlist))
+        self.plans: list[VesselPlan] = []
+        self.situations: list[Situation] = []
+        self.identities: dict[int, Identity] = {}
+
+    def add(self, kind: str, mmsi: int, name: str, track: Track, story: str) -> None:
+        from services.sim.scenario import VesselPlan  # scenario.py imports this module
+
+        ident = self.identities.get(mmsi)
+        if ident is None:
+            ident = self.identities[mmsi] = self.registry.identity(kind, mmsi=mmsi, name=name)
+        self._check_water(track, name)
+        self.plans.append(VesselPlan(ident, track, story))
+
+    def _check_water(self, track: Track, name: str) -> None:
+        points = track.points()
+        if not all(self.world.on_water(p) for p in points):
+            raise ValueError(f"scripted track of {name} leaves the water")
+
+    def expect(self, situation: Situation) -> None:
+        self.situations.append(situation)
+
+    def rest(self, b: TrackBuilder, status: int) -> Track:
+        """Stay put until the end of the recording (a track ending inside is a gap)."""
+        return b.hold(max(self.end - b.t, 1.0), status).build()
+
+
+def _speeding(s: _Scripter) -> None:
+    """A tanker runs up the Meizhou Bay channel at 16.5 kn where 12 kn is the limit."""
+    path = [(119.097, 25.021), (119.085, 25.048), (119.06, 25.06), (119.03, 25.07),
+            (119.0, 25.078), (118.975, 25.094), (118.958, 25.108)]  # fmt: skip
+    b = TrackBuilder(s.t0 - 30.0, path[0])
+    b.sail(path[1:], lambda _p, _done, left: 16.5 if left > 1.2 else 5.0)
+    story = "speeding: tanker at 16.5 kn in the 12 kn Meizhou Bay channel from T0"
+    s.add("tanker", SPEEDER, "MIN YOU 116", s.rest(b, MOORED), story)
+    s.expect(Situation("speeding", SPEEDER, "sl-meizhou", "QG-13", "quangang", 2 * MINUTE, story))
+
+
+def _pipeline(s: _Scripter) -> None:
+    """A coaster lies at anchor over the Kinmen water pipeline, then weighs and leaves."""
+    at = (118.545, 24.505)
+    b = TrackBuilder(s.t0 - 3 * 3600.0, at)
+    b.hold(3 * 3600.0 + 40 * MINUTE, AT_ANCHOR, heading=60.0)
+    b.sail([(118.60, 24.49), (118.64, 24.465)], _constant(7.0))
+    story = "anchoring_prohibited: at anchor on the Kinmen pipeline since before T0"
+    s.add("cargo", PIPELINE_ANCHOR, "HUA YANG 27", s.rest(b, AT_ANCHOR), story)
+    s.expect(
+        Situation(
+            "anchoring_prohibited", PIPELINE_ANCHOR, "na-kinmen-pipeline", "JJ-17", "jinjiang",
+            8 * MINUTE, story,
+        )
+    )  # fmt: skip
+
+
+def _anchor_drag(s: _Scripter) -> None:
+    """A ship at anchor off Quanzhou Bay drags at 3 kn in a squall, then re-anchors."""
+    at = (118.915, 24.828)
+    b = TrackBuilder(s.t0 - 2 * 3600.0, at)
+    b.hold(2 * 3600.0 + 5.0, AT_ANCHOR, heading=200.0)
+    b.sail([offset(at, 200.0, 0.75)], _constant(3.0), AT_ANCHOR)
+    b.hold(15 * MINUTE, AT_ANCHOR)
+    b.sail([at], _constant(6.0))
+    story = "anchor_drag: drags its anchor at 3 kn from T0 in the Quanzhou Bay outer anchorage"
+    s.add("cargo", DRAGGER, "JIN HAI 85", s.rest(b, AT_ANCHOR), story)
+    s.expect(
+        Situation(
+            "anchor_drag", DRAGGER, "anch-quanzhou-outer", "SS-05", "shishi", 10 * MINUTE, story
+        )
+    )
+
+
+def _dredger(s: _Scripter) -> None:
+    """A sand dredger works slowly to and fro in the Weitou Bay sand-mining ban area."""
+    corners = [(118.512, 24.586), (118.522, 24.590), (118.518, 24.596), (118.508, 24.592)]
+    b = TrackBuilder(s.t0 - 3600.0, corners[0])
+    k = 1
+    while b.t < s.end:
+        b.sail([corners[k % len(corners)]], _constant(1.4 + 0.2 * (k % 2)), RESTRICTED)
+        k += 1
+    story = "loitering: sand dredger working at 1.4-1.6 kn in the Weitou Bay ban area"
+    s.add("dredger", DREDGER, "MIN SHI SHA 3", b.build(), story)
+    s.expect(Situation("loitering", DREDGER, "smb-weitou-bay", "JJ-10", "jinjiang", 7 * MINUTE,
+                       story))  # fmt: skip
+
+
+def _ring_intruder(s: _Scripter) -> None:
+    """A fishing boat cuts into the restricted ring round Xiaozhui island to set nets."""
+    zone = s.world.zones["rs-xiaozhui"]
+    start = (118.752, 24.806)
+    inside = _off_shore(s.world, start, (118.768, 24.829), 0.07)
+    knots = 6.0
+    lead = _until_entry([start, inside], zone) / knots * 3600.0
+    b = TrackBuilder(s.t0 + 3 * MINUTE - lead, start)
+    b.sail([inside], _constant(knots))
+    b.hold(20 * MINUTE, FISHING)
+    b.sail([start, (118.745, 24.79)], _constant(knots))
+    story = "zone_entry: fishing boat enters the Xiaozhui island restricted ring at T0+3 min"
+    s.add("fishing_a", RING_INTRUDER, "MIN SHI YU 05218", s.rest(b, FISHING), story)
+    s.expect(Situation("zone_entry", RING_INTRUDER, "rs-xiaozhui", "SS-02", "shishi",
+                       4 * MINUTE, story))  # fmt: skip
+
+
+def _works_intruder(s: _Scripter) -> None:
+    """A tug enters the active works area on Quanzhou Bay's north shore."""
+    zone = s.world.zones["ww-quanzhou-bay"]
+    start, inside = (118.815, 24.842), (118.806, 24.860)
+    knots = 6.0
+    lead = _until_entry([start, inside], zone) / knots * 3600.0
+    b = TrackBuilder(s.t0 + 4 * MINUTE - lead, start)
+    b.sail([inside], _constant(knots))
+    b.hold(15 * MINUTE, UNDER_WAY)
+    b.sail([start], _constant(knots))
+    story = "zone_entry: tug enters the active Quanzhou Bay works area at T0+4 min"
+    s.add("tug", WORKS_INTRUDER, "QUAN GANG TUO 9", s.rest(b, MOORED), story)
+    s.expect(Situation("zone_entry", WORKS_INTRUDER, "ww-quanzhou-bay", "FZ-03", "fengze",
+                       5 * MINUTE, story))  # fmt: skip
+
+
+def _finished_works(s: _Scripter) -> None:
+    """A tug crosses the Meizhou Bay works area that was finished in 2024: no alert."""
+    path = [(118.895, 25.080), (118.912, 25.090), (118.930, 25.100)]
+    b = TrackBuilder(s.t0, path[0]).sail(path[1:], _constant(7.0))
+    story = "no alert: tug crosses the finished (2024) Meizhou Bay works area at T0+2 min"
+    s.add("tug", FINISHED_WORKS, "MEI ZHOU WAN TUO 6", s.rest(b, MOORED), story)
+
+
+def _turns_away(s: _Scripter) -> None:
+    """A coaster steers for Xiaozhui island's restricted ring, then turns away in time."""
+    start = (118.789, 24.806)
+    towards = offset(start, 312.0, 1.0)
+    b = TrackBuilder(s.t0 - 20.0, start)
+    b.sail([lerp(start, towards, 0.5)], _constant(7.0))
+    b.sail([(118.83, 24.81), (118.86, 24.79)], _constant(7.0))
+    story = "predicted_entry: coaster heading for the Xiaozhui ring turns away at T0+4 min"
+    s.add("cargo", TURNS_AWAY, "MIN HANG 311", s.rest(b, AT_ANCHOR), story)
+    s.expect(Situation("predicted_entry", TURNS_AWAY, "rs-xiaozhui", "SS-02", "shishi",
+                       2 * MINUTE, story))  # fmt: skip
+
+
+def _crossing(s: _Scripter) -> None:
+    """Two coasters on collision courses south of Shenhu; the give-way one alters late."""
+    meet = (118.775, 24.525)
+    t_meet = s.t0 + 7 * MINUTE
+    north = TrackBuilder(t_meet - 7 * MINUTE, offset(meet, 180.0, 9.0 * 7 / 60))
+    north.sail([offset(meet, 180.0, 9.0 * 3 / 60)], _constant(9.0))  # until T0+4 min
+    north.sail([offset(meet, 60.0, 1.0), (118.83, 24.56)], _constant(9.0))
+    west = TrackBuilder(s.t0, offset(meet, 90.0, 10.0 * 7 / 60))
+    west.sail([meet, (118.72, 24.525)], _constant(10.0))
+    story = "close_quarters: crossing south of Shenhu, CPA ~0 nm at T0+7 min unless one gives way"
+    s.add("cargo", GIVE_WAY, "MIN FENG 57", s.rest(north, AT_ANCHOR), story)
+    s.add("cargo", STAND_ON, "AN JI 12", s.rest(west, AT_ANCHOR), story)
+    s.expect(Situation("close_quarters", GIVE_WAY, None, "JJ-20", "jinjiang", 2 * MINUTE, story,
+                       other_mmsi=STAND_ON))  # fmt: skip
+
+
+def _cloned(s: _Scripter) -> None:
+    """Two boats transmit one MMSI: one off Shenhu, the other in Meizhou Bay 25 nm away."""
+    genuine = [(118.815, 24.64), (118.83, 24.655)]
+    b = TrackBuilder(s.t0 - 600.0, genuine[0])
+    k = 1
+    while b.t < s.end:
+        b.sail([genuine[k % 2]], _constant(3.0), FISHING)
+        k += 1
+    clone_path = [(119.02, 25.02), (119.035, 25.03)]
+    c = TrackBuilder(s.t0 + MINUTE, clone_path[0])
+    c.sail([clone_path[1]], _constant(3.0), FISHING).hold(30 * MINUTE, FISHING)
+    story = "position_jump: MMSI shared by a boat off Shenhu and another in Meizhou Bay"
+    s.add("fishing_a", CLONED, "MIN JIN YU 06618", b.build(), story)
+    s.add("fishing_a", CLONED, "MIN JIN YU 06618", c.build(), story + " (the clone, from T0+1 min)")
+    s.expect(Situation("position_jump", CLONED, None, "JJ-08", "jinjiang", 2 * MINUTE, story))
+
+
+def _goes_dark(s: _Scripter) -> None:
+    """Pair trawlers off Xiangzhi: the watch-listed one switches its AIS off at T0."""
+    lead_at, heading, knots = (118.93, 24.77), 45.0, 3.0
+    partner_at = offset(lead_at, 135.0, 0.15)
+    run = 2.5  # nm per tow
+    dark = TrackBuilder(s.t0 - 1800.0, offset(lead_at, heading + 180.0, knots / 2))
+    dark.sail([lead_at], _constant(knots), FISHING)
+    dark.sail([offset(lead_at, heading, 0.01)], _constant(knots), FISHING)  # one report
+    dark.silence(25 * MINUTE)
+    dark.jump(offset(lead_at, heading, knots * 25 / 60))
+    partner = TrackBuilder(s.t0 - 1800.0, offset(partner_at, heading + 180.0, knots / 2))
+    partner.sail([offset(partner_at, heading, run)], _constant(knots), FISHING)
+    partner.hold(20 * MINUTE, FISHING)
+    partner.sail([partner_at], _constant(knots), FISHING)
+    dark.sail([offset(lead_at, heading, run)], _constant(knots), FISHING)
+    story = "ais_gap: watch-listed pair trawler switches AIS off at T0, back at T0+25 min"
+    s.add("fishing_a", WATCHED_FISHER, "MIN SHI YU 07702", s.rest(dark, FISHING), story)
+    s.add("fishing_a", PAIR_PARTNER, "MIN SHI YU 07703", s.rest(partner, FISHING),
+          "pair-trawl partner of MIN SHI YU 07702, keeps reporting")  # fmt: skip
+    s.expect(Situation("ais_gap", WATCHED_FISHER, None, "SS-12", "shishi", 11 * MINUTE, story))
+
+
+def _watched_carrier(s: _Scripter) -> None:
+    """The watch-listed sand carrier comes in from the south, bound for Shijing."""
+    route = s.world.routes["wt-shijing"]
+    knots = 9.0
+    jurisdiction = s.world.jurisdiction
+    if jurisdiction is None:
+        return
+    lead = _until_entry(route.coords, jurisdiction) / knots * 3600.0
+    b = TrackBuilder(s.t0 + 3 * MINUTE - lead, route.coords[0])
+    b.sail(route.coords[1:], lambda p, _done, left: min(knots, s.world.speed_cap(p), 4 + left))
+    story = "watchlist: sand carrier (repeat offender) enters the jurisdiction at T0+3 min"
+    s.add("cargo", WATCHED_CARRIER, "MIN JIN SHA 168", s.rest(b, MOORED), story)
+    s.expect(Situation("watchlist", WATCHED_CARRIER, None, "JJ-29", "jinjiang", 4 * MINUTE,
+                       story))  # fmt: skip
+
+
+def _sart(s: _Scripter) -> None:
+    """A liferaft's AIS-SART switches on off Xiangzhi at T0+2 min and drifts."""
+    at = (118.835, 24.765)
+    b = TrackBuilder(s.t0 + 2 * MINUTE, at)
+    b.sail([offset(at, 30.0, 0.6)], _constant(0.4), SART_ACTIVE)
+    story = "distress: AIS-SART of a liferaft active from T0+2 min off Xiangzhi"
+    s.add("sart", SART, "SART ACTIVE", s.rest(b, SART_ACTIVE), story)
+    s.expect(Situation("distress", SART, None, "SS-10", "shishi", 4 * MINUTE, story))
+
+
+SCRIPTS = (
+    _speeding, _pipeline, _anchor_drag, _dredger, _ring_intruder, _works_intruder,
+    _finished_works, _turns_away, _crossing, _cloned, _goes_dark, _watched_carrier, _sart,
+)  # fmt: skip
+
+
+def scripted(world: World, seed: int, t0: float, end: float) -> Script:
+    """Every scripted situation for a recording from t0 to end."""
+    s = _Scripter(world, t0, end, random.Random(f"seagrid-sim/{seed}/scripted"))
+    for script in SCRIPTS:
+        script(s)
+    return Script(s.plans, s.situations, quiet_zones=("ww-meizhou-finished",))
