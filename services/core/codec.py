@@ -20,8 +20,13 @@ class CodecError(ValueError):
 
 
 def encode(record: Any) -> bytes:
-    """Encode a dataclass instance or a JSON-compatible value."""
-    return orjson.dumps(record)
+    """Encode a dataclass instance or a JSON-compatible value.
+
+    The copy is deliberate: orjson 3.13 returns small outputs in a ~4 KiB allocation, and
+    the in-process bus keeps up to `maxlen` records, which made 200,000 records of 230
+    bytes hold 1.6 GB. The exact-size copy is cheaper than the page-sized one it frees.
+    """
+    return bytes(memoryview(orjson.dumps(record)))
 
 
 def decode(payload: bytes) -> Any:
