@@ -33,14 +33,15 @@ class Frame:
     """A tick's frame for one view: shared text, and its parts for coalescing."""
 
     text: str
-    entries: dict[int, bytes]
+    ids: list[int]
+    encoded: list[bytes]  # the vessels' JSON, in the order of `ids`
     removed: list[int]
     changed_at: float  # wall clock at which the oldest change in it arrived
 
 
-def positions_frame(entries: dict[int, bytes], removed: list[int], snapshot: bool = False) -> str:
+def positions_frame(encoded: list[bytes], removed: list[int], snapshot: bool = False) -> str:
     head = b'{"type":"positions","snapshot":true,' if snapshot else b'{"type":"positions",'
-    body = b",".join(entries.values())
+    body = b",".join(encoded)
     return (head + b'"vessels":[' + body + b'],"removed":' + orjson.dumps(removed) + b"}").decode()
 
 
@@ -71,7 +72,7 @@ class Client:
             self.coalesced_ticks += 1
             if self.coalesced_since is None:
                 self.coalesced_since = frame.changed_at
-            self.coalesced.update(frame.entries)
+            self.coalesced.update(zip(frame.ids, frame.encoded, strict=True))
             for mmsi in frame.removed:
                 self.coalesced[mmsi] = None
         self.wake.set()
@@ -116,11 +117,11 @@ class Client:
             await self.send(item.text)
             self._sent(item.changed_at)
             return
-        entries = {m: b for m, b in self.coalesced.items() if b is not None}
+        encoded = [b for b in self.coalesced.values() if b is not None]
         removed = [m for m, b in self.coalesced.items() if b is None]
         since = self.coalesced_since or time.time()
         self.coalesced, self.coalesced_since = {}, None
-        await self.send(positions_frame(entries, removed))
+        await self.send(positions_frame(encoded, removed))
         self._sent(since)
 
     def _sent(self, changed_at: float) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -45,7 +45,8 @@ class LiveVessel:
 
     def live_bytes(self) -> bytes:
         if self.encoded is None:
-            self.encoded = orjson.dumps(self.live_json())
+            # exact-size copy: orjson keeps small outputs in ~4 KiB blocks (codec.encode)
+            self.encoded = bytes(memoryview(orjson.dumps(self.live_json())))
         return self.encoded
 
     def detail_json(self) -> dict[str, Any]:
@@ -62,12 +63,14 @@ class LivePicture:
         self.tracks: dict[int, deque[Position]] = {}
         self.received: Counter[str] = Counter()
         self._dirty: dict[int, float] = {}  # mmsi -> wall clock of the first unsent change
+        self.version = 0  # bumped on every change, so readers can tell a cache is stale
 
     def apply_position(self, p: CellPosition, now: float) -> None:
         self.received["positions"] += 1
         vessel = self._vessel(p.mmsi)
         vessel.seen_at = now
-        if not vessel.state.apply_position(_as_position(p)):
+        # A CellPosition has every field a Position has: no copy on this hot path.
+        if not vessel.state.apply_position(cast(Position, p)):
             self.received["late_positions"] += 1
             return
         vessel.cell, vessel.office = p.cell, p.office
@@ -95,6 +98,7 @@ class LivePicture:
         return vessel
 
     def _changed(self, mmsi: int, vessel: LiveVessel, now: float) -> None:
+        self.version += 1
         vessel.encoded = None
         self._dirty.setdefault(mmsi, now)
 
@@ -109,6 +113,7 @@ class LivePicture:
     def expire(self, now: float) -> list[int]:
         limit = now - self.stale_after
         gone = [m for m, v in self.vessels.items() if v.seen_at < limit]
+        self.version += len(gone)
         for mmsi in gone:
             del self.vessels[mmsi]
             self.tracks.pop(mmsi, None)
