@@ -34,7 +34,14 @@ from services.ingest.counters import (
     FeedCounts,
 )
 from services.ingest.framing import Clock, Rejected, Sentence, parse_line
-from services.ingest.normalize import BadPosition, Motion, check_position, motion, normalize
+from services.ingest.normalize import (
+    BadPosition,
+    Motion,
+    check_position,
+    motion,
+    normalize,
+    normalize_static,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +76,11 @@ class Message:
             fields["source"] = self.source
             fields["channel"] = self.channel
         return fields
+
+    def static_fields(self) -> dict[str, Any]:
+        """The STATIC_NAMES entries of `fields` the message has; from `fields` once built."""
+        f = self._fields
+        return normalize_static(self.decoded) if f is None else f
 
     def motion(self) -> Motion | None:
         """Position fields (see normalize.motion); from `fields` once that is built, so that

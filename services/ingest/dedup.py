@@ -14,6 +14,8 @@ entries older than the window (by the latest time seen) are forgotten, and at mo
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from services.ingest.decoder import Message
 
 
@@ -22,7 +24,9 @@ class Deduplicator:
         self.window = window
         self.max_entries = max_entries
         self.duplicates = 0
-        self._seen: dict[str, float] = {}
+        # OrderedDict, not dict: forgetting takes the oldest entry, and finding a plain dict's
+        # first key walks over every slot deleted since its last resize (most of the run).
+        self._seen: OrderedDict[str, float] = OrderedDict()
         self._latest = float("-inf")
 
     def is_duplicate(self, msg: Message) -> bool:
@@ -36,13 +40,13 @@ class Deduplicator:
             self.duplicates += 1
             return True
         if first is not None:
-            del seen[msg.payload]  # re-insert at the end: insertion order stays time order
+            seen.move_to_end(msg.payload)  # insertion order stays time order
         seen[msg.payload] = ts
         if ts > self._latest:
             self._latest = ts
             self._forget_before(ts - self.window)
         if len(seen) > self.max_entries:
-            del seen[next(iter(seen))]
+            seen.popitem(last=False)
         return False
 
     def _forget_before(self, limit: float) -> None:

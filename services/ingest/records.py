@@ -96,24 +96,35 @@ def _position(msg: Message, source: str) -> Position | None:
     return p
 
 
+_STATIC_SLOTS = tuple(
+    VesselStatic.__dict__[f.name].__set__ for f in dataclasses.fields(VesselStatic)
+)
+_STATIC_FIELDS = tuple(f.name for f in dataclasses.fields(VesselStatic))
+
+
 def _static(msg: Message, source: str) -> VesselStatic:
-    f = msg.fields
-    assert msg.ts is not None
-    dims = {name: f.get(name) or None for name in _DIMENSIONS}
-    return VesselStatic(
-        mmsi=msg.mmsi,
-        ts=msg.ts,
-        msg_type=msg.msg_type,
-        shipname=f.get("shipname"),
-        callsign=f.get("callsign"),
-        imo=f.get("imo"),
-        ship_type=f.get("ship_type") or None,
-        draught=f.get("draught") or None,
-        destination=f.get("destination"),
-        eta=_eta(f),
-        source=source,
-        **dims,
-    )
+    f = msg.static_fields()
+    get = f.get
+    values = {
+        "mmsi": msg.mmsi,
+        "ts": msg.ts,
+        "msg_type": msg.msg_type,
+        "shipname": get("shipname"),
+        "callsign": get("callsign"),
+        "imo": get("imo"),
+        "ship_type": get("ship_type") or None,
+        "draught": get("draught") or None,
+        "destination": get("destination"),
+        "eta": _eta(f),
+        "source": source,
+    }
+    for name in _DIMENSIONS:
+        values[name] = get(name) or None
+    # Slots written directly, as for Position (VesselStatic is frozen too).
+    static = _new(VesselStatic)
+    for set_slot, name in zip(_STATIC_SLOTS, _STATIC_FIELDS, strict=True):
+        set_slot(static, values[name])
+    return static
 
 
 def _eta(f: dict[str, Any]) -> str | None:

@@ -13,9 +13,17 @@ import pyais
 import pytest
 
 from services.ingest.counters import CHECKSUM, FRAMING, UNSUPPORTED
+from services.ingest.dedup import Deduplicator
 from services.ingest.framing import Rejected, Sentence, parse_line
-from services.ingest.normalize import BadPosition, check_position, motion, normalize
-from services.ingest.records import POSITION_TYPES, to_records
+from services.ingest.normalize import (
+    STATIC_NAMES,
+    BadPosition,
+    check_position,
+    motion,
+    normalize,
+    normalize_static,
+)
+from services.ingest.records import POSITION_TYPES, STATIC_TYPES, to_records
 from tests.ingest.helpers import decode_lines, nmea, read_lines, tag
 
 RECORDINGS = (
@@ -50,6 +58,34 @@ def test_motion_is_the_dicts_position_fields(shared_ais: Path, name: str) -> Non
             assert [type(v) for v in fast] == [type(v) for v in via_dict]
         with_position += fast is not None
     assert with_position > 0.8 * len(positions)
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_static_fields_are_the_dicts_entries(shared_ais: Path, name: str) -> None:
+    messages, _ = decode_lines(read_lines(shared_ais / name))
+    statics = [m for m in messages if m.msg_type in STATIC_TYPES]
+    assert len(statics) >= 5
+    for m in statics:
+        full = normalize(m.decoded)
+        assert normalize_static(m.decoded) == {k: v for k, v in full.items() if k in STATIC_NAMES}
+        before = to_records(m, "f")
+        assert m.fields is not None  # built: records now read the dict
+        assert to_records(m, "f") == before
+
+
+def test_dedup_forgets_in_time_order_over_a_long_run(shared_ais: Path) -> None:
+    messages, _ = decode_lines(read_lines(shared_ais / "amsa-risky/exact-earth-augmented-3.txt"))
+    timed = [m for m in messages if m.ts is not None]
+    d = Deduplicator(10.0)
+    kept = [m for m in timed if not d.is_duplicate(m)]
+    assert d.duplicates == len(timed) - len(kept)
+    # Every payload kept is unique within any 10 s: checked the slow way.
+    last: dict[str, float] = {}
+    for m in kept:
+        assert m.ts is not None
+        assert m.payload not in last or abs(m.ts - last[m.payload]) > 10.0
+        last[m.payload] = m.ts
+    assert len(d._seen) < len(kept)  # older entries were forgotten
 
 
 def test_not_available_motion_values_are_none() -> None:
