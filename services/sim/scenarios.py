@@ -169,10 +169,15 @@ def _pipeline(s: _Scripter) -> None:
     s.add("cargo", PIPELINE_ANCHOR, "HUA YANG 27", s.rest(b, AT_ANCHOR), story)
     s.expect(
         Situation(
-            "anchoring_prohibited", PIPELINE_ANCHOR, "na-kinmen-pipeline", "JJ-17", "jinjiang",
-            8 * MINUTE, story,
+            "anchoring_prohibited",
+            PIPELINE_ANCHOR,
+            "na-kinmen-pipeline",
+            "JJ-17",
+            "jinjiang",
+            8 * MINUTE,
+            story,
         )
-    )  # fmt: skip
+    )
 
 
 def _anchor_drag(s: _Scripter) -> None:
@@ -202,8 +207,9 @@ def _dredger(s: _Scripter) -> None:
         k += 1
     story = "loitering: sand dredger working at 1.4-1.6 kn in the Weitou Bay ban area"
     s.add("dredger", DREDGER, "MIN SHI SHA 3", b.build(), story)
-    s.expect(Situation("loitering", DREDGER, "smb-weitou-bay", "JJ-10", "jinjiang", 7 * MINUTE,
-                       story))  # fmt: skip
+    s.expect(
+        Situation("loitering", DREDGER, "smb-weitou-bay", "JJ-10", "jinjiang", 7 * MINUTE, story)
+    )
 
 
 def _ring_intruder(s: _Scripter) -> None:
@@ -219,8 +225,9 @@ def _ring_intruder(s: _Scripter) -> None:
     b.sail([start, (118.745, 24.79)], _constant(knots))
     story = "zone_entry: fishing boat enters the Xiaozhui island restricted ring at T0+3 min"
     s.add("fishing_a", RING_INTRUDER, "MIN SHI YU 05218", s.rest(b, FISHING), story)
-    s.expect(Situation("zone_entry", RING_INTRUDER, "rs-xiaozhui", "SS-02", "shishi",
-                       4 * MINUTE, story))  # fmt: skip
+    s.expect(
+        Situation("zone_entry", RING_INTRUDER, "rs-xiaozhui", "SS-02", "shishi", 4 * MINUTE, story)
+    )
 
 
 def _works_intruder(s: _Scripter) -> None:
@@ -235,8 +242,11 @@ def _works_intruder(s: _Scripter) -> None:
     b.sail([start], _constant(knots))
     story = "zone_entry: tug enters the active Quanzhou Bay works area at T0+4 min"
     s.add("tug", WORKS_INTRUDER, "QUAN GANG TUO 9", s.rest(b, MOORED), story)
-    s.expect(Situation("zone_entry", WORKS_INTRUDER, "ww-quanzhou-bay", "FZ-03", "fengze",
-                       5 * MINUTE, story))  # fmt: skip
+    s.expect(
+        Situation(
+            "zone_entry", WORKS_INTRUDER, "ww-quanzhou-bay", "FZ-03", "fengze", 5 * MINUTE, story
+        )
+    )
 
 
 def _finished_works(s: _Scripter) -> None:
@@ -256,8 +266,11 @@ def _turns_away(s: _Scripter) -> None:
     b.sail([(118.83, 24.81), (118.86, 24.79)], _constant(7.0))
     story = "predicted_entry: coaster heading for the Xiaozhui ring turns away at T0+4 min"
     s.add("cargo", TURNS_AWAY, "MIN HANG 311", s.rest(b, AT_ANCHOR), story)
-    s.expect(Situation("predicted_entry", TURNS_AWAY, "rs-xiaozhui", "SS-02", "shishi",
-                       2 * MINUTE, story))  # fmt: skip
+    s.expect(
+        Situation(
+            "predicted_entry", TURNS_AWAY, "rs-xiaozhui", "SS-02", "shishi", 2 * MINUTE, story
+        )
+    )
 
 
 def _crossing(s: _Scripter) -> None:
@@ -272,8 +285,18 @@ def _crossing(s: _Scripter) -> None:
     story = "close_quarters: crossing south of Shenhu, CPA ~0 nm at T0+7 min unless one gives way"
     s.add("cargo", GIVE_WAY, "MIN FENG 57", s.rest(north, AT_ANCHOR), story)
     s.add("cargo", STAND_ON, "AN JI 12", s.rest(west, AT_ANCHOR), story)
-    s.expect(Situation("close_quarters", GIVE_WAY, None, "JJ-20", "jinjiang", 2 * MINUTE, story,
-                       other_mmsi=STAND_ON))  # fmt: skip
+    s.expect(
+        Situation(
+            "close_quarters",
+            GIVE_WAY,
+            None,
+            "JJ-20",
+            "jinjiang",
+            2 * MINUTE,
+            story,
+            other_mmsi=STAND_ON,
+        )
+    )
 
 
 def _cloned(s: _Scripter) -> None:
@@ -310,8 +333,13 @@ def _goes_dark(s: _Scripter) -> None:
     dark.sail([offset(lead_at, heading, run)], _constant(knots), FISHING)
     story = "ais_gap: watch-listed pair trawler switches AIS off at T0, back at T0+25 min"
     s.add("fishing_a", WATCHED_FISHER, "MIN SHI YU 07702", s.rest(dark, FISHING), story)
-    s.add("fishing_a", PAIR_PARTNER, "MIN SHI YU 07703", s.rest(partner, FISHING),
-          "pair-trawl partner of MIN SHI YU 07702, keeps reporting")  # fmt: skip
+    s.add(
+        "fishing_a",
+        PAIR_PARTNER,
+        "MIN SHI YU 07703",
+        s.rest(partner, FISHING),
+        "pair-trawl partner of MIN SHI YU 07702, keeps reporting",
+    )
     s.expect(Situation("ais_gap", WATCHED_FISHER, None, "SS-12", "shishi", 11 * MINUTE, story))
 
 
@@ -327,8 +355,7 @@ def _watched_carrier(s: _Scripter) -> None:
     b.sail(route.coords[1:], lambda p, _done, left: min(knots, s.world.speed_cap(p), 4 + left))
     story = "watchlist: sand carrier (repeat offender) enters the jurisdiction at T0+3 min"
     s.add("cargo", WATCHED_CARRIER, "MIN JIN SHA 168", s.rest(b, MOORED), story)
-    s.expect(Situation("watchlist", WATCHED_CARRIER, None, "JJ-29", "jinjiang", 4 * MINUTE,
-                       story))  # fmt: skip
+    s.expect(Situation("watchlist", WATCHED_CARRIER, None, "JJ-29", "jinjiang", 4 * MINUTE, story))
 
 
 def _sart(s: _Scripter) -> None:
@@ -347,8 +374,17 @@ SCRIPTS = (
 )  # fmt: skip
 
 
+# The demo zones the situations are placed in: another configuration gets none of them.
+DEMO_ZONES = frozenset(
+    {"rs-xiaozhui", "ww-quanzhou-bay", "ww-meizhou-finished", "sl-meizhou", "na-kinmen-pipeline",
+     "anch-quanzhou-outer", "smb-weitou-bay"}
+)  # fmt: skip
+
+
 def scripted(world: World, seed: int, t0: float, end: float) -> Script:
-    """Every scripted situation for a recording from t0 to end."""
+    """Every scripted situation for a recording from t0 to end (none outside the demo)."""
+    if not DEMO_ZONES <= world.zones.keys() or "wt-shijing" not in world.routes:
+        return Script([], [])
     s = _Scripter(world, t0, end, random.Random(f"seagrid-sim/{seed}/scripted"))
     for script in SCRIPTS:
         script(s)

@@ -1,0 +1,38 @@
+"""Scripted situations: fixed identities, one per rule, only in the demo waters."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from services.alerts.model import Rule
+from services.sim import scenarios
+from services.sim.scenarios import scripted
+from tests.sim.conftest import START
+
+
+def test_one_situation_per_rule_each_with_its_own_story(world):
+    script = scripted(world, 1, START, START + 3600)
+    assert sorted(s.rule for s in script.situations) == sorted(
+        [r.value for r in Rule] + [Rule.ZONE_ENTRY.value]  # restricted ring and active works
+    )
+    stories = {p.story for p in script.plans}
+    assert all(s.story in stories for s in script.situations)
+    # the same vessels whatever the seed, so the documentation can name them
+    other = scripted(world, 2, START, START + 3600)
+    assert [p.identity.mmsi for p in other.plans] == [p.identity.mmsi for p in script.plans]
+
+
+def test_the_clone_shares_its_identity_and_the_sart_is_a_sart(world):
+    plans = scripted(world, 1, START, START + 3600).plans
+    clones = [p for p in plans if p.identity.mmsi == scenarios.CLONED]
+    assert len(clones) == 2 and clones[0].identity == clones[1].identity
+    assert clones[0].track.state_at(START) is not None
+    assert clones[1].track.state_at(START) is None  # switches on a minute later
+    sart = next(p for p in plans if p.identity.mmsi == scenarios.SART)
+    assert str(sart.identity.mmsi).startswith("970") and sart.identity.kind == "sart"
+
+
+def test_no_situations_outside_the_demo_waters(world):
+    bare = dataclasses.replace(world, zones={})
+    script = scripted(bare, 1, START, START + 3600)
+    assert script.plans == [] and script.situations == []
