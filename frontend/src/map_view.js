@@ -40,6 +40,7 @@ export class MapView {
     this.vessels.onChange(() => this.selected && this.select(this.selected)); // the ring follows the ship
     this.live = new LiveClient(token, {
       onPositions: (m) => {
+        if (this.live.paused) return; // a history replay owns the map
         if (m.snapshot) this.vessels.records.clear();
         this.vessels.apply(m);
       },

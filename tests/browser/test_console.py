@@ -106,3 +106,26 @@ def test_language_switch_changes_visible_strings_and_is_remembered(screen: Scree
     page.select_option("select.lang", "zh-CN")
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
     assert page.locator(".topbar .logout").inner_text() == "退出"
+
+
+def test_history_replay_plays_recorded_tracks_and_returns_to_live(screen: Screen) -> None:
+    screen.login("operator")
+    screen.wait_vessels()
+    _vessel_with_track(screen.base)  # some history exists to play back
+    page = screen.page
+    page.click("button.replay-open")
+    page.select_option("select[name=replay-speed]", "300")
+    page.click(".replay-bar button[data-action=play]")
+    page.wait_for_function("Number(document.querySelector('.replay-bar .clock')?.dataset.time) > 0")
+    first = float(page.get_attribute(".replay-bar .clock", "data-time"))
+    page.wait_for_function(
+        "t => Number(document.querySelector('.replay-bar .clock').dataset.time) > t + 5000",
+        arg=first,
+    )
+    assert screen.js("window.seagrid.mapView.live.paused") is True
+    page.wait_for_function("window.seagrid.mapView.vessels.size > 0")
+    screen.shot("-playing")
+    page.click(".replay-bar button[data-action=live]")
+    assert screen.js("window.seagrid.mapView.live.paused") is False
+    screen.wait_vessels()
+    assert page.locator(".replay-bar").is_hidden()

@@ -7,6 +7,7 @@ import { officeCounts } from "../alert_list.js";
 import { clear, h } from "../dom.js";
 import { formatNumber, t } from "../i18n.js";
 import { MapView } from "../map_view.js";
+import { Replay } from "../replay.js";
 import { SearchBox } from "../search.js";
 import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
@@ -25,18 +26,20 @@ export function renderOperations(ctx, { mode, office = null }) {
   const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
   mapView.live.onAlert = (alert) => panel.push(alert);
+  const replay = new Replay(mapView, { staleSeconds: ctx.ui.stale_after || 600, onAlerts: (alerts) => mapView.setAlerts(alerts ?? panel.visible()) });
+  const replayButton = h("button.replay-open", { type: "button", "data-i18n": "replay.title", onclick: () => replay.open() }, t("replay.title"));
   const titleKey = office ? "view.office" : "view.console";
-  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout });
+  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
-  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element), side)));
+  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, replay.element), side)));
 
   // Vessel counts come from the server (the browser only holds the vessels in view); open
   // and critical alerts from the panel's list, which is live.
   let vesselsPerOffice = new Map();
   const updateCounts = () => {
     if (!office) renderCounts(counts, ctx, officeCounts(offices, panel.list.all(), vesselsPerOffice));
-    mapView.setAlerts(panel.visible());
+    if (!replay.active) mapView.setAlerts(panel.visible());
   };
   const pollCounts = async () => {
     try {
@@ -56,7 +59,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay };
   return () => { clearInterval(countsTimer); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 

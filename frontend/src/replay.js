@@ -1,0 +1,161 @@
+// History replay: the recorded tracks of the vessels and the alerts of a chosen time range,
+// played back on a timeline at a chosen speed. While it plays, live positions are held back
+// from the map; "back to live" re-subscribes, which makes the server send a fresh snapshot.
+//
+// The API has no bulk history endpoint yet, so tracks are fetched per vessel (the vessels
+// of the live picture, a few requests at a time); see frontend/README.md.
+
+import { api } from "./api.js";
+import { h } from "./dom.js";
+import { formatDateTime, t, toMillis } from "./i18n.js";
+import { mapBbox } from "./live.js";
+
+const SPEEDS = [1, 10, 60, 300];
+const MAX_VESSELS = 2000;
+const PARALLEL = 6;
+
+/** Pure: the last point at or before `time` (ms) in points sorted by time, or null. */
+export function pointAt(points, time) {
+  let lo = 0, hi = points.length - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].t <= time) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found < 0 ? null : points[found];
+}
+
+/** Pure: alerts open at `time` (raised at or before it, not yet cleared or closed). */
+export function alertsAt(alerts, time) {
+  return alerts.filter((a) => toMillis(a.raised_at) <= time && !(toMillis(a.cleared_at) <= time));
+}
+
+export class Replay {
+  constructor(mapView, { onAlerts = () => {}, staleSeconds = 600 } = {}) {
+    this.mapView = mapView;
+    this.onAlerts = onAlerts;
+    this.staleMs = staleSeconds * 1000;
+    this.tracks = new Map();
+    this.alerts = [];
+    this.playing = false;
+    this.active = false;
+    this.element = this.build();
+  }
+
+  build() {
+    this.from = h("input", { type: "datetime-local", name: "replay-from" });
+    this.to = h("input", { type: "datetime-local", name: "replay-to" });
+    this.speed = h("select", { name: "replay-speed" }, SPEEDS.map((s) => h("option", { value: s }, `${s}×`)));
+    this.speed.value = "60";
+    this.slider = h("input.timeline", { type: "range", name: "replay-time", min: 0, max: 1000, value: 0, oninput: () => this.seek(Number(this.slider.value) / 1000) });
+    this.clock = h("output.clock", {});
+    this.status = h("span.muted", {});
+    this.playButton = h("button", { type: "button", dataset: { action: "play" }, onclick: () => this.toggle() }, t("replay.play"));
+    return h("div.replay-bar", { hidden: true },
+      h("strong", { "data-i18n": "replay.title" }, t("replay.title")),
+      h("label", {}, h("span", { "data-i18n": "replay.from" }, t("replay.from")), this.from),
+      h("label", {}, h("span", { "data-i18n": "replay.to" }, t("replay.to")), this.to),
+      h("label", {}, h("span", { "data-i18n": "replay.speed" }, t("replay.speed")), this.speed),
+      this.playButton, this.slider, this.clock, this.status,
+      h("button", { type: "button", dataset: { action: "live" }, "data-i18n": "replay.live", onclick: () => this.stop() }, t("replay.live")));
+  }
+
+  /** Open the bar on the last 30 minutes (the inputs count in whole minutes: round up). */
+  open() {
+    const local = (ms) => { const d = new Date(ms); return new Date(ms - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); };
+    if (!this.loadedRange) {
+      const end = Math.ceil(Date.now() / 60000) * 60000;
+      this.from.value = local(end - 30 * 60000);
+      this.to.value = local(end);
+    }
+    this.element.hidden = false;
+  }
+
+  range() {
+    return [new Date(this.from.value).getTime(), new Date(this.to.value).getTime()];
+  }
+
+  async load() {
+    const [since, until] = this.range();
+    this.status.textContent = t("replay.loading");
+    const params = { since: since / 1000, until: until / 1000 };
+    const live = await api("vessels", { params: { limit: MAX_VESSELS } });
+    const vessels = live.vessels ?? live;
+    this.names = new Map(vessels.map((v) => [v.mmsi, v]));
+    this.tracks = new Map();
+    for (let i = 0; i < vessels.length; i += PARALLEL) {
+      await Promise.all(vessels.slice(i, i + PARALLEL).map(async (v) => {
+        const track = await api(`vessels/${v.mmsi}/track`, { params });
+        const points = (track.points ?? []).map((p) => ({ ...p, t: toMillis(p.ts) }));
+        if (points.length) this.tracks.set(v.mmsi, points);
+      }));
+    }
+    const page = await api("alerts", { params: { ...params, limit: 1000 } });
+    this.alerts = page.items ?? page;
+    this.status.textContent = t("replay.loaded", { vessels: this.tracks.size, alerts: this.alerts.length });
+    this.loadedRange = `${since}-${until}`;
+  }
+
+  async toggle() {
+    if (this.playing) return this.pause();
+    const [since, until] = this.range();
+    if (!(since < until)) return;
+    if (this.loadedRange !== `${since}-${until}`) await this.load();
+    this.start();
+  }
+
+  start() {
+    this.active = true;
+    this.playing = true;
+    this.mapView.live.paused = true;
+    this.playButton.textContent = t("replay.pause");
+    this.last = performance.now();
+    const step = (now) => {
+      if (!this.playing) return;
+      const [since, until] = this.range();
+      const dt = (now - this.last) * Number(this.speed.value);
+      this.last = now;
+      const fraction = Math.min(1, Number(this.slider.value) / 1000 + dt / (until - since));
+      this.seek(fraction);
+      if (fraction >= 1) return this.pause();
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+
+  pause() {
+    this.playing = false;
+    this.playButton.textContent = t("replay.play");
+  }
+
+  /** Show the picture at `fraction` of the range (0..1). */
+  seek(fraction) {
+    const [since, until] = this.range();
+    const time = since + fraction * (until - since);
+    this.slider.value = String(Math.round(fraction * 1000));
+    this.clock.textContent = formatDateTime(new Date(time).toISOString());
+    this.clock.dataset.time = String(time);
+    const vessels = [];
+    for (const [mmsi, points] of this.tracks) {
+      const p = pointAt(points, time);
+      if (!p || time - p.t > this.staleMs) continue;
+      const known = this.names.get(mmsi) || {};
+      vessels.push({ mmsi, lat: p.lat, lon: p.lon, speed: p.speed, course: p.course, heading: p.heading, ts: p.t / 1000, name: known.name, ship_type: known.ship_type });
+    }
+    this.mapView.vessels.records.clear();
+    this.mapView.vessels.now = () => time;
+    this.mapView.vessels.apply({ vessels, removed: [] });
+    this.onAlerts(alertsAt(this.alerts, time));
+  }
+
+  /** Back to live: drop the replayed picture and ask the server for a fresh snapshot. */
+  stop() {
+    this.pause();
+    this.active = false;
+    this.element.hidden = true;
+    this.mapView.live.paused = false;
+    this.mapView.vessels.now = Date.now;
+    this.mapView.vessels.clear();
+    this.mapView.live.subscribe(mapBbox(this.mapView.map));
+    this.onAlerts(null);
+  }
+}
