@@ -3,6 +3,7 @@
 
 import { h, options } from "./dom.js";
 import { LANGUAGES, setLanguage, t, language } from "./i18n.js";
+import { CATEGORIES, PATROL_COLOR } from "./shiptypes.js";
 
 export function topBar({ user, titleKey, search = null, mapView = null, onLogout, extra = [] }) {
   const lang = h("select.lang", { name: "lang", "data-i18n-title": "lang.choose", onchange: (e) => setLanguage(e.target.value, user?.name) });
@@ -28,5 +29,12 @@ function layerMenu(mapView) {
   const boxes = mapView.groups().map((group) =>
     h("label.toggle", {}, h("input", { type: "checkbox", name: `layer-${group}`, checked: true, onchange: (e) => mapView.toggle(group, e.target.checked) }),
       h("span", { "data-i18n": `layer.${group}` }, t(`layer.${group}`))));
-  return h("details.layers", {}, h("summary", { "data-i18n": "layer.title" }, t("layer.title")), h("div.menu", {}, boxes));
+  return h("details.layers", {}, h("summary", { "data-i18n": "layer.title" }, t("layer.title")), h("div.menu", {}, boxes, legend(CATEGORIES, PATROL_COLOR)));
+}
+
+/** The ship-type colours, so the map's colours can be read without knowing them by heart. */
+export function legend(categories, patrolColor) {
+  const rows = [...categories.map((c) => [c.id, c.color]), ["patrol", patrolColor]];
+  return h("div.legend", {}, h("strong", { "data-i18n": "legend.title" }, t("legend.title")),
+    rows.map(([id, color]) => h("div.legend-row", {}, h("span.swatch", { style: `background:${color}` }), h("span", { "data-i18n": `shiptype.${id}` }, t(`shiptype.${id}`)))));
 }

@@ -23,6 +23,16 @@ export class VesselPanel {
       h("div.track", {}, h("label", {}, h("span", { "data-i18n": "vessel.track" }, t("vessel.track")), this.range), this.trackInfo));
     this.relabel();
     window.addEventListener("langchange", () => { this.relabel(); if (this.mmsi) this.render(this.detail); });
+    mapView.vessels.onChange(() => this.follow());
+  }
+
+  /** Keep speed, course and position current while the panel is open. */
+  follow() {
+    const live = this.mmsi && this.detail ? this.mapView.vessels.get(this.mmsi) : null;
+    if (!live || live.ts === this.shownTs) return;
+    this.shownTs = live.ts;
+    this.detail = { ...this.detail, ...live };
+    this.render(this.detail);
   }
 
   relabel() {

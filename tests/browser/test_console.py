@@ -88,6 +88,44 @@ def test_acknowledging_an_alert_updates_the_list_and_the_server(screen: Screen) 
     )
     assert acked.locator("button[data-action=ack]").count() == 0
     assert api_get(screen.base, "operator", f"alerts/{alert_id}")["status"] == "acknowledged"
+    acked.locator(".rule").click()  # clicking the alert flies to its vessel and opens its panel
+    mmsi = api_get(screen.base, "operator", f"alerts/{alert_id}")["mmsi"]
+    screen.page.locator(".vessel-panel dd[data-field=mmsi]").wait_for()
+    assert screen.page.locator(".vessel-panel dd[data-field=mmsi]").inner_text() == str(mmsi)
+
+
+def test_a_new_critical_alert_flashes_and_a_warning_does_not(screen: Screen) -> None:
+    screen.login("operator")
+    screen.wait_vessels()
+    alert = {
+        "id": "test-flash", "rule": "distress", "mmsi": 970123456, "other_mmsi": None,
+        "zone": None, "cell": None, "office": "shishi", "status": "open",
+        "raised_at": "2026-03-02T00:00:00Z", "cleared_at": None, "lat": 24.8, "lon": 118.7,
+    }  # fmt: skip
+    flashing = "document.getElementById('app').classList.contains('flash')"
+    screen.js("a => window.seagrid.panel.push(a)", {**alert, "severity": "warning"})
+    assert screen.js(flashing) is False
+    screen.js(
+        "a => window.seagrid.panel.push(a)", {**alert, "id": "test-flash-2", "severity": "critical"}
+    )
+    assert screen.js(flashing) is True
+    assert screen.page.locator(".alert-item[data-id=test-flash-2]").count() == 1
+
+
+def test_layers_can_be_toggled(screen: Screen) -> None:
+    screen.login("operator")
+    screen.wait_vessels()
+    page = screen.page
+    visibility = "id => window.seagrid.mapView.map.getLayoutProperty(id, 'visibility') ?? 'visible'"
+    page.click(".layers summary")
+    page.uncheck("input[name=layer-cells]")
+    assert screen.js(visibility, "cells-fill") == "none"
+    assert screen.js(visibility, "zones-fill") == "visible"
+    page.uncheck("input[name=layer-vessels]")
+    assert screen.js(visibility, "vessel-icons") == "none"
+    page.check("input[name=layer-cells]")
+    assert screen.js(visibility, "cells-fill") == "visible"
+    assert page.locator(".legend-row").count() == 10
 
 
 def test_language_switch_changes_visible_strings_and_is_remembered(screen: Screen) -> None:

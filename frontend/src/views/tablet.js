@@ -20,7 +20,9 @@ export function renderTablet(ctx) {
   const mapEl = h("div.map");
   const mapView = new MapView(mapEl, { ...ctx, token: ctx.token, onStatus: (s) => onStatus(s) });
   const alerts = new AlertList();
-  const queue = new ReportQueue((r) => api(`alerts/${encodeURIComponent(r.alert)}/resolve`, { method: "POST", body: { note: `${r.note} (${r.outcome}, ${r.at})` } }));
+  // A crew's report travels as an acknowledgement with the outcome as its note: patrol crews
+  // may acknowledge but not resolve (the office closes the alert after reading the report).
+  const queue = new ReportQueue((r) => api(`alerts/${encodeURIComponent(r.alert)}/ack`, { method: "POST", body: { note: `${r.note} [${r.outcome}] ${r.at}` } }));
   let follow = true;
   const own = h("section.own", {});
   const tasks = h("ol.tasks", { role: "list" });
@@ -108,7 +110,8 @@ export function renderTablet(ctx) {
 
   function renderOutbox() {
     const n = queue.pending().length;
-    outbox.textContent = n ? t("tablet.outbox", { n }) : t("tablet.outbox_empty");
+    const refused = queue.refused.length ? ` ${t("tablet.refused", { n: queue.refused.length })}` : "";
+    outbox.textContent = (n ? t("tablet.outbox", { n }) : t("tablet.outbox_empty")) + refused;
     outbox.dataset.pending = String(n);
   }
 
