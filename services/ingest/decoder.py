@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,9 +117,10 @@ class Decoder:
         clock = self._clocks.pop(feed, None) if self._clocks else None
         if type(parsed) is Sentence:
             counts.pending += 1
-            _stamp(parsed, clock)
+            if clock is not None or parsed.ts is None:
+                _stamp(parsed, clock)
             if parsed.frag_cnt == 1 and parsed.group is None:
-                message = self._decode([parsed], counts, received_at)
+                message = self._decode((parsed,), counts, received_at)
                 return [message] if message is not None else []
             return self._assemble(parsed, feed, counts, received_at)
         if type(parsed) is Clock:
@@ -162,7 +164,7 @@ class Decoder:
             counts.rejected[INCOMPLETE_GROUP] += n
 
     def _decode(
-        self, parts: list[Sentence], counts: FeedCounts, received_at: float | None
+        self, parts: Sequence[Sentence], counts: FeedCounts, received_at: float | None
     ) -> Message | None:
         n = len(parts)
         counts.pending -= n
@@ -219,7 +221,7 @@ def _decode_payload(payload: bytes, fill: int) -> Any:
     return cls.from_vector(bv)
 
 
-def _time_and_source(parts: list[Sentence]) -> tuple[float | None, str | None]:
+def _time_and_source(parts: Sequence[Sentence]) -> tuple[float | None, str | None]:
     first = parts[0]
     ts, source = first.ts, first.source
     if len(parts) > 1 and (ts is None or source is None):
