@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 class Histogram:
@@ -45,7 +46,7 @@ class Exposition:
         name: str,
         kind: str,
         help_text: str,
-        samples: Mapping[tuple[tuple[str, str], ...], float] | float,
+        samples: Mapping[Any, float] | float,  # keys: tuples of (label, value) pairs
     ) -> None:
         self._lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
         if not isinstance(samples, Mapping):

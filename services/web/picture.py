@@ -20,9 +20,6 @@ import orjson
 from services.core.types import CellPosition, Position, VesselStatic
 from services.core.vessels import VesselState
 
-# Keys sent for each vessel on the WebSocket (CONTRACTS §6 plus what the map draws).
-_LIVE_KEYS = ("mmsi", "lat", "lon", "speed", "course", "heading", "status", "ts")
-
 
 @dataclass(slots=True)
 class LiveVessel:
@@ -33,15 +30,23 @@ class LiveVessel:
     encoded: bytes | None = None  # the live JSON, cached until the vessel changes
 
     def live_json(self) -> dict[str, Any]:
+        """The WebSocket / list form (CONTRACTS §6 keys plus what the map draws); a dict
+        literal, since it is built for every changed vessel on every tick."""
         s = self.state
-        out = {key: getattr(s, key) for key in _LIVE_KEYS}
-        out.update(
-            name=s.shipname,
-            ship_type=s.ship_type,
-            cell=self.cell,
-            office=self.office,
-        )
-        return out
+        return {
+            "mmsi": s.mmsi,
+            "lat": s.lat,
+            "lon": s.lon,
+            "speed": s.speed,
+            "course": s.course,
+            "heading": s.heading,
+            "status": s.status,
+            "ts": s.ts,
+            "name": s.shipname,
+            "ship_type": s.ship_type,
+            "cell": self.cell,
+            "office": self.office,
+        }
 
     def live_bytes(self) -> bytes:
         if self.encoded is None:

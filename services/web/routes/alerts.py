@@ -11,7 +11,7 @@ is for supervisors and admins.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
@@ -36,7 +36,9 @@ _CENTRE = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 Resolver = Annotated[User, Depends(require(*_CENTRE, Role.OFFICE))]
 SilenceSetter = Annotated[User, Depends(require(*_CENTRE))]
 SilenceLifter = Annotated[User, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
-NOT_FOUND = {404: {"description": "no such alert (or another office's)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such alert (or another office's)"}
+}
 Time = Annotated[float | None, Query(allow_inf_nan=False, description="Unix seconds")]
 
 
@@ -115,7 +117,10 @@ async def _act(
     return alert_out(result.alert)
 
 
-_ACTION_RESPONSES = {**NOT_FOUND, 409: {"description": "the alert's status does not allow it"}}
+_ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"description": "the alert's status does not allow it"},
+}
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=_ACTION_RESPONSES)
@@ -149,7 +154,7 @@ async def silence_alert(
     """Silence this alert's rule for its vessel, from when it was raised until `minutes`
     from now (the alert itself stays as it is: acknowledge or resolve it separately)."""
     alert = await _visible(runtime, user, alert_id)
-    body = body or AlertSilenceIn()
+    body = body or AlertSilenceIn(minutes=60.0, reason=None)
     now = time.time()
     silence = await runtime.actions.silence(
         alert.mmsi,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
+from services.web.auth import User
 from services.web.deps import CurrentUser, Runtime, unauthorized
 from services.web.schemas import Token, UserOut
 
@@ -20,13 +21,13 @@ async def token(runtime: Runtime, form: Annotated[OAuth2PasswordRequestForm, Dep
     if user is None:
         raise unauthorized("wrong user name or password")
     text, expires = runtime.signer.issue(user, time.time())
-    return Token(access_token=text, expires_at=expires, user=UserOut(**user_dict(user)))
+    return Token(access_token=text, expires_at=expires, user=user_out(user))
 
 
 @router.get("/me", response_model=UserOut)
 async def me(user: CurrentUser) -> UserOut:
-    return UserOut(**user_dict(user))
+    return user_out(user)
 
 
-def user_dict(user: object) -> dict[str, object]:
-    return {k: getattr(user, k) for k in ("name", "role", "office", "mmsi")}
+def user_out(user: User) -> UserOut:
+    return UserOut(name=user.name, role=user.role, office=user.office, mmsi=user.mmsi)

@@ -14,9 +14,9 @@ from shapely.geometry import mapping
 from services.alerts.model import iso_utc
 from services.core.config import SeagridConfig
 from services.web.deps import CurrentUser, Runtime
-from services.web.routes.auth import user_dict
+from services.web.routes.auth import user_out
 from services.web.runtime import WebRuntime
-from services.web.schemas import CellCount, FeatureCollection, OfficeOut, UIConfig, UserOut
+from services.web.schemas import CellCount, FeatureCollection, OfficeOut, UIConfig
 
 router = APIRouter(prefix="/api", tags=["geography"])
 
@@ -97,7 +97,7 @@ async def ui_config(runtime: Runtime, user: CurrentUser) -> UIConfig:
         stale_after=runtime.settings.stale_after,
         demo=runtime.demo,
         patrol_vessels=list(runtime.config.sections.get("patrol_vessels", [])),
-        user=UserOut(**user_dict(user)),
+        user=user_out(user),
     )
 
 

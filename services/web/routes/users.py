@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 
 from services.web.auth import Role, User
 from services.web.deps import Runtime, require
-from services.web.routes.auth import user_dict
+from services.web.routes.auth import user_out
 from services.web.schemas import UserIn, UserOut
 from services.web.users import UserExists
 
@@ -18,7 +18,7 @@ Admin = Annotated[User, Depends(require(Role.ADMIN))]
 
 @router.get("", response_model=list[UserOut])
 async def list_users(runtime: Runtime, _admin: Admin) -> list[UserOut]:
-    return [UserOut(**user_dict(u)) for u in await runtime.users.list()]
+    return [user_out(u) for u in await runtime.users.list()]
 
 
 @router.post("", response_model=UserOut, status_code=201, responses={409: {}, 400: {}})
@@ -30,4 +30,4 @@ async def add_user(runtime: Runtime, _admin: Admin, body: UserIn) -> UserOut:
         await runtime.users.add(user, body.password)
     except UserExists as exc:
         raise HTTPException(409, str(exc)) from None
-    return UserOut(**user_dict(user))
+    return user_out(user)
