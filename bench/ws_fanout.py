@@ -91,7 +91,8 @@ async def serve(port: int) -> None:
     from services.core.settings import DEMO_CONFIG_DIR
     from services.web.app import create_app
     from services.web.auth import TokenSigner
-    from services.web.runtime import MemoryHistory, WebRuntime, build_web_stage
+    from services.web.history import MemoryHistory
+    from services.web.runtime import WebRuntime, build_web_stage
     from services.web.server import Server, uvicorn_config
     from services.web.settings import WebSettings
     from services.web.users import MemoryUserStore

@@ -21,7 +21,8 @@ from services.core.config import SeagridConfig
 from services.core.runner import Stage
 from services.web.auth import TokenSigner, User
 from services.web.demo import DEMO_PASSWORD, DemoFeed, demo_users, load_recording
-from services.web.runtime import MemoryHistory, WebRuntime, build_web_stage
+from services.web.history import MemoryHistory
+from services.web.runtime import WebRuntime, build_web_stage
 from services.web.settings import ServeSettings
 from services.web.users import MemoryUserStore, PgUserStore
 
@@ -96,7 +97,7 @@ async def serve_runtime(
     from services.alerts.store import PgAlertStore
     from services.ingest.feeds.config import FeedConfigError, feeds_from_tables
     from services.ingest.persist import PersistStage
-    from services.ingest.store import PositionStore
+    from services.web.history import PgHistory
 
     signer = signer_for(settings, demo=False)
     try:
@@ -108,7 +109,7 @@ async def serve_runtime(
     pool = await open_pool(settings, resources)
     web = build_web_stage(settings.web, demo=False)
     store = PgAlertStore(pool)
-    runtime = _db_runtime(config, settings, bus, pool, signer, web, store, PositionStore(pool))
+    runtime = _db_runtime(config, settings, bus, pool, signer, web, store, PgHistory(pool))
     runtime.stages = [
         *pipeline(config, settings, runtime, feeds, store),
         PersistStage(pool, settings.database),
@@ -121,13 +122,13 @@ async def web_only_runtime(
 ) -> WebRuntime:
     """`seagrid run web`: this process serves; the pipeline runs in other processes."""
     from services.alerts.store import PgAlertStore
-    from services.ingest.store import PositionStore
+    from services.web.history import PgHistory
 
     signer = signer_for(settings, demo=False)
     pool = await open_pool(settings, resources)
     web = build_web_stage(settings.web, demo=False, group=f"web-{socket.gethostname()}")
     return _db_runtime(
-        config, settings, bus, pool, signer, web, PgAlertStore(pool), PositionStore(pool)
+        config, settings, bus, pool, signer, web, PgAlertStore(pool), PgHistory(pool)
     )
 
 

@@ -11,11 +11,18 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from services.web.auth import AuthError, Role, User
 from services.web.runtime import WebRuntime
+
+# Times in query strings: Unix seconds between 1970 and 2100, so that a database never sees
+# a timestamp it cannot represent (a 500 for a client's typo).
+MAX_TIME = 4_102_444_800.0
+Time = Annotated[
+    float | None, Query(ge=0, le=MAX_TIME, allow_inf_nan=False, description="Unix seconds")
+]
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

@@ -11,16 +11,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from services.alerts.actions import AlertActions
 from services.alerts.store_api import AlertStore
 from services.core.bus import Bus
 from services.core.config import SeagridConfig
 from services.core.runner import Stage
-from services.core.types import Position
-from services.core.vessels import VesselState
 from services.web.auth import TokenSigner
+from services.web.history import PositionHistory
 from services.web.live import Hub
 from services.web.picture import LivePicture
 from services.web.settings import WebSettings
@@ -28,32 +27,6 @@ from services.web.stage import WebStage
 from services.web.users import UserStore
 
 log = logging.getLogger(__name__)
-
-
-class PositionHistory(Protocol):
-    """Where tracks and stored vessels come from: PositionStore, or the picture (demo)."""
-
-    async def track(
-        self, mmsi: int, since: float | None = None, until: float | None = None
-    ) -> list[Position]: ...
-
-    async def vessel(self, mmsi: int) -> VesselState | None: ...
-
-
-class MemoryHistory:
-    """Demo mode: tracks from the positions the picture kept in memory."""
-
-    def __init__(self, picture: LivePicture) -> None:
-        self.picture = picture
-
-    async def track(
-        self, mmsi: int, since: float | None = None, until: float | None = None
-    ) -> list[Position]:
-        return self.picture.track(mmsi, since, until)
-
-    async def vessel(self, mmsi: int) -> VesselState | None:
-        live = self.picture.get(mmsi)
-        return None if live is None else live.state
 
 
 @dataclass(eq=False)

@@ -97,6 +97,23 @@ class Track(BaseModel):
     points: list[TrackPoint]
 
 
+class HistoryPoint(BaseModel):
+    mmsi: int
+    ts: float
+    lat: float
+    lon: float
+    speed: float | None = None
+    course: float | None = None
+    heading: int | None = None
+
+
+class HistoryOut(BaseModel):
+    since: float
+    until: float
+    truncated: bool
+    points: list[HistoryPoint]
+
+
 class OfficeOut(BaseModel):
     id: str
     name: str
@@ -137,6 +154,12 @@ class AlertOut(BaseModel):
     escalated_to: list[str] = []
 
 
+class TaskOut(BaseModel):
+    alert: AlertOut
+    distance_nm: float | None = Field(description="from the user's own vessel, if live")
+    bearing_deg: float | None = Field(description="degrees true, from the user's own vessel")
+
+
 class AlertPageOut(BaseModel):
     items: list[AlertOut]
     next_cursor: str | None
@@ -161,8 +184,8 @@ class AlertSilenceIn(BaseModel):
 
 class SilenceIn(BaseModel):
     mmsi: int = Field(ge=0, le=999_999_999)
-    start: float = Field(description="Unix seconds (behaviour time)")
-    end: float
+    start: float = Field(ge=0, le=4_102_444_800, description="Unix seconds (behaviour time)")
+    end: float = Field(ge=0, le=4_102_444_800)
     rule: str | None = None
     reason: str | None = Field(None, max_length=2000)
 

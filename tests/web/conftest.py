@@ -31,7 +31,8 @@ from services.core.settings import DEMO_CONFIG_DIR
 from services.core.types import CellPosition, VesselStatic
 from services.web.app import create_app
 from services.web.auth import TokenSigner, User
-from services.web.runtime import MemoryHistory, WebRuntime, build_web_stage
+from services.web.history import MemoryHistory
+from services.web.runtime import WebRuntime, build_web_stage
 from services.web.settings import WebSettings
 from services.web.users import MemoryUserStore
 
@@ -161,7 +162,7 @@ async def make_runtime(
         signer=TokenSigner(b"0123456789abcdef0123456789abcdef", settings.token_ttl),
         users=users,
         alerts=store,
-        history=MemoryHistory(web.picture),
+        history=runtime_kw.pop("history", MemoryHistory(web.picture)),
         web=web,
         stages=runtime_kw.pop("stages", [DispatcherStage(store, config.centre.id)]),
         demo=True,

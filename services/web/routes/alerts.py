@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from services.alerts.model import Action, Alert, Rule, Silence
 from services.alerts.store_api import AlertNotFound, AlertQuery, statuses
 from services.web.auth import Role, User
-from services.web.deps import CurrentUser, Runtime, require
+from services.web.deps import CurrentUser, Runtime, Time, require
 from services.web.runtime import WebRuntime
 from services.web.schemas import (
     ActionIn,
@@ -39,7 +39,6 @@ SilenceLifter = Annotated[User, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such alert (or another office's)"}
 }
-Time = Annotated[float | None, Query(allow_inf_nan=False, description="Unix seconds")]
 
 
 def alert_out(alert: Alert) -> AlertOut:

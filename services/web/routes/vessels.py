@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
-from services.web.deps import CurrentUser, Runtime
+from services.web.deps import CurrentUser, Runtime, Time
 from services.web.picture import in_bbox
 from services.web.schemas import LiveVesselOut, Track, TrackPoint, VesselDetail, VesselList
 from services.web.view import parse_bbox
@@ -15,7 +15,6 @@ from services.web.view import parse_bbox
 router = APIRouter(prefix="/api/vessels", tags=["vessels"])
 
 MMSI = Annotated[int, Path(ge=0, le=999_999_999, description="9-digit MMSI")]
-Time = Annotated[float | None, Query(allow_inf_nan=False, description="Unix seconds")]
 MAX_TRACK_SPAN = 7 * 24 * 3600.0
 
 
