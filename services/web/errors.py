@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -27,6 +28,9 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (InvalidQuery, 400),
     (ViewError, 400),
     (UserError, 400),
+    # SQLSTATE class 22, "data exception": a value PostgreSQL cannot take (a timestamp out of
+    # range in a forged cursor, a NUL in a string). Only client values reach queries as data.
+    (asyncpg.DataError, 400),
     (BusError, 503),
     (DatabaseError, 503),
     (OSError, 503),  # database connection lost mid-request
@@ -61,6 +65,8 @@ def _domain(status: int):  # type: ignore[no-untyped-def]
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         if status >= 500:
             log.warning("%s %s: %s", request.method, request.url.path, exc)
+        if isinstance(exc, asyncpg.DataError):
+            return JSONResponse({"detail": f"invalid value: {exc}"}, status)
         return JSONResponse({"detail": str(exc)}, status)
 
     return handler

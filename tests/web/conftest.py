@@ -153,8 +153,8 @@ async def make_runtime(
     """The demo runtime without the demo feed: the tests publish what the pipeline would."""
     settings = settings or WebSettings(tick=0.1, track_points=100)
     web = build_web_stage(settings, demo=True)
-    store = MemoryAlertStore()
-    users = await user_store(config)
+    store = runtime_kw.pop("alerts", None) or MemoryAlertStore()
+    users = runtime_kw.pop("users", None) or await user_store(config)
     return WebRuntime(
         config=config,
         settings=settings,

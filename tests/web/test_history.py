@@ -120,3 +120,29 @@ async def test_track_vessel_and_history_from_postgres(pg_env: Env) -> None:
     assert far.status_code == 400  # more than 7 days: refused before the database
     huge = await env.http.get("/api/vessels/412555001/track", params={"until": 1e300}, headers=op)
     assert huge.status_code == 422
+
+
+@pytest.mark.postgres
+async def test_values_postgres_cannot_take_are_400_not_500(
+    pg_url: str, demo_config: SeagridConfig
+) -> None:
+    import base64
+
+    from services.alerts.store import PgAlertStore
+
+    pool = await open_database(pg_url)
+    try:
+        async for env in start_env(demo_config, alerts=PgAlertStore(pool)):
+            op = env.auth("op")
+            for raw in (b"1e300|x", b"nan|x"):  # a forged keyset cursor
+                cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+                reply = await env.http.get("/api/alerts", params={"cursor": cursor}, headers=op)
+                assert reply.status_code == 400 and "invalid value" in reply.json()["detail"]
+            for reply in (
+                await env.http.get("/api/alerts/a%00b", headers=op),
+                await env.http.get("/api/alerts", params={"office": "a\x00"}, headers=op),
+                await env.http.post("/api/alerts/x%00y/ack", headers=op),
+            ):
+                assert reply.status_code == 400
+    finally:
+        await pool.close()

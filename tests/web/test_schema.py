@@ -7,34 +7,56 @@ path would stop at 401); an office user's run checks the permission paths too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from services.alerts.store import PgAlertStore
 from services.core import topics
 from services.core.codec import encode
 from services.core.config import load_config
+from services.core.db import open_database
 from services.core.settings import DEMO_CONFIG_DIR
 from services.web.app import create_app
+from services.web.history import PgHistory
 from services.web.server import Server, uvicorn_config
+from services.web.users import PgUserStore, UserExists
 from tests.web.conftest import USERS, free_port, make_position, make_runtime
 
 TOKENS: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def web_schema() -> Iterator[schemathesis.BaseSchema]:
+async def _stores(backend: str, pg_url: str) -> tuple[dict[str, Any], Any]:
+    """Runtime overrides for the PostgreSQL run (alerts, users, history), and the pool."""
+    if backend == "memory":
+        return {}, None
+    pool = await open_database(pg_url)
+    users = PgUserStore(pool)
+    for user in USERS.values():
+        with contextlib.suppress(UserExists):
+            await users.add(user, "schema-test-password")
+    overrides = {"alerts": PgAlertStore(pool), "users": users, "history": PgHistory(pool)}
+    return overrides, pool
+
+
+@pytest.fixture(
+    scope="module", params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def web_schema(request: pytest.FixtureRequest, pg_url: str) -> Iterator[schemathesis.BaseSchema]:
     port = free_port()
     ready = threading.Event()
     holder: dict[str, Server] = {}
 
     async def serve() -> None:
-        runtime = await make_runtime(load_config(DEMO_CONFIG_DIR))
+        overrides, pool = await _stores(request.param, pg_url)
+        runtime = await make_runtime(load_config(DEMO_CONFIG_DIR), **overrides)
         for name, user in USERS.items():
             TOKENS[name] = runtime.signer.issue(user, time.time())[0]
         server = Server(uvicorn_config(create_app(runtime), "127.0.0.1", port))
@@ -49,6 +71,8 @@ def web_schema() -> Iterator[schemathesis.BaseSchema]:
         ready.set()
         await task
         await runtime.bus.close()
+        if pool is not None:
+            await pool.close()
 
     thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
     thread.start()
