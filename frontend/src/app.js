@@ -61,7 +61,7 @@ async function route() {
   if (!user) {
     if (location.hash !== "#/login") history.replaceState(null, "", "#/login");
     teardown = renderLogin(root, async (u) => {
-      await setLanguage(preferredLanguage(u.name, language()), u.name);
+      await setLanguage(preferredLanguage(u.name, language()), u.name, false);
       location.hash = defaultRoute(u);
     });
     return;
@@ -71,6 +71,8 @@ async function route() {
   }
   clear(root).append(h("p.loading", {}, t("app.loading")));
   context ??= await loadContext(user);
+  const wanted = preferredLanguage(user.name, context.ui.language);
+  if (wanted !== language()) await setLanguage(wanted, user.name, false);
   const ctx = { ...context, root, logout, showError };
   const [, view, arg] = location.hash.split("/");
   if (view === "tablet") teardown = renderTablet(ctx);
@@ -83,8 +85,7 @@ async function route() {
 
 async function boot() {
   const user = session.user;
-  let serverDefault = null;
-  await setLanguage(preferredLanguage(user?.name, serverDefault), user?.name);
+  await setLanguage(preferredLanguage(user?.name, null), user?.name, false);
   window.addEventListener("hashchange", () => route().catch(showError));
   window.addEventListener("sessionexpired", () => { context = null; location.hash = "#/login"; });
   await route();

@@ -23,13 +23,14 @@ function userKey(user) {
   return user ? `${STORE_KEY}.${user}` : STORE_KEY;
 }
 
-export async function setLanguage(lang, user = null) {
+/** Switch the UI to `lang`; `remember` is false when the app picks it, not the user. */
+export async function setLanguage(lang, user = null, remember = true) {
   if (!LANGUAGES.includes(lang)) throw new Error(`unknown language ${lang}`);
   if (!Object.keys(state.fallback).length) state.fallback = await loadCatalogue("zh-CN");
   state.messages = lang === "zh-CN" ? state.fallback : await loadCatalogue(lang);
   state.lang = lang;
-  localStorage.setItem(STORE_KEY, lang);
-  if (user) localStorage.setItem(userKey(user), lang);
+  if (remember) localStorage.setItem(STORE_KEY, lang);
+  if (remember && user) localStorage.setItem(userKey(user), lang);
   document.documentElement.lang = lang;
   document.title = t("app.title");
   applyI18n(document);

@@ -40,7 +40,7 @@ export function installOverlays(map, { offices = [] } = {}) {
   const line = ["==", ["geometry-type"], "LineString"];
   map.addLayer({ id: "track-casing", type: "line", source: "track", filter: line, layout: { "line-join": "round" }, paint: { "line-color": "#ffffff", "line-width": 5.5, "line-opacity": 0.9 } });
   map.addLayer({ id: "track-line", type: "line", source: "track", filter: line, layout: { "line-join": "round" }, paint: { "line-color": "#5f3dc4", "line-width": 3 } });
-  map.addLayer({ id: "track-points", type: "circle", source: "track", minzoom: 11, filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 3, "circle-color": "#5f3dc4", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
+  map.addLayer({ id: "track-points", type: "circle", source: "track", minzoom: 14, filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 2.5, "circle-color": "#5f3dc4" } });
   map.addLayer({
     id: "alerts-ring", type: "circle", source: "alerts",
     paint: {

@@ -46,14 +46,14 @@ def test_patrol_tablet_centres_own_vessel_with_large_targets(screen: Screen) -> 
     assert page.url.endswith("#/tablet")
     assert page.viewport_size == {"width": 1280, "height": 800}
     page.wait_for_function("window.seagrid.mapView.vessels.get(413990601) || null")
-    page.wait_for_timeout(600)  # the centring ease
-    centre = screen.js(
-        "(() => { const c = window.seagrid.mapView.map.getCenter(); return [c.lng, c.lat]; })()"
-    )
-    own = screen.js(
-        "(() => { const v = window.seagrid.mapView.vessels.get(413990601); return [v.lon, v.lat]; })()"
-    )
-    assert abs(centre[0] - own[0]) < 0.02 and abs(centre[1] - own[1]) < 0.02
+    centred = """() => {
+      const c = window.seagrid.mapView.map.getCenter();
+      const v = window.seagrid.mapView.vessels.get(413990601);
+      return Math.abs(c.lng - v.lon) < 0.02 && Math.abs(c.lat - v.lat) < 0.02;
+    }"""
+    page.wait_for_function(centred, timeout=10_000)  # eased there, and kept there
+    page.wait_for_timeout(1500)
+    assert page.evaluate(centred)
     assert page.locator(".own h2").inner_text()
     for button in page.locator("button.big").all():
         box = button.bounding_box()

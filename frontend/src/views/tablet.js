@@ -32,6 +32,7 @@ export function renderTablet(ctx) {
   const page = h("div.layout.tablet", {}, bar, h("main", {}, h("div.map-wrap", {}, mapEl), h("div.side", {}, own, recentre, h("h2", { "data-i18n": "tablet.tasks" }, t("tablet.tasks")), tasks, outbox)));
   clear(root).append(page);
   mapView.map.on("dragstart", () => (follow = false));
+  if (user.mmsi) mapView.select(Number(user.mmsi)); // the ring marks (and follows) the own boat
   mapView.live.onAlert = (alert) => {
     if (alerts.upsert(alert)) { chime(); flash(page); }
     render();
