@@ -155,3 +155,48 @@ def test_run_web_serves_over_redis_and_postgres(pg_url: str, tmp_path: Path) -> 
             code = proc.wait(timeout=20)
             _clean_redis()
     assert code == 0
+
+
+def test_serve_with_postgres_and_no_default_users(pg_url: str, tmp_path: Path) -> None:
+    """`seagrid serve` without --demo: state in PostgreSQL, users only as created."""
+    assert (
+        user(pg_url, "add", "centre", "--role", "supervisor", password="centre-pass").returncode
+        == 0
+    )
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEAGRID_")}
+    env.update(SEAGRID_DATABASE_URL=pg_url, SEAGRID_SECRET_KEY="another-test-key-long-enough")
+    base = f"http://127.0.0.1:{port}"
+    with (
+        (tmp_path / "stderr").open("w") as stderr,
+        subprocess.Popen(
+            [*SEAGRID, "serve", "--port", str(port)], cwd=REPO, env=env, stderr=stderr,
+            stdout=subprocess.DEVNULL,
+        ) as proc,
+    ):  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert proc.poll() is None, (tmp_path / "stderr").read_text()
+                try:
+                    ready = httpx.get(f"{base}/readyz")
+                    if ready.status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "serve did not become ready"
+                time.sleep(0.2)
+            assert ready.json()["checks"]["database"] == "ok"
+            for name, password in (("operator", "demo"), ("admin", "demo")):
+                denied = httpx.post(
+                    f"{base}/api/auth/token", data={"username": name, "password": password}
+                )
+                assert denied.status_code == 401  # no demo users outside demo mode
+            login = httpx.post(
+                f"{base}/api/auth/token", data={"username": "centre", "password": "centre-pass"}
+            )
+            assert login.status_code == 200 and login.json()["user"]["role"] == "supervisor"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=20)
+    assert code == 0
