@@ -93,6 +93,8 @@ def _handle(runtime: WebRuntime, client: Client, text: str) -> dict[str, object]
     kind = message.get("type")
     if kind == "ping":
         return {"type": "pong", "ts": time.time(), "echo": message.get("ts")}
+    if kind == "pong":  # a client answering a ping of its own protocol: nothing to do
+        return None
     if kind == "subscribe":
         try:
             view = parse_subscribe(message)
