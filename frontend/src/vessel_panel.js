@@ -22,7 +22,12 @@ export class VesselPanel {
       this.body,
       h("div.track", {}, h("label", {}, h("span", { "data-i18n": "vessel.track" }, t("vessel.track")), this.range), this.trackInfo));
     this.relabel();
-    window.addEventListener("langchange", () => { this.relabel(); if (this.mmsi) this.render(this.detail); });
+    window.addEventListener("langchange", () => {
+      this.relabel();
+      if (!this.mmsi) return;
+      this.render(this.detail);
+      if (this.trackCount != null) this.trackInfo.textContent = t("vessel.track_points", { n: this.trackCount });
+    });
     mapView.vessels.onChange(() => this.follow());
   }
 
@@ -89,6 +94,7 @@ export class VesselPanel {
     const since = new Date(until - Number(this.range.value) * 60000);
     try {
       const points = await this.mapView.showTrack(this.mmsi, since, until);
+      this.trackCount = points.length;
       this.trackInfo.textContent = t("vessel.track_points", { n: points.length });
       this.element.dataset.trackPoints = String(points.length);
     } catch (error) {

@@ -7,7 +7,7 @@ import { AlertList, OPEN, SEVERITY_RANK } from "../alert_list.js";
 import { chime, flash } from "../alarm.js";
 import { clear, h } from "../dom.js";
 import { bearingDeg, compassPoint, distanceNm } from "../geo.js";
-import { formatAge, formatLatLon, t, units } from "../i18n.js";
+import { formatAge, formatLatLon, language, t, units } from "../i18n.js";
 import { MapView } from "../map_view.js";
 import { ReportQueue } from "../report_queue.js";
 import { topBar } from "../shell.js";
@@ -59,10 +59,16 @@ export function renderTablet(ctx) {
     if (v) mapView.map.easeTo({ center: [v.lon, v.lat], zoom: Math.max(mapView.map.getZoom(), 11), duration: 300 });
   }
 
+  /** The boat's name from the configuration, until its AIS static data has come in. */
+  function configuredName() {
+    const boat = (ctx.ui.patrol_vessels || []).find((p) => p.mmsi === Number(user.mmsi));
+    return boat && ((language() === "en" && boat.name_en) || boat.name);
+  }
+
   function renderOwn() {
     const v = ownVessel();
     clear(own).append(
-      h("h2", {}, v?.name || t("tablet.own_vessel")),
+      h("h2", {}, v?.name || configuredName() || t("tablet.own_vessel")),
       h("p.muted", {}, `MMSI ${user.mmsi ?? "—"}`),
       v ? h("p.big-figures", {}, formatLatLon(v.lat, v.lon), h("br"), `${units.knots(v.speed)} · ${units.degrees(v.course)}`) : h("p.muted", {}, t("tablet.no_fix")));
     render();
@@ -130,6 +136,7 @@ export function renderTablet(ctx) {
 
   window.addEventListener("online", sendQueued);
   const retry = setInterval(() => queue.pending().length && sendQueued(), 15000);
+  window.addEventListener("langchange", () => { renderOwn(); renderOutbox(); });
   renderOwn();
   renderOutbox();
   mapView.loaded.then(load);
