@@ -16,6 +16,7 @@ import socket
 from contextlib import AsyncExitStack
 from typing import Any
 
+from services.core import topics
 from services.core.bus import Bus
 from services.core.config import SeagridConfig
 from services.core.runner import Stage
@@ -114,6 +115,7 @@ async def serve_runtime(
         *pipeline(config, settings, runtime, feeds, store),
         PersistStage(pool, settings.database),
     ]
+    runtime.lag_groups = PIPELINE_GROUPS + PERSIST_GROUPS
     return runtime
 
 
@@ -127,9 +129,11 @@ async def web_only_runtime(
     signer = signer_for(settings, demo=False)
     pool = await open_pool(settings, resources)
     web = build_web_stage(settings.web, demo=False, group=f"web-{socket.gethostname()}")
-    return _db_runtime(
+    runtime = _db_runtime(
         config, settings, bus, pool, signer, web, PgAlertStore(pool), PgHistory(pool)
     )
+    runtime.lag_groups = PIPELINE_GROUPS + PERSIST_GROUPS  # the other processes' groups
+    return runtime
 
 
 def _db_runtime(
@@ -159,6 +163,17 @@ def _db_runtime(
     )
 
 
+# The pipeline's consumer groups (services/*/stage.py, persist.py, dispatcher.py): the lag
+# of each is the first thing to look at when the map falls behind the feeds.
+PIPELINE_GROUPS = (
+    (topics.POSITIONS, "gridding"),
+    (topics.STATIC, "gridding"),
+    (topics.CELL_POSITIONS, "alerts"),
+    (topics.ALERTS, "dispatcher"),
+)
+PERSIST_GROUPS = ((topics.POSITIONS, "persist"), (topics.STATIC, "persist"))
+
+
 def pipeline(
     config: SeagridConfig,
     settings: ServeSettings,
@@ -186,6 +201,7 @@ def pipeline(
     gridding = GriddingStage(config)
     consumer = f"dispatcher-{socket.gethostname()}-{os.getpid()}"
     dispatcher = DispatcherStage(store, config.centre.id, channels, policy, consumer=consumer)
+    runtime.lag_groups = PIPELINE_GROUPS
     runtime.status_sources.update(
         ingest=lambda: ingest_status(ingest),
         gridding=gridding.status,

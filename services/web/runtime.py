@@ -42,6 +42,8 @@ class WebRuntime:
     stages: Sequence[Stage] = ()  # the pipeline stages run beside the web stage (serve)
     demo: bool = False
     ready_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    # (topic, group) pairs of the pipeline whose lag /metrics shows, beside the web's own
+    lag_groups: tuple[tuple[str, str], ...] = ()
     status_sources: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
     on_crash: Callable[[BaseException], None] | None = None
     crashed: BaseException | None = None

@@ -113,6 +113,7 @@ def test_demo_shows_live_vessels_within_seconds(demo: tuple[str, subprocess.Pope
     assert ready["ready"] is True
     metrics = httpx.get(f"{base}/metrics").text
     assert 'seagrid_ingest_status{stage="ingest",counter="positions"}' in metrics
+    assert 'seagrid_bus_lag{topic="seagrid.positions",group="gridding"}' in metrics
 
 
 def test_sigterm_stops_the_demo_cleanly() -> None:

@@ -55,14 +55,13 @@ async def metrics(runtime: Runtime) -> PlainTextResponse:
 
 async def _bus_metrics(runtime: WebRuntime, out: Exposition) -> None:
     lag = {}
-    for topic in TOPICS:
+    pairs = [(topic, runtime.web.group) for topic in TOPICS] + list(runtime.lag_groups)
+    for topic, group in pairs:
         try:
-            lag[(("topic", topic), ("group", runtime.web.group))] = await runtime.bus.lag(
-                topic, runtime.web.group
-            )
+            lag[(("topic", topic), ("group", group))] = await runtime.bus.lag(topic, group)
         except Exception:  # a bus that does not answer has no lag to show; /readyz says why
             continue
-    out.metric("seagrid_bus_lag", "gauge", "records not yet read by the web's group", lag)
+    out.metric("seagrid_bus_lag", "gauge", "records a consumer group has not read yet", lag)
 
 
 def _pipeline_metrics(runtime: WebRuntime, out: Exposition) -> None:
