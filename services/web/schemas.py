@@ -117,6 +117,7 @@ class HistoryOut(BaseModel):
 class OfficeOut(BaseModel):
     id: str
     name: str
+    name_en: str | None = None
     parent: str | None = None
     centre: bool = False
     vessels: int = Field(0, description="vessels in the office's cells now")

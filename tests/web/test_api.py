@@ -134,6 +134,8 @@ async def test_offices_cells_zones_basemap_and_ui_config(env: Env) -> None:
     op = env.auth("op")
     offices = (await env.http.get("/api/offices", headers=op)).json()
     assert offices[0]["id"] == "qz-centre" and offices[0]["centre"] is True
+    assert offices[0]["name_en"] == "Quanzhou MSA Command Centre"
+    assert next(o for o in offices if o["id"] == "shishi")["name_en"] == "Shishi Maritime Office"
     assert {o["id"] for o in offices[1:]} == set(env.runtime.config.office_ids())
     assert next(o for o in offices if o["id"] == "shishi")["vessels"] == 1
     cells = (await env.http.get("/api/cells", headers=op)).json()

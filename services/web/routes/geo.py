@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,11 @@ def office_list(runtime: WebRuntime) -> list[OfficeOut]:
     config = runtime.config
     vessels = runtime.picture.office_counts()
     alerts = Counter(office for office, _, _ in runtime.web.open_alerts.values())
+    english = _english_names(config)
     centre = OfficeOut(
         id=config.centre.id,
         name=config.centre.name,
+        name_en=english.get(config.centre.id),
         centre=True,
         vessels=sum(vessels.values()),
         open_alerts=alerts[config.centre.id],
@@ -44,6 +48,7 @@ def office_list(runtime: WebRuntime) -> list[OfficeOut]:
         OfficeOut(
             id=o.id,
             name=o.name,
+            name_en=english.get(o.id),
             parent=o.parent,
             vessels=vessels.get(o.id, 0),
             open_alerts=alerts[o.id],
@@ -99,6 +104,28 @@ async def ui_config(runtime: Runtime, user: CurrentUser) -> UIConfig:
         patrol_vessels=list(runtime.config.sections.get("patrol_vessels", [])),
         user=user_out(user),
     )
+
+
+@functools.cache
+def _english_names_of(path: Path) -> dict[str, str]:
+    """`name_en` of the centre and offices: optional keys of seagrid.toml that the config
+    loader does not keep (the English UI shows them)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    tables = [raw.get("centre", {}), *raw.get("offices", [])]
+    return {
+        t["id"]: t["name_en"]
+        for t in tables
+        if isinstance(t, dict)
+        and isinstance(t.get("id"), str)
+        and isinstance(t.get("name_en"), str)
+    }
+
+
+def _english_names(config: SeagridConfig) -> dict[str, str]:
+    return _english_names_of(Path(config.directory) / "seagrid.toml")
 
 
 _CACHE_ATTR = "_geojson_cache"
