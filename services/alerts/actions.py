@@ -21,15 +21,24 @@ from collections.abc import Callable
 import orjson
 
 from services.alerts.model import (
+    ACTION_CHANGES,
     Action,
     Alert,
+    AlertChange,
+    Change,
     OperatorCommand,
     Silence,
     alert_change_to_json,
     command_for,
     command_to_json,
 )
-from services.alerts.store_api import AlertStore, TransitionResult, check_silence
+from services.alerts.store_api import (
+    AlertStore,
+    Report,
+    ReportResult,
+    TransitionResult,
+    check_silence,
+)
 from services.core import topics
 from services.core.bus import Bus
 
@@ -58,6 +67,31 @@ class AlertActions:
         if result.change is not None:
             payload = orjson.dumps(alert_change_to_json(result.change))
             await self.bus.publish(topics.ALERTS, [payload])
+        return result
+
+    async def report(
+        self,
+        alert_id: str,
+        actor: str,
+        note: str,
+        *,
+        outcome: str | None = None,
+        report_id: str | None = None,
+    ) -> ReportResult:
+        """A field report; a client that may resend it (an offline outbox) gives `report_id`.
+
+        Raises AlertNotFound, InvalidQuery (bad note, id or outcome), BusError. A resent
+        report already stored is announced no more: the first copy's announcement stood.
+        """
+        rid = report_id if report_id is not None else uuid.uuid4().hex
+        report = Report(alert_id, actor, note, self.clock(), rid, outcome)
+        result = await self.store.report(report)
+        for change in result.changes:
+            if change.change != Change.REPORTED:
+                await self._announce(_command_of(change))
+        if result.changes:
+            payloads = [orjson.dumps(alert_change_to_json(c)) for c in result.changes]
+            await self.bus.publish(topics.ALERTS, payloads)
         return result
 
     async def silence(
@@ -92,3 +126,9 @@ class AlertActions:
 
     async def _announce(self, command: OperatorCommand) -> None:
         await self.bus.publish(topics.ALERT_COMMANDS, [orjson.dumps(command_to_json(command))])
+
+
+def _command_of(change: AlertChange) -> OperatorCommand:
+    """The pipeline's command for a status change a report made (acknowledged, resolved...)."""
+    action = next(a for a, c in ACTION_CHANGES.items() if c == change.change)
+    return command_for(action.value, change.alert, change.actor or "", change.at)

@@ -20,13 +20,17 @@ from services.alerts.store_api import (
     ChangeRecord,
     DeliveryReceipt,
     EscalationRecord,
+    Report,
+    ReportResult,
     TransitionResult,
     change_for,
+    check_report,
     check_silence,
     decode_cursor,
     encode_cursor,
     merge,
     operator_status,
+    plan_report,
 )
 
 
@@ -39,6 +43,7 @@ class MemoryAlertStore:
         self._open: dict[AlertKey, str] = {}
         self._history: dict[str, list[ChangeRecord]] = {}
         self._seen: set[tuple[str, str, float]] = set()
+        self._reports: set[tuple[str, str]] = set()  # (alert id, client's report id)
         self._escalations: dict[str, list[EscalationRecord]] = {}
         self._deliveries: dict[str, list[DeliveryReceipt]] = {}
         self._silences: dict[str, Silence] = {}
@@ -87,11 +92,12 @@ class MemoryAlertStore:
         status: str,
         actor: str | None,
         note: str | None,
+        report_id: str | None = None,
     ) -> None:
         if (alert_id, change, at) in self._seen:
             return
         self._seen.add((alert_id, change, at))
-        record = ChangeRecord(alert_id, change, at, status, actor, note)
+        record = ChangeRecord(alert_id, change, at, status, actor, note, report_id)
         self._history.setdefault(alert_id, []).append(record)
 
     async def get(self, alert_id: str) -> Alert | None:
@@ -124,6 +130,24 @@ class MemoryAlertStore:
         change = AlertChange(change_for(action), alert, at, actor, note)
         self._record(alert.id, change.change, at, status, actor, note)
         return TransitionResult(alert, change)
+
+    async def report(self, report: Report) -> ReportResult:
+        check_report(report)
+        current = await self.get(report.alert_id)
+        if current is None:
+            raise AlertNotFound(report.alert_id)
+        if (current.id, report.report_id) in self._reports:
+            return ReportResult(current, [], duplicate=True)
+        self._reports.add((current.id, report.report_id))
+        result = plan_report(current, report)
+        self._save(result.alert)
+        status = result.alert.status
+        for change in result.changes:
+            rid = report.report_id if change.change == Change.REPORTED else None
+            self._record(
+                current.id, change.change, change.at, status, change.actor, change.note, rid
+            )
+        return result
 
     async def history(self, alert_id: str) -> builtins.list[ChangeRecord]:
         alert_id = self._aliases.get(alert_id, alert_id)

@@ -64,6 +64,7 @@ class Change(StrEnum):
     RESOLVED = "resolved"
     FALSE_ALARM = "false_alarm"
     ESCALATED = "escalated"
+    REPORTED = "reported"  # a field report (现场反馈): note, actor, time; status may not move
 
 
 AlertKey = tuple[str, int, str]  # (rule, mmsi, zone id or other MMSI or "")

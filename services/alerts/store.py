@@ -29,13 +29,17 @@ from services.alerts.store_api import (
     ChangeRecord,
     DeliveryReceipt,
     EscalationRecord,
+    Report,
+    ReportResult,
     TransitionResult,
     change_for,
+    check_report,
     check_silence,
     decode_cursor,
     encode_cursor,
     merge,
     operator_status,
+    plan_report,
 )
 
 _ALERT_COLUMNS = """
@@ -63,6 +67,14 @@ INSERT INTO alert_changes (alert_id, change, at, status, actor, note)
 VALUES ($1, $2, to_timestamp($3), $4, $5, $6)
 ON CONFLICT (alert_id, change, at) DO NOTHING
 RETURNING id"""
+
+# A report's row: no conflict target, so that either unique key (the report id, or the
+# change's (alert, change, at)) makes a second copy a no-op.
+_INSERT_REPORTED = """
+INSERT INTO alert_changes (alert_id, change, at, status, actor, note, report_id)
+VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7)
+ON CONFLICT DO NOTHING"""
+_REPORT_SEEN = "SELECT 1 FROM alert_changes WHERE alert_id = $1 AND report_id = $2"
 
 _OPEN_HOLDER = f"""{_SELECT_ALERT}
 WHERE rule = $1 AND mmsi = $2 AND subject = $3
@@ -123,9 +135,46 @@ class PgAlertStore:
             await conn.execute(_INSERT_CHANGE, alert.id, change.change, at, status, actor, note)
             return TransitionResult(alert, change)
 
+    async def report(self, report: Report) -> ReportResult:
+        check_report(report)
+        async with self.pool.acquire() as conn, conn.transaction():
+            resolved = await conn.fetchval(_RESOLVE, report.alert_id)
+            current = await _fetch_alert(conn, resolved, lock=True)
+            if current is None:
+                raise AlertNotFound(report.alert_id)
+            # the row lock above serialises two copies of one report arriving together
+            if await conn.fetchval(_REPORT_SEEN, current.id, report.report_id):
+                return ReportResult(current, [], duplicate=True)
+            result = plan_report(current, report)
+            reported, *moved = result.changes
+            await conn.execute(
+                _INSERT_REPORTED,
+                current.id,
+                reported.change,
+                report.at,
+                result.alert.status,
+                report.actor,
+                report.note,
+                report.report_id,
+            )
+            for change in moved:
+                await conn.execute(
+                    _INSERT_CHANGE,
+                    current.id,
+                    change.change,
+                    change.at,
+                    result.alert.status,
+                    change.actor,
+                    change.note,
+                )
+            if result.alert != current:
+                await _update(conn, result.alert)
+            return result
+
     async def history(self, alert_id: str) -> builtins.list[ChangeRecord]:
         sql = """
-            SELECT alert_id, change, extract(epoch FROM at)::float8 AS at, status, actor, note
+            SELECT alert_id, change, extract(epoch FROM at)::float8 AS at, status, actor, note,
+                   report_id
             FROM alert_changes WHERE alert_id = ($1) ORDER BY at, id"""
         async with self.pool.acquire() as conn:
             resolved = await conn.fetchval(_RESOLVE, alert_id)

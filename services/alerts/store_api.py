@@ -11,6 +11,14 @@ Merging, because the bus delivers at least once and several producers write the 
 - `cleared_at` is set once: a condition that comes back is a new alert with a new id;
 - position, severity and details follow the pipeline (raised, updated, cleared);
 - `escalated_to` only grows.
+
+Field reports (`report`): a crew's feedback from the scene is a history row of its own
+(change `reported`, with actor, time and note), whatever the alert's status, so a report on
+an alert someone else already closed is still recorded rather than refused. A report may also
+move the status: one on an `open` alert acknowledges it (a crew on scene is someone on it, so
+it must not escalate as unattended), and its `outcome` (resolved / false_alarm) closes the
+case when the status allows; when it does not (already closed otherwise), the report is kept
+and the refusal is returned beside it. Reports are idempotent on the client's report id.
 """
 
 from __future__ import annotations
@@ -36,6 +44,12 @@ _RANK = {Status.OPEN: 0, Status.ACKNOWLEDGED: 1, Status.RESOLVED: 2, Status.FALS
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 _PIPELINE_FIELDS = {Change.RAISED, Change.UPDATED, Change.CLEARED}
 MAX_PAGE = 1000
+MAX_NOTE = 2000
+MAX_REPORT_ID = 64
+REPORT_OUTCOMES = {
+    Status.RESOLVED.value: Action.RESOLVE,
+    Status.FALSE_ALARM.value: Action.FALSE_ALARM,
+}
 
 
 class StoreError(Exception):
@@ -126,6 +140,35 @@ class ChangeRecord:
     status: str
     actor: str | None = None
     note: str | None = None
+    report_id: str | None = None  # set on `reported` rows: the client's id of the report
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A field report (现场反馈) on an alert; `at` is wall-clock time of its arrival.
+
+    `report_id` is chosen by the client once, when the report is written, so a report kept
+    offline and sent again is recognised as the same report.
+    """
+
+    alert_id: str
+    actor: str
+    note: str
+    at: float
+    report_id: str
+    outcome: str | None = None  # resolved | false_alarm
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    """What `report` did. `changes` are the recorded changes in order (`reported` first,
+    then the status change it caused, if any); empty when `duplicate`. `refused` says why
+    the outcome was not applied, the report itself being recorded all the same."""
+
+    alert: Alert
+    changes: list[AlertChange]
+    duplicate: bool = False
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +211,10 @@ class AlertStore(Protocol):
     ) -> TransitionResult:
         """An operator's acknowledge/resolve/false_alarm. Raises AlertNotFound,
         InvalidTransition, or ValueError for an action that is not one of those."""
+
+    async def report(self, report: Report) -> ReportResult:
+        """Record a field report (see the module docstring). Raises AlertNotFound, and
+        InvalidQuery for an empty or overlong note, a bad report id or an unknown outcome."""
 
     async def history(self, alert_id: str) -> builtins.list[ChangeRecord]: ...
 
@@ -257,6 +304,43 @@ def operator_status(alert: Alert, action: str) -> str | None:
 
 def change_for(action: str) -> str:
     return ACTION_CHANGES[Action(action)].value
+
+
+def check_report(report: Report) -> None:
+    if not report.note.strip():
+        raise InvalidQuery("a report needs a note")
+    if len(report.note) > MAX_NOTE:
+        raise InvalidQuery(f"a report's note is at most {MAX_NOTE} characters")
+    if any(ch < " " and ch not in "\t\n\r" for ch in report.note):
+        # PostgreSQL refuses NUL in text; both stores refuse every control character alike
+        raise InvalidQuery("a report's note has control characters")
+    if not report.report_id or len(report.report_id) > MAX_REPORT_ID:
+        raise InvalidQuery(f"a report id has 1 to {MAX_REPORT_ID} characters")
+    if report.outcome is not None and report.outcome not in REPORT_OUTCOMES:
+        raise InvalidQuery(f"a report's outcome is resolved or false_alarm, not {report.outcome!r}")
+
+
+def plan_report(current: Alert, report: Report) -> ReportResult:
+    """The changes a (new, checked) report makes to `current`: pure, shared by both stores."""
+    action, refused = _report_action(current, report.outcome)
+    alert, moved = current, []
+    if action is not None:
+        alert = replace(current, status=ACTION_CHANGES[action].value)
+        moved = [AlertChange(change_for(action), alert, report.at, report.actor)]
+    reported = AlertChange(Change.REPORTED.value, alert, report.at, report.actor, report.note)
+    return ReportResult(alert, [reported, *moved], refused=refused)
+
+
+def _report_action(current: Alert, outcome: str | None) -> tuple[Action | None, str | None]:
+    """(the action the report takes, or None; why its outcome was refused, or None)."""
+    if outcome is None:
+        return (Action.ACKNOWLEDGE if current.status == Status.OPEN else None), None
+    action = REPORT_OUTCOMES[outcome]
+    try:
+        status = operator_status(current, action.value)
+    except InvalidTransition as exc:
+        return None, str(exc)
+    return (action if status is not None else None), None
 
 
 def check_silence(silence: Silence) -> None:

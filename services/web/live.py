@@ -217,10 +217,19 @@ class Hub:
 
     # --- alerts -----------------------------------------------------------------------
 
-    def push_alert(self, alert: dict[str, Any], change: str | None = None) -> int:
+    def push_alert(
+        self,
+        alert: dict[str, Any],
+        change: str | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+    ) -> int:
         """Send an alert (CONTRACTS §4 object) to every client allowed to see it; `change`
-        (raised, acknowledged, cleared...) says what just happened to it."""
-        text = orjson.dumps({"type": "alert", "change": change, "alert": alert}).decode()
+        (raised, acknowledged, reported...) says what just happened to it, `actor` and `note`
+        who did it and what they wrote (a field report's text), so an open panel can show
+        it without asking for the history again."""
+        message = {"type": "alert", "change": change, "alert": alert, "actor": actor, "note": note}
+        text = orjson.dumps(message).decode()
         office = alert.get("office")
         sent = 0
         for client in self.connected:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Token(BaseModel):
@@ -167,11 +167,43 @@ class AlertPageOut(BaseModel):
 
 
 class AlertHistoryItem(BaseModel):
-    change: str
-    at: float
-    status: str
-    actor: str | None
+    change: str = Field(
+        description="raised, updated, cleared, acknowledged, resolved, "
+        "false_alarm, escalated or reported (a field report)"
+    )
+    at: float = Field(description="Unix seconds")
+    status: str = Field(description="the alert's status after this change")
+    actor: str | None = Field(description="user name; null for the pipeline")
     note: str | None
+    report_id: str | None = Field(None, description="the client's id of a field report")
+
+
+class ReportIn(BaseModel):
+    """A field report (现场反馈). `report_id`, chosen by the client when the report is written,
+    makes a resend (an offline outbox) harmless: the same id is stored once."""
+
+    note: str = Field(min_length=1, max_length=2000, description="what the crew found or did")
+    outcome: Literal["resolved", "false_alarm"] | None = Field(
+        None, description="closes the case, if its status allows"
+    )
+    report_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+    @field_validator("note")
+    @classmethod
+    def _not_blank(cls, note: str) -> str:
+        if not note.strip():
+            raise ValueError("a report needs a note")
+        return note
+
+
+class ReportOut(BaseModel):
+    alert: AlertOut
+    report_id: str = Field(description="the client's, or one given by the server")
+    duplicate: bool = Field(description="this report id was already stored; nothing changed")
+    changes: list[str] = Field(description="what was recorded: reported, then any status change")
+    outcome_refused: str | None = Field(
+        description="why the outcome was not applied (the report is recorded all the same)"
+    )
 
 
 class ActionIn(BaseModel):

@@ -91,7 +91,7 @@ class WebStage:
             except (ValueError, KeyError, TypeError):
                 self._reject("bad_alert", delivery)
                 continue
-            self.hub.push_alert(alert, change)
+            self.hub.push_alert(alert, change, data.get("actor"), data.get("note"))
 
     def _count(self, alert: dict[str, Any], change: str) -> None:
         self.alert_changes[(str(alert["rule"]), str(change))] += 1

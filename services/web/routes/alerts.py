@@ -2,7 +2,10 @@
 
 Who may do what (docs/web.md): centre users (operator, supervisor, admin) see and act on
 every alert; office users only on their office's; patrol crews see their office's alerts
-and may acknowledge them (resolving is the office's decision). Another office's alert id
+and may acknowledge them and report from the scene (`/report`). Resolving by the bare
+`/resolve` is the office's decision, but a crew's report may close its own office's case with
+an outcome (resolved / false_alarm): the crew is who verified it on scene, and such a close
+always carries the crew's finding in the history. Another office's alert id
 answers 404, exactly like an unknown id, so ids of other offices cannot be probed.
 Silences change what the whole pipeline reports: centre users set them; lifting one early
 is for supervisors and admins.
@@ -11,6 +14,7 @@ is for supervisors and admins.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -26,6 +30,8 @@ from services.web.schemas import (
     AlertOut,
     AlertPageOut,
     AlertSilenceIn,
+    ReportIn,
+    ReportOut,
     SilenceIn,
     SilenceOut,
 )
@@ -101,7 +107,14 @@ async def alert_history(
     alert = await _visible(runtime, user, alert_id)
     records = await runtime.alerts.history(alert.id)
     return [
-        AlertHistoryItem(change=r.change, at=r.at, status=r.status, actor=r.actor, note=r.note)
+        AlertHistoryItem(
+            change=r.change,
+            at=r.at,
+            status=r.status,
+            actor=r.actor,
+            note=r.note,
+            report_id=r.report_id,
+        )
         for r in records
     ]
 
@@ -142,6 +155,26 @@ async def false_alarm(
     runtime: Runtime, user: Resolver, alert_id: str, body: ActionIn | None = None
 ) -> AlertOut:
     return await _act(runtime, user, alert_id, Action.FALSE_ALARM, body)
+
+
+@router.post("/alerts/{alert_id}/report", response_model=ReportOut, responses=NOT_FOUND)
+async def report(runtime: Runtime, user: CurrentUser, alert_id: str, body: ReportIn) -> ReportOut:
+    """A field report (现场反馈), recorded in the alert's history whatever its status. On an
+    open alert it also acknowledges it; an `outcome` closes the case when the status allows,
+    otherwise `outcome_refused` says why (never 409: the report must not be lost). Every role
+    may report on the alerts it can see; resending the same `report_id` changes nothing."""
+    alert = await _visible(runtime, user, alert_id)
+    rid = body.report_id or uuid.uuid4().hex
+    result = await runtime.actions.report(
+        alert.id, user.name, body.note, outcome=body.outcome, report_id=rid
+    )
+    return ReportOut(
+        alert=alert_out(result.alert),
+        report_id=rid,
+        duplicate=result.duplicate,
+        changes=[c.change for c in result.changes],
+        outcome_refused=result.refused,
+    )
 
 
 @router.post(
