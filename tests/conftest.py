@@ -69,3 +69,15 @@ async def redis_client() -> AsyncIterator[aioredis.Redis]:
 def unique() -> str:
     """A short unique token for topic, key and group names of one test."""
     return uuid.uuid4().hex[:10]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Playwright's sync API keeps an event loop running in the main thread from the first
+    browser test to the end of the session (its fixtures are session-scoped: one server and
+    one Chromium for all), and `asyncio.run()` refuses to start inside a running loop, so any
+    asyncio test collected after them would fail.
+    """
+    del config
+    items.sort(key=lambda item: "browser" in item.path.parts)  # stable: order otherwise kept
