@@ -308,14 +308,15 @@ class RuleEngine:
 
     def _close_quarters(self, now: float) -> list[Observation]:
         th = self.thresholds
-        limit = th.close_quarters_cpa_nm * 1852.0
-        found = cq.encounters(self.tracks.values(), now, th, limit * th.close_quarters_clear_factor)
+        found = cq.encounters(
+            self.tracks.values(), now, th, self.zones, th.close_quarters_clear_factor
+        )
         out: list[Observation] = []
         still: dict[tuple[int, int], None] = {}
         for enc in found:
             pair = (enc.a.mmsi, enc.b.mmsi)
-            if enc.cpa_m <= limit:
-                out.append(cq.observation(enc, now, th, True))
+            if enc.cpa_m <= enc.limit_m:
+                out.append(cq.observation(enc, now, True))
                 still[pair] = None
             elif pair in self._pairs:
                 still[pair] = None  # between threshold and clear factor: keep

@@ -128,6 +128,12 @@ class Thresholds:
         overrides = {k: v for k, v in zone.params.items() if k.startswith(_RULE_PREFIXES)}
         if not overrides:
             return self
+        global_only = sorted(overrides.keys() & _GLOBAL_ONLY)
+        if global_only:
+            where = f"zone {zone.id}"
+            raise ThresholdError(
+                [f"{where}: {k} applies to the whole pass, not a zone" for k in global_only]
+            )
         return self.with_overrides(overrides, f"zone {zone.id}")
 
 
@@ -144,6 +150,20 @@ _RULE_PREFIXES = (
     "ais_gap_",
     "close_quarters_",
     "position_jump_",
+)
+
+
+# Close quarters is one pass over all vessels: of its thresholds only the pair's CPA and
+# TCPA can follow the zones the vessels are in (rules/close_quarters.py); the rest would be
+# accepted on a zone and silently do nothing, which is the error `for_zone` exists to stop.
+_GLOBAL_ONLY = frozenset(
+    {
+        "close_quarters_min_speed_kn",
+        "close_quarters_clear_factor",
+        "close_quarters_interval_s",
+        "close_quarters_max_age_s",
+        "close_quarters_min_relative_kn",
+    }
 )
 
 

@@ -9,6 +9,7 @@ Thresholds, with the zone's overrides applied once here rather than per position
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -41,6 +42,7 @@ class ZoneIndex:
         self._entry_ids = np.array([i for i, e in enumerate(self.is_entry) if e], dtype=np.int64)
         self.bounds = _bounds(self._geoms)
         self.entry_bounds = _bounds(self._geoms[self._entry_ids])
+        self._overrides = _overrides(self.zones, self.thresholds)
 
     def __len__(self) -> int:
         return len(self.zones)
@@ -59,6 +61,27 @@ class ZoneIndex:
         )
         for p, z in zip(near[points].tolist(), zones.tolist(), strict=True):
             out[p] = (*out[p], z)
+        return out
+
+    def threshold_at(
+        self, name: str, lon: FloatArray, lat: FloatArray, default: float
+    ) -> FloatArray:
+        """For each point, threshold `name` as the zones containing it set it, else `default`.
+
+        Where zones that set it overlap, the largest value wins: for the distance and time
+        thresholds this is asked for (close quarters) the larger one is the cautious one.
+        One STRtree query over the zones that set `name`, so a whole pass costs one call.
+        """
+        out = np.full(len(lon), default, dtype=np.float64)
+        found = self._overrides.get(name)
+        if found is None or not len(lon):
+            return out
+        tree, values = found
+        points, zones = tree.query(shapely.points(lon, lat), predicate="intersects")
+        if points.size:
+            best = np.full(len(lon), -np.inf)
+            np.maximum.at(best, points, values[zones])
+            out = np.where(np.isfinite(best), best, out)
         return out
 
     def depth_m(self, index: int, lat: float, lon: float) -> float:
@@ -110,6 +133,20 @@ class ZoneIndex:
             along = shapely.line_locate_point(line, shapely.points(crossing), normalized=True)
             found.append((s, z, float(np.min(along))))
         return found
+
+
+def _overrides(
+    zones: tuple[Zone, ...], thresholds: tuple[Thresholds, ...]
+) -> dict[str, tuple[shapely.STRtree, FloatArray]]:
+    """Threshold name -> (STRtree of the zones that set it, their values in tree order)."""
+    fields = {f.name for f in dataclasses.fields(Thresholds)}
+    names = {k for z in zones for k in z.params if k in fields}
+    out: dict[str, tuple[shapely.STRtree, FloatArray]] = {}
+    for name in sorted(names):
+        ids = [i for i, z in enumerate(zones) if name in z.params]
+        tree = shapely.STRtree([zones[i].geometry for i in ids])
+        out[name] = (tree, np.array([getattr(thresholds[i], name) for i in ids], dtype=float))
+    return out
 
 
 def _bounds(geoms: npt.NDArray[np.object_]) -> tuple[float, float, float, float]:

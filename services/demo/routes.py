@@ -55,7 +55,11 @@ _MEIZHOU = (
     (119.085, 25.048),
     (119.06, 25.06),
 )
-_QUANZHOU = ((119.06, 24.74), (118.88, 24.80), (118.80, 24.82))
+# The last point is north of the line to Xiaozhui island: a ship holding the approach leg's
+# course must pass north of the restricted ring (predicted_entry looks 10 min ahead), and
+# the inner channel runs at 24.845, 0.4 nm clear of the ring's top (24.8376).
+_QUANZHOU = ((119.06, 24.74), (118.88, 24.80), (118.80, 24.83))
+_QUANZHOU_INNER = _QUANZHOU + ((118.78, 24.845),)
 _WEITOU = ((118.80, 24.43), (118.66, 24.49), (118.60, 24.50), (118.56, 24.505))
 
 PATHS: tuple[Path, ...] = (
@@ -92,8 +96,7 @@ PATHS: tuple[Path, ...] = (
         "泉州湾主航道-后渚",
         "fairway",
         ("cargo",),
-        _QUANZHOU
-        + ((118.78, 24.838), (118.74, 24.842), (118.72, 24.84), (118.70, 24.842), (118.69, 24.858)),
+        _QUANZHOU_INNER + ((118.74, 24.845), (118.72, 24.84), (118.70, 24.842), (118.69, 24.858)),
         "berth",
     ),
     Path(
@@ -102,7 +105,8 @@ PATHS: tuple[Path, ...] = (
         "泉州湾主航道-秀涂",
         "fairway",
         ("cargo", "tanker"),
-        _QUANZHOU + ((118.78, 24.838), (118.755, 24.848), (118.752, 24.853)),
+        # leaving the berth eastward first: a straight run SSE from it would point at the ring
+        _QUANZHOU_INNER + ((118.766, 24.851), (118.752, 24.853)),
         "berth",
     ),
     Path(
@@ -111,7 +115,7 @@ PATHS: tuple[Path, ...] = (
         "泉州湾主航道-石湖",
         "fairway",
         ("cargo",),
-        _QUANZHOU + ((118.78, 24.838), (118.74, 24.842), (118.728, 24.826)),
+        _QUANZHOU_INNER + ((118.74, 24.845), (118.728, 24.826)),
         "berth",
     ),
     Path(
@@ -120,7 +124,7 @@ PATHS: tuple[Path, ...] = (
         "泉州湾-秀涂锚地",
         "fairway",
         ("cargo", "tanker"),
-        _QUANZHOU + ((118.78, 24.838), (118.745, 24.838), (118.735, 24.834)),
+        _QUANZHOU_INNER + ((118.75, 24.843), (118.735, 24.834)),
         "anchorage",
     ),
     Path(
@@ -129,7 +133,7 @@ PATHS: tuple[Path, ...] = (
         "泉州湾-后渚锚地",
         "fairway",
         ("cargo",),
-        _QUANZHOU + ((118.78, 24.838), (118.74, 24.842), (118.70, 24.842), (118.678, 24.838)),
+        _QUANZHOU_INNER + ((118.74, 24.845), (118.70, 24.842), (118.678, 24.838)),
         "anchorage",
     ),
     Path(

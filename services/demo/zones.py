@@ -23,6 +23,9 @@ WORKS_FINISHED = ("2024-03-01T00:00:00Z", "2024-12-31T00:00:00Z")
 # Per-zone dwell times shorter than the rules' defaults (docs/demo.md, docs/alerts-rules.md).
 PIPELINE_DWELL_S = 300
 SAND_BAN_DWELL_S = 300
+# Meeting ships in the inner Quanzhou Bay channel pass at 0.2-0.4 nm by design; 0.2 nm is
+# still above a harbour ship domain (docs/demo.md), so closer than that is close quarters.
+INNER_CHANNEL_CPA_NM = 0.2
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,28 @@ def _island_guard(land: BaseGeometry, lon: float, lat: float, margin_deg: float)
     return island.buffer(margin_deg)
 
 
+def _inner_channel(ring: BaseGeometry) -> ZoneSpec:
+    """The water two-way traffic uses in the inner Quanzhou Bay channel (both sides of the
+    centre line, as far as ships keep to starboard: 0.4 nm), the restricted ring left out."""
+    line = [(118.80, 24.83), (118.78, 24.845), (118.74, 24.845), (118.72, 24.84), (118.70, 24.842)]
+    return ZoneSpec(
+        "fw-quanzhou-inner",
+        "fairway",
+        "泉州湾内航道",
+        "Quanzhou Bay inner channel",
+        _corridor(line + [(118.69, 24.858)], 0.009).difference(ring),
+        {"close_quarters_cpa_nm": INNER_CHANNEL_CPA_NM},
+    )
+
+
 def zone_specs(land: BaseGeometry) -> list[ZoneSpec]:
     """Every demo zone; `land` is needed to draw a guard ring around an island."""
+    specs = _zone_specs(land)
+    ring = next(s.shape for s in specs if s.id == "rs-xiaozhui")
+    return [*specs, _inner_channel(ring)]
+
+
+def _zone_specs(land: BaseGeometry) -> list[ZoneSpec]:
     lon_k, lat_k = KINMEN_CORNER
     pipeline = _corridor([(118.562, 24.513), (118.53, 24.497), (lon_k, 24.482)], 0.004)
     return [
@@ -100,9 +123,9 @@ def zone_specs(land: BaseGeometry) -> list[ZoneSpec]:
             "Quanzhou Bay inner channel speed limit",
             _corridor(
                 [
-                    (118.80, 24.82),
-                    (118.78, 24.838),
-                    (118.74, 24.842),
+                    (118.80, 24.83),
+                    (118.78, 24.845),
+                    (118.74, 24.845),
                     (118.72, 24.84),
                     (118.70, 24.842),
                     (118.69, 24.858),

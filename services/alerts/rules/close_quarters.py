@@ -6,6 +6,12 @@ reckons each to the pass time, and finds the pairs from cpa.py. One alert per pa
 lower MMSI is `mmsi`, the higher `other_mmsi`, the position is the lower MMSI's (CONTRACTS
 §4). A pair ends once its CPA opens beyond `close_quarters_clear_factor` x the threshold,
 the closest point is behind them, or either vessel stops or is no longer in the pass.
+
+A zone may set its own `close_quarters_cpa_nm` / `close_quarters_tcpa_s` (a narrow channel
+where meeting ships routinely pass at 0.3 nm). Each vessel gets the values of the zones its
+dead-reckoned position is in, and a pair uses the larger of its two vessels' values: the
+cautious choice, so a channel's smaller CPA applies only when both vessels are in the
+channel, and a zone's larger CPA (a dangerous-goods berth) when either is.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from services.alerts.model import Observation, Rule, Severity
 from services.alerts.rules.emit import AGROUND, AT_ANCHOR, MOORED
 from services.alerts.thresholds import Thresholds
 from services.alerts.track import Track
+from services.alerts.zones import ZoneIndex
 
 CLOSE_QUARTERS = Rule.CLOSE_QUARTERS.value
 _CRITICAL, _WARNING = Severity.CRITICAL.value, Severity.WARNING.value
@@ -36,6 +43,8 @@ class Encounter:
     lon: float
     cpa_m: float
     tcpa_s: float
+    limit_m: float  # the pair's CPA threshold (zone overrides applied)
+    horizon_s: float  # the pair's TCPA threshold
 
 
 def under_way(track: Track, now: float, th: Thresholds) -> bool:
@@ -60,25 +69,37 @@ class Encounters:
     lon: npt.NDArray[np.float64]
     cpa_m: npt.NDArray[np.float64]
     tcpa_s: npt.NDArray[np.float64]
+    limit_m: npt.NDArray[np.float64]
+    horizon_s: npt.NDArray[np.float64]
 
     def __len__(self) -> int:
         return len(self.low)
 
     def __iter__(self) -> Iterator[Encounter]:
         moving = self.moving
-        columns = (self.low, self.high, self.lat, self.lon, self.cpa_m, self.tcpa_s)
-        for a, b, lat, lon, cpa, tcpa in zip(*(c.tolist() for c in columns), strict=True):
-            yield Encounter(moving[a], moving[b], lat, lon, cpa, tcpa)
+        columns = (self.lat, self.lon, self.cpa_m, self.tcpa_s, self.limit_m, self.horizon_s)
+        for a, b, *values in zip(self.low.tolist(), self.high.tolist(), *(c.tolist() for c in columns), strict=True):  # fmt: skip
+            yield Encounter(moving[a], moving[b], *values)
 
 
 _INT, _FLOAT = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-_NO_ENCOUNTERS = Encounters([], _INT, _INT, _FLOAT, _FLOAT, _FLOAT, _FLOAT)
+_NO_ENCOUNTERS = Encounters([], _INT, _INT, *[_FLOAT] * 6)
 
 
 def encounters(
-    tracks: Iterable[Track], now: float, th: Thresholds, cpa_limit_m: float
+    tracks: Iterable[Track],
+    now: float,
+    th: Thresholds,
+    zones: ZoneIndex | None = None,
+    reach: float = 1.0,
 ) -> Encounters:
-    """Pairs under way whose CPA <= cpa_limit_m within the TCPA threshold, at time `now`."""
+    """Pairs under way, at time `now`, closing within their TCPA threshold to a CPA of at
+    most `reach` x their CPA threshold (the engine asks with the clear factor as reach, to
+    keep alerts open between threshold and clear distance).
+
+    Thresholds are per pair: each vessel's from the zones it is in (`zones`; None = the
+    global ones), the pair's the larger of the two, all as arrays (no loop over pairs).
+    """
     moving = [t for t in tracks if under_way(t, now, th)]
     n = len(moving)
     if n < 2:
@@ -93,26 +114,45 @@ def encounters(
     vx, vy = velocity(speed, course)
     dx, dy = vx * ages, vy * ages  # dead reckoning to the pass time
     x, y = x + dx, y + dy
-    i, j = candidate_pairs(x, y, vx, vy, th.close_quarters_tcpa_s, cpa_limit_m)
+    lon = lon + dx / (METRES_PER_DEGREE * np.cos(np.radians(lat)))
+    lat = lat + dy / METRES_PER_DEGREE
+    cpa_v, tcpa_v = vessel_limits(lon, lat, th, zones)
+    i, j = candidate_pairs(x, y, vx, vy, float(tcpa_v.max()), float(cpa_v.max()) * reach)
+    limit, horizon = np.maximum(cpa_v[i], cpa_v[j]), np.maximum(tcpa_v[i], tcpa_v[j])
     cpa, tcpa = cpa_tcpa(x, y, vx, vy, i, j)
     relative = np.hypot(vx[j] - vx[i], vy[j] - vy[i])
-    hit = (cpa <= cpa_limit_m) & (tcpa >= 0) & (tcpa <= th.close_quarters_tcpa_s)
+    hit = (cpa <= limit * reach) & (tcpa >= 0) & (tcpa <= horizon)
     hit &= relative >= th.close_quarters_min_relative_kn * KNOT_MS
-    i, j, cpa, tcpa = i[hit], j[hit], cpa[hit], tcpa[hit]
+    i, j, cpa, tcpa, limit, horizon = (v[hit] for v in (i, j, cpa, tcpa, limit, horizon))
     low = np.where(mmsi[i] < mmsi[j], i, j)
     high = np.where(mmsi[i] < mmsi[j], j, i)
-    dr_lat = lat[low] + dy[low] / METRES_PER_DEGREE
-    dr_lon = lon[low] + dx[low] / (METRES_PER_DEGREE * np.cos(np.radians(lat[low])))
-    return Encounters(moving, low, high, dr_lat, dr_lon, cpa, tcpa)
+    return Encounters(moving, low, high, lat[low], lon[low], cpa, tcpa, limit, horizon)
 
 
-def observation(enc: Encounter, now: float, th: Thresholds, active: bool) -> Observation:
+def vessel_limits(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    th: Thresholds,
+    zones: ZoneIndex | None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(CPA metres, TCPA seconds) per vessel: the global thresholds or its zones' own."""
+    if zones is None:
+        n = len(lon)
+        return np.full(n, th.close_quarters_cpa_nm * NM), np.full(n, th.close_quarters_tcpa_s)
+    cpa_nm = zones.threshold_at("close_quarters_cpa_nm", lon, lat, th.close_quarters_cpa_nm)
+    tcpa = zones.threshold_at("close_quarters_tcpa_s", lon, lat, th.close_quarters_tcpa_s)
+    return cpa_nm * NM, tcpa
+
+
+def observation(enc: Encounter, now: float, active: bool) -> Observation:
     a = enc.a
     cpa_nm = enc.cpa_m / NM
-    severe = cpa_nm <= th.close_quarters_cpa_nm / 4 and enc.tcpa_s <= th.close_quarters_tcpa_s / 3
+    severe = enc.cpa_m <= enc.limit_m / 4 and enc.tcpa_s <= enc.horizon_s / 3
     details = {
         "cpa_nm": round(cpa_nm, 3),
         "tcpa_s": round(enc.tcpa_s, 1),
+        "cpa_limit_nm": round(enc.limit_m / NM, 3),
+        "tcpa_limit_s": round(enc.horizon_s, 1),
         "other_lat": enc.b.lat,
         "other_lon": enc.b.lon,
     }
