@@ -218,8 +218,14 @@ async def test_dispatcher_over_redis_streams(
 
 def test_dispatcher_from_the_demo_configuration() -> None:
     stage = dispatcher_from_config(load_config(DEMO_CONFIG_DIR), MemoryAlertStore())
-    assert stage.centre_id == "qz-centre" and stage.specs == []
-    assert stage.policy == EscalationPolicy()
+    assert stage.centre_id == "qz-centre"
+    assert [(spec.name, spec.url) for spec in stage.specs] == [
+        ("ops-log", "log://info"),
+        ("province", "log://warning"),
+    ]
+    assert stage.policy.provincial_channel == "province"
+    # The demo keeps the documented escalation times.
+    assert stage.policy.centre_after == EscalationPolicy().centre_after
 
 
 def test_delivery_configuration_reads_both_sections_and_lists_every_problem() -> None:
