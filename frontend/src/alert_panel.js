@@ -1,12 +1,13 @@
 // The alert panel shared by the centre console and the office view: filters, the sorted
-// list with ages, and the operator actions. Actions go to the server; the list changes when
+// list with ages, the operator actions, and each alert's case history on demand (every
+// state change and field report with actor and time, kept current by the live pushes). Actions go to the server; the list changes when
 // the server's answer (or its WebSocket push) says so, never optimistically.
 
 import { api } from "./api.js";
 import { ageSeconds, AlertList, byOldestOpen, bySeverity, OPEN, RULES, STATUSES } from "./alert_list.js";
 import { chime, flash } from "./alarm.js";
 import { clear, h, options } from "./dom.js";
-import { formatAge, formatDateTime, t } from "./i18n.js";
+import { formatAge, formatDateTime, formatTime, t } from "./i18n.js";
 
 const ACTIONS = [
   { id: "ack", path: "ack", when: (a) => a.status === "open" },
@@ -35,6 +36,7 @@ export class AlertPanel {
     this.fixedOffice = fixedOffice;
     this.flashTarget = flashTarget;
     this.list = new AlertList();
+    this.histories = new Map(); // alert id -> its history rows (null while loading), if shown
     this.listeners = new Set();
     this.element = this.build();
     this.timer = setInterval(() => this.renderAges(), 1000);
@@ -74,8 +76,9 @@ export class AlertPanel {
   }
 
   /** A pushed alert: merge it, and announce a new critical one by sound and flash. */
-  push(alert) {
+  push(alert, message = {}) {
     if (this.fixedOffice && alert.office !== this.fixedOffice) return;
+    if (this.histories.has(alert.id) && message.change) this.loadHistory(alert.id);
     if (this.list.upsert(alert)) {
       chime();
       flash(this.flashTarget || this.element);
@@ -121,9 +124,39 @@ export class AlertPanel {
         h("time", { datetime: alert.raised_at }, formatDateTime(alert.raised_at)),
         h("span.age", { dataset: { raised: alert.raised_at, open: OPEN.has(alert.status) ? "1" : "" } }, this.age(alert))),
       h("div.actions", {}, ACTIONS.filter((a) => a.when(alert)).map((a) =>
-        h("button", { type: "button", dataset: { action: a.id }, onclick: () => this.act(alert, a) }, t(`action.${a.id}`)))),
+        h("button", { type: "button", dataset: { action: a.id }, onclick: () => this.act(alert, a) }, t(`action.${a.id}`))),
+        h("button", { type: "button", dataset: { action: "history" }, "aria-expanded": String(this.histories.has(alert.id)), onclick: () => this.toggleHistory(alert.id) }, t("action.history"))),
+      ...(this.histories.has(alert.id) ? [this.historyList(this.histories.get(alert.id))] : []),
     );
     return li;
+  }
+
+  async toggleHistory(id) {
+    if (this.histories.has(id)) this.histories.delete(id);
+    else await this.loadHistory(id);
+    this.render();
+  }
+
+  async loadHistory(id) {
+    if (!this.histories.has(id)) this.histories.set(id, null);
+    try {
+      const rows = await api(`alerts/${encodeURIComponent(id)}/history`);
+      if (this.histories.has(id)) this.histories.set(id, rows);
+    } catch (error) {
+      this.histories.delete(id);
+      this.element.dispatchEvent(new CustomEvent("error", { detail: error, bubbles: true }));
+    }
+    this.render();
+  }
+
+  /** Oldest first, as a case file reads; field reports stand out with their text. */
+  historyList(rows) {
+    if (rows === null) return h("p.alert-history.muted", {}, t("history.loading"));
+    return h("ol.alert-history", {}, rows.map((r) => h("li", { dataset: { change: r.change } },
+      h("time", { datetime: new Date(r.at * 1000).toISOString() }, formatTime(r.at)),
+      h("span.change", {}, t(`change.${r.change}`)),
+      h("span.actor", {}, r.actor ?? t("history.system")),
+      r.note ? h("q.note", {}, r.note) : null)));
   }
 
   age(alert) {

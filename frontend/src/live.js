@@ -42,7 +42,7 @@ export class LiveClient {
 
   dispatch(message) {
     if (message.type === "positions") this.onPositions(message);
-    else if (message.type === "alert") this.onAlert(message.alert);
+    else if (message.type === "alert") this.onAlert(message.alert, message); // message: change, actor, note
     else if (message.type === "ping") this.send({ type: "pong" });
   }
 

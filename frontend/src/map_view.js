@@ -16,8 +16,13 @@ const LABEL_STYLES = {
 };
 
 export class MapView {
-  constructor(container, { ui, land, cells, zones, offices, patrol = new Set(), token, onStatus }) {
+  /**
+   * `homeOffice`: an office view's office (vessels outside its cells faded); `limit`: [w, s, e, n]
+   * the live subscription never goes beyond (an office's waters), whatever the view shows.
+   */
+  constructor(container, { ui, land, cells, zones, offices, patrol = new Set(), token, onStatus, homeOffice = null, limit = null }) {
     this.ui = ui;
+    this.limit = limit;
     this.cells = cells;
     this.zones = zones;
     this.offices = offices;
@@ -36,7 +41,7 @@ export class MapView {
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }), "bottom-left");
     installLabelImages(this.map, LABEL_STYLES);
-    this.vessels = new VesselLayer(this.map, { patrol });
+    this.vessels = new VesselLayer(this.map, { patrol, home: homeOffice });
     this.vessels.onChange(() => this.selected && this.select(this.selected)); // the ring follows the ship
     this.live = new LiveClient(token, {
       onPositions: (m) => {
@@ -60,13 +65,22 @@ export class MapView {
     installOverlayLabels(this.map);
     this.setCells(this.cells);
     this.setZones(this.zones);
-    this.map.on("moveend", () => this.live.subscribe(mapBbox(this.map)));
+    this.map.on("moveend", () => this.live.subscribe(this.liveBbox()));
     this.map.on("click", "vessel-icons", (e) => this.onVesselClick?.(e.features[0].properties.mmsi));
     this.map.on("mouseenter", "vessel-icons", () => (this.map.getCanvas().style.cursor = "pointer"));
     this.map.on("mouseleave", "vessel-icons", () => (this.map.getCanvas().style.cursor = ""));
-    this.live.bbox = mapBbox(this.map);
+    this.live.bbox = this.liveBbox();
     this.live.connect();
     window.addEventListener("langchange", () => this.setZones(this.zones));
+  }
+
+  /** The box to subscribe to: the map's, cut to `limit` (all of `limit` when they miss). */
+  liveBbox() {
+    const box = mapBbox(this.map);
+    if (!this.limit) return box;
+    const [w, s, e, n] = this.limit;
+    const cut = [Math.max(box[0], w), Math.max(box[1], s), Math.min(box[2], e), Math.min(box[3], n)];
+    return cut[0] < cut[2] && cut[1] < cut[3] ? cut : [...this.limit];
   }
 
   setCells(cells) {

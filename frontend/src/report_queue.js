@@ -1,6 +1,7 @@
 // Reports a patrol crew makes while the boat has no link: kept in localStorage (they survive
 // a reload or a flat tablet battery) and sent in order when the connection is back. A report
-// the server refuses (4xx) is dropped with its reason; one that could not be sent stays.
+// the server refuses (4xx) is dropped with its reason; one that could not be sent stays. Each
+// entry's id goes with it, so a report whose answer was lost and is sent again is stored once.
 
 const KEY = "seagrid.outbox";
 
@@ -10,6 +11,7 @@ export class ReportQueue {
     this.storage = storage;
     this.flushing = false;
     this.refused = [];
+    this.overruled = [];
   }
 
   pending() {
@@ -38,7 +40,9 @@ export class ReportQueue {
     try {
       for (const report of this.pending()) {
         try {
-          await this.send(report);
+          const answer = await this.send(report);
+          // recorded, but the case was closed otherwise meanwhile: the crew should know
+          if (answer?.outcome_refused) this.overruled.push({ report, reason: answer.outcome_refused });
         } catch (error) {
           if (!error.status || error.status >= 500) break; // offline or server trouble: retry later
           this.refused.push({ report, reason: error.message });

@@ -22,10 +22,11 @@ export function rotationOf(v) {
 export class VesselLayer {
   /**
    * @param {maplibregl.Map} map
-   * @param {{staleSeconds?: number, vectorMinutes?: number, patrol?: Set<number>, now?: () => number}} options
+   * @param {{staleSeconds?: number, vectorMinutes?: number, patrol?: Set<number>, home?: string|null, now?: () => number}} options
    */
-  constructor(map, { staleSeconds = 360, vectorMinutes = 6, patrol = new Set(), now = Date.now } = {}) {
+  constructor(map, { staleSeconds = 360, vectorMinutes = 6, patrol = new Set(), home = null, now = Date.now } = {}) {
     this.map = map;
+    this.home = home; // an office view's office: vessels outside its cells are faded
     this.staleSeconds = staleSeconds;
     this.vectorMinutes = vectorMinutes;
     this.patrol = patrol;
@@ -42,7 +43,10 @@ export class VesselLayer {
     // Small tile buffers: the worker re-tiles every source on each tick, and a buffer only
     // matters for shapes crossing tile edges (icons a few pixels wide, straight vectors).
     map.addSource("vessel-vectors", { type: "geojson", data: EMPTY, buffer: 4 });
-    const fade = ["case", ["get", "stale"], 0.35, 1];
+    // Stale or outside the office's waters (an office view): drawn faintly, not hidden. An
+    // office watches the ships about to cross its border; hiding them would make them pop
+    // into existence at the line.
+    const fade = ["case", ["get", "stale"], 0.35, ["get", "away"], 0.3, 1];
     map.addLayer({
       id: "vessel-vectors", type: "line", source: "vessel-vectors", minzoom: 9,
       paint: { "line-color": colorExpression(), "line-width": 1.6, "line-opacity": fade },
@@ -110,6 +114,7 @@ export class VesselLayer {
     p.icon = rot === null ? "dot" : "ship";
     p.cat = this.patrol.has(d.mmsi) ? "patrol" : categoryOf(d.ship_type);
     p.stale = this.isStale(d, now);
+    p.away = this.home !== null && d.office !== this.home && p.cat !== "patrol";
     p.label = d.name || d.shipname || String(d.mmsi);
     record.vector = this.vectorOf(d, p);
   }

@@ -8,6 +8,7 @@ $SEAGRID_SCREENSHOTS) for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -53,14 +54,23 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """Base URL of a `seagrid serve --demo` subprocess on a free port."""
+    with serve_demo() as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_demo(*extra: str) -> Iterator[str]:
+    """`seagrid serve --demo` with `extra` arguments (e.g. --config DIR) until the block ends."""
     if not (REPO / "frontend" / "vendor" / "maplibre-gl.js").is_file():
         pytest.skip("frontend/vendor is missing: run scripts/setup (npm ci in frontend/)")
     port = _free_port()
     command = [sys.executable, "-m", "services.cli.main", "serve", "--demo", "--port", str(port)]
     log = (REPO / "build").resolve()
     log.mkdir(exist_ok=True)
-    with open(log / "browser-serve.log", "wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+    with open(log / "browser-serve.log", "ab") as out:
+        process = subprocess.Popen(
+            [*command, *extra], cwd=REPO, stdout=out, stderr=subprocess.STDOUT
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base, process)

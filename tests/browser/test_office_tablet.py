@@ -79,7 +79,7 @@ def test_patrol_reports_wait_offline_and_are_sent_on_reconnect(screen: Screen) -
     page = screen.page
     page.context.set_offline(True)
     page.evaluate(
-        "window.seagrid.queue.add({alert: 'no-such-alert', outcome: 'not_found', note: 'x'})"
+        "window.seagrid.queue.add({alert: 'no-such-alert', kind: 'not_found', note: 'x'})"
     )
     assert page.evaluate("window.seagrid.queue.flush()") == 0
     assert page.evaluate("JSON.parse(localStorage.getItem('seagrid.outbox')).length") == 1

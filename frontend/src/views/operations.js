@@ -1,7 +1,10 @@
 // The centre's operator console and an office's view: the same map and alert panel, the
-// office view limited to its own cells and alerts with the oldest open alert on top.
+// office view limited to its own cells and alerts with the oldest open alert on top, and to
+// the vessels of its waters: it subscribes only to its cells' extent (plus a margin) and
+// fades the vessels outside its cells rather than hiding them.
 
 import { api } from "../api.js";
+import { boundsOf } from "../basemap.js";
 import { AlertPanel } from "../alert_panel.js";
 import { officeCounts } from "../alert_list.js";
 import { clear, h } from "../dom.js";
@@ -17,7 +20,7 @@ export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
   const cells = office ? { ...ctx.cells, features: ctx.cells.features.filter((f) => f.properties.office === office) } : ctx.cells;
   const mapEl = h("div.map");
-  const mapView = new MapView(mapEl, { ...ctx, cells, token: ctx.token, onStatus: (s) => bar.setStatus(s) });
+  const mapView = new MapView(mapEl, { ...ctx, cells, token: ctx.token, onStatus: (s) => bar.setStatus(s), homeOffice: office, limit: office ? officeLimit(cells) : null });
   const panel = new AlertPanel({
     mode, offices, officeName: ctx.officeName, fixedOffice: office,
     vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
@@ -25,7 +28,7 @@ export function renderOperations(ctx, { mode, office = null }) {
   const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }) });
   const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
-  mapView.live.onAlert = (alert) => panel.push(alert);
+  mapView.live.onAlert = (alert, message) => panel.push(alert, message);
   const replay = new Replay(mapView, { staleSeconds: ctx.ui.stale_after || 600, onAlerts: (alerts) => mapView.setAlerts(alerts ?? panel.visible()) });
   const replayButton = h("button.replay-open", { type: "button", "data-i18n": "replay.title", onclick: () => replay.open() }, t("replay.title"));
   const titleKey = office ? "view.office" : "view.console";
@@ -61,6 +64,18 @@ export function renderOperations(ctx, { mode, office = null }) {
   }
   window.seagrid = { mapView, panel, vesselPanel, search, replay };
   return () => { clearInterval(countsTimer); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
+}
+
+// How far beyond its own cells an office view receives vessels (degrees, ~3 nm): enough to
+// see a ship coming before it crosses the border, far less than the whole jurisdiction.
+const OFFICE_MARGIN_DEG = 0.05;
+
+/** The office's cells' extent plus the margin, as a live subscription box [w, s, e, n]. */
+function officeLimit(cells) {
+  const b = boundsOf(cells);
+  if (!b) return null;
+  const m = OFFICE_MARGIN_DEG;
+  return [b[0][0] - m, b[0][1] - m, b[1][0] + m, b[1][1] + m];
 }
 
 function vesselName(mapView, mmsi) {

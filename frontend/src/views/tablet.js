@@ -1,29 +1,50 @@
 // The patrol tablet: a 1280x800 touch screen on a moving boat. Own vessel centred from its
 // AIS, the office's open alerts as tasks with bearing and distance from the boat, one tap to
-// acknowledge or report, and reports queued in localStorage while the link is down.
+// acknowledge or report from the scene (POST /report with the outbox entry's id as report id,
+// so a resend after a lost answer is stored once), reports queued while the link is down.
 
 import { api } from "../api.js";
 import { AlertList, OPEN, SEVERITY_RANK } from "../alert_list.js";
 import { chime, flash } from "../alarm.js";
 import { clear, h } from "../dom.js";
 import { bearingDeg, compassPoint, distanceNm } from "../geo.js";
-import { formatAge, formatLatLon, language, t, units } from "../i18n.js";
+import { formatAge, formatLatLon, formatTime, language, t, units } from "../i18n.js";
 import { MapView } from "../map_view.js";
 import { ReportQueue } from "../report_queue.js";
 import { topBar } from "../shell.js";
 import { ageSeconds } from "../alert_list.js";
 
-const OUTCOMES = ["no_violation", "violation", "not_found"];
+// One tap per report. Progress reports leave the case open; results carry the outcome that
+// closes it (patrol crews may close their own office's cases by a report: they verified it on
+// scene, and the close always carries their finding). "Target not found" leaves the decision
+// to the office.
+const PROGRESS = [{ id: "on_scene" }, { id: "boarded" }];
+const RESULTS = [
+  { id: "violation", outcome: "resolved" },
+  { id: "no_violation", outcome: "resolved" },
+  { id: "false_alarm", outcome: "false_alarm" },
+  { id: "not_found" },
+];
+const KINDS = Object.fromEntries([...PROGRESS, ...RESULTS].map((k) => [k.id, k]));
+const LATE_MS = 60000; // a report sent later than this says when it was written
+
+/** POST one queued report; its outbox id is the report id, so a resend is stored once. */
+export function sendReport(r) {
+  const written = Date.parse(r.at);
+  const late = Date.now() - written > LATE_MS;
+  const note = late ? `${r.note} (${t("report.written_at", { time: formatTime(r.at) })})` : r.note;
+  const body = { note, report_id: r.id, ...(r.outcome ? { outcome: r.outcome } : {}) };
+  return api(`alerts/${encodeURIComponent(r.alert)}/report`, { method: "POST", body });
+}
 
 export function renderTablet(ctx) {
   const { root, user } = ctx;
   const mapEl = h("div.map");
   const mapView = new MapView(mapEl, { ...ctx, token: ctx.token, onStatus: (s) => onStatus(s) });
   const alerts = new AlertList();
-  // A crew's report travels as an acknowledgement with the outcome as its note: patrol crews
-  // may acknowledge but not resolve (the office closes the alert after reading the report).
-  const queue = new ReportQueue((r) => api(`alerts/${encodeURIComponent(r.alert)}/ack`, { method: "POST", body: { note: `${r.note} [${r.outcome}] ${r.at}` } }));
+  const queue = new ReportQueue(sendReport);
   let follow = true;
+  let lastShape = null; // what the task cards show, to rebuild them only when it changes
   const own = h("section.own", {});
   const tasks = h("ol.tasks", { role: "list" });
   const outbox = h("p.outbox", {});
@@ -79,23 +100,49 @@ export function renderTablet(ctx) {
     const open = alerts.all().filter((a) => OPEN.has(a.status));
     const withRange = open.map((a) => ({ a, range: me && a.lat != null ? distanceNm(me.lat, me.lon, a.lat, a.lon) : null }));
     withRange.sort((x, y) => (SEVERITY_RANK[x.a.severity] - SEVERITY_RANK[y.a.severity]) || ((x.range ?? 1e9) - (y.range ?? 1e9)));
-    const queued = new Set(queue.pending().map((r) => r.alert));
-    clear(tasks);
-    if (!withRange.length) tasks.append(h("li.empty", {}, t("tablet.no_tasks")));
-    for (const { a, range } of withRange.slice(0, 30)) tasks.append(task(a, me, range, queued.has(a.id)));
+    const queued = new Map();
+    for (const r of queue.pending()) queued.set(r.alert, (queued.get(r.alert) || 0) + 1);
+    const shown = withRange.slice(0, 30);
+    // The own boat moves every few seconds: rebuilding the cards then would detach a button
+    // between a finger's press and release and lose the tap. Same tasks: update text only.
+    const shape = [language(), ...shown.map(({ a }) => `${a.id}:${a.status}:${queued.get(a.id) || 0}:${mapView.vessels.get(a.mmsi)?.name || ""}`)].join("|");
+    if (shape === lastShape) {
+      for (const { a, range } of shown) {
+        const li = tasks.querySelector(`li.task[data-id="${CSS.escape(a.id)}"]`);
+        if (!li) continue;
+        li.querySelector(".nav").textContent = navText(a, me, range);
+        li.querySelector(".age").textContent = formatAge(ageSeconds(a));
+      }
+    } else {
+      lastShape = shape;
+      clear(tasks);
+      if (!shown.length) tasks.append(h("li.empty", {}, t("tablet.no_tasks")));
+      for (const { a, range } of shown) tasks.append(task(a, me, range, queued.get(a.id) || 0));
+    }
     mapView.setAlerts(open);
   }
 
-  function task(a, me, range, queued) {
+  function navText(a, me, range) {
     const bearing = me && a.lat != null ? bearingDeg(me.lat, me.lon, a.lat, a.lon) : null;
+    if (bearing == null) return t("tablet.no_fix");
+    return t("tablet.bearing_distance", { bearing: units.degrees(bearing), point: t(`compass.${compassPoint(bearing)}`), distance: units.nm(range) });
+  }
+
+  function task(a, me, range, queued) {
     const vessel = mapView.vessels.get(a.mmsi);
     return h("li.task", { dataset: { id: a.id, severity: a.severity, status: a.status }, onclick: (e) => e.target.tagName !== "BUTTON" && a.lat != null && (follow = false, mapView.flyTo(a.lon, a.lat, 13)) },
       h("div.row", {}, h("span.severity", {}, t(`severity.${a.severity}`)), h("strong", {}, t(`rule.${a.rule}`)), h("span.age", {}, formatAge(ageSeconds(a)))),
       h("div.row", {}, vessel?.name || (a.mmsi ? `MMSI ${a.mmsi}` : "")),
-      h("div.row.nav", {}, bearing == null ? t("tablet.no_fix") : t("tablet.bearing_distance", { bearing: units.degrees(bearing), point: t(`compass.${compassPoint(bearing)}`), distance: units.nm(range) })),
-      queued ? h("p.queued", {}, t("tablet.queued")) : h("div.actions", {},
+      h("div.row.nav", {}, navText(a, me, range)),
+      queued ? h("p.queued", {}, t("tablet.queued", { n: queued })) : null,
+      h("div.actions.progress", {},
         a.status === "open" ? h("button.big", { type: "button", dataset: { action: "ack" }, onclick: () => ack(a) }, t("action.ack")) : null,
-        ...OUTCOMES.map((o) => h("button.big", { type: "button", dataset: { action: "report", outcome: o }, onclick: () => report(a, o) }, t(`report.${o}`)))));
+        ...PROGRESS.map((k) => reportButton(a, k))),
+      h("div.actions.results", {}, ...RESULTS.map((k) => reportButton(a, k))));
+  }
+
+  function reportButton(a, kind) {
+    return h("button.big", { type: "button", dataset: { action: "report", report: kind.id, outcome: kind.outcome || "" }, onclick: () => report(a, kind.id) }, t(`report.${kind.id}`));
   }
 
   async function ack(a) {
@@ -108,8 +155,8 @@ export function renderTablet(ctx) {
     render();
   }
 
-  async function report(a, outcome) {
-    queue.add({ alert: a.id, outcome, note: t(`report.${outcome}`) });
+  async function report(a, kind) {
+    queue.add({ alert: a.id, kind, outcome: KINDS[kind].outcome ?? null, note: t(`report.${kind}`) });
     renderOutbox();
     render();
     if (mapView.live.status === "online") await sendQueued();
@@ -118,7 +165,8 @@ export function renderTablet(ctx) {
   function renderOutbox() {
     const n = queue.pending().length;
     const refused = queue.refused.length ? ` ${t("tablet.refused", { n: queue.refused.length })}` : "";
-    outbox.textContent = (n ? t("tablet.outbox", { n }) : t("tablet.outbox_empty")) + refused;
+    const overruled = queue.overruled.length ? ` ${t("tablet.overruled", { n: queue.overruled.length })}` : "";
+    outbox.textContent = (n ? t("tablet.outbox", { n }) : t("tablet.outbox_empty")) + refused + overruled;
     outbox.dataset.pending = String(n);
   }
 
