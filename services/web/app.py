@@ -77,6 +77,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: WebRuntime = app.state.runtime
     # Groups first: records the pipeline publishes before the web stage reads are not lost.
     await runtime.web.prepare(runtime.bus)
+    _reload_grid_on_sighup(runtime)
     task = asyncio.create_task(_run(runtime), name="stages")
     try:
         yield
@@ -88,6 +89,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             except TimeoutError:
                 log.error("stages did not stop within 10 s; cancelling them")
                 task.cancel()
+
+
+def _reload_grid_on_sighup(runtime: WebRuntime) -> None:
+    """SIGHUP reloads the grid, as for `seagrid run gridding`, keeping every vessel's state.
+
+    Only the main thread may install signal handlers; an app served from another thread
+    (some tests) simply has no reload signal.
+    """
+    from services.gridding.stage import GriddingStage, install_reload_handler
+
+    for stage in runtime.stages:
+        if isinstance(stage, GriddingStage):
+            try:
+                install_reload_handler(stage)
+            except (RuntimeError, ValueError) as exc:
+                log.info("no SIGHUP grid reload here: %s", exc)
 
 
 async def _run(runtime: WebRuntime) -> None:
