@@ -24,27 +24,11 @@ from services.core.bus import BusError, open_bus
 from services.core.config import ConfigError, SeagridConfig, load_config
 from services.core.runner import Stage, install_signal_handlers, run_stages
 from services.core.settings import Settings
+from services.core.startup import StartupError, required_pool
 
 log = logging.getLogger(__name__)
 
 Builder = Callable[[SeagridConfig, Settings, AsyncExitStack], Awaitable[list[Stage]]]
-
-
-class StartupError(RuntimeError):
-    """A problem that prevents a stage from starting; printed on one line."""
-
-
-async def _database(settings: Settings, resources: AsyncExitStack) -> Any:
-    from services.core.db import DatabaseError, open_database
-
-    if not settings.database_url:
-        raise StartupError("SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)")
-    try:
-        pool = await open_database(settings.database_url)
-    except DatabaseError as exc:
-        raise StartupError(str(exc)) from exc
-    resources.push_async_callback(pool.close)
-    return pool
 
 
 async def build_ingest(
@@ -61,7 +45,7 @@ async def build_ingest(
         raise StartupError(f"{config.directory / 'seagrid.toml'}: feeds: {exc}") from exc
     if not feeds:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: no [[feeds]] to ingest")
-    pool = await _database(settings, resources)
+    pool = await required_pool(settings.database_url, resources)
     return [IngestStage(feeds, settings.ingest), PersistStage(pool, settings.database)]
 
 
@@ -89,7 +73,7 @@ async def build_alerts(
         stage = AlertsStage(config)
     except (ThresholdError, TimingError) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    pool = await _database(settings, resources)
+    pool = await required_pool(settings.database_url, resources)
     store = PgAlertStore(pool)
     try:
         dispatcher = dispatcher_from_config(config, store)
@@ -125,7 +109,6 @@ async def build_web(
     config: SeagridConfig, settings: Settings, resources: AsyncExitStack
 ) -> list[Stage]:
     """The web service alone: its own Redis bus connection, state in PostgreSQL."""
-    from services.web.assemble import StartupError as WebStartupError
     from services.web.assemble import web_only_runtime
     from services.web.server import WebServerStage
     from services.web.settings import ServeSettings
@@ -133,10 +116,7 @@ async def build_web(
     serve_settings = ServeSettings(**settings.model_dump())
     bus = open_bus(settings.redis_url)
     resources.push_async_callback(bus.close)
-    try:
-        runtime = await web_only_runtime(config, serve_settings, bus, resources)
-    except WebStartupError as exc:
-        raise StartupError(str(exc)) from exc
+    runtime = await web_only_runtime(config, serve_settings, bus, resources)
     web = serve_settings.web
     return [WebServerStage(runtime, web.host, web.port)]
 

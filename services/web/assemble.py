@@ -20,6 +20,7 @@ from services.core import topics
 from services.core.bus import Bus
 from services.core.config import SeagridConfig
 from services.core.runner import Stage
+from services.core.startup import StartupError, required_pool
 from services.web.auth import TokenSigner, User
 from services.web.demo import DEMO_PASSWORD, DemoFeed, demo_users, load_recording
 from services.web.history import MemoryHistory
@@ -28,10 +29,6 @@ from services.web.settings import ServeSettings
 from services.web.users import MemoryUserStore, PgUserStore
 
 log = logging.getLogger(__name__)
-
-
-class StartupError(RuntimeError):
-    """Prevents the service from starting; printed on one line."""
 
 
 def signer_for(settings: ServeSettings, demo: bool) -> TokenSigner:
@@ -48,19 +45,6 @@ def signer_for(settings: ServeSettings, demo: bool) -> TokenSigner:
         return TokenSigner(key, settings.web.token_ttl)
     except ValueError as exc:
         raise StartupError(f"SEAGRID_SECRET_KEY: {exc}") from None
-
-
-async def open_pool(settings: ServeSettings, resources: AsyncExitStack) -> Any:
-    from services.core.db import DatabaseError, open_database
-
-    if not settings.database_url:
-        raise StartupError("SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)")
-    try:
-        pool = await open_database(settings.database_url)
-    except DatabaseError as exc:
-        raise StartupError(str(exc)) from exc
-    resources.push_async_callback(pool.close)
-    return pool
 
 
 async def demo_runtime(
@@ -107,7 +91,7 @@ async def serve_runtime(
         raise StartupError(f"{config.directory / 'seagrid.toml'}: feeds: {exc}") from exc
     if not feeds:
         log.warning("no [[feeds]] in %s: the map stays empty", config.directory)
-    pool = await open_pool(settings, resources)
+    pool = await required_pool(settings.database_url, resources)
     web = build_web_stage(settings.web, demo=False)
     store = PgAlertStore(pool)
     runtime = _db_runtime(config, settings, bus, pool, signer, web, store, PgHistory(pool))
@@ -127,7 +111,7 @@ async def web_only_runtime(
     from services.web.history import PgHistory
 
     signer = signer_for(settings, demo=False)
-    pool = await open_pool(settings, resources)
+    pool = await required_pool(settings.database_url, resources)
     web = build_web_stage(settings.web, demo=False, group=f"web-{socket.gethostname()}")
     runtime = _db_runtime(
         config, settings, bus, pool, signer, web, PgAlertStore(pool), PgHistory(pool)
