@@ -57,7 +57,7 @@ class RuleEngine:
         self.thresholds = thresholds
         self.zones = ZoneIndex(config.zones, thresholds)
         self.tracks: dict[int, Track] = {}
-        self.watchlist = _watchlist(config.sections.get("watchlist", []))
+        self.watchlist = watchlist_config(config.sections.get("watchlist", []))
         th = thresholds
         self.coverage = CoverageMap(
             th.ais_gap_coverage_cell_deg,
@@ -332,10 +332,14 @@ class RuleEngine:
         )
 
 
-def _watchlist(entries: Any) -> dict[int, str]:
-    """MMSI -> reason from seagrid.toml's [[watchlist]]; malformed entries are an error."""
+def watchlist_config(entries: Any) -> dict[int, str]:
+    """MMSI -> reason from seagrid.toml's [[watchlist]]; malformed entries are an error.
+
+    Public so that `seagrid config check` finds a broken watchlist before the alerts stage
+    refuses to start on it.
+    """
     if not isinstance(entries, list):
-        raise ThresholdError("[[watchlist]] must be an array of tables")
+        raise ThresholdError(["[[watchlist]] must be an array of tables"])
     found: dict[int, str] = {}
     for n, entry in enumerate(entries):
         mmsi = entry.get("mmsi") if isinstance(entry, dict) else None

@@ -36,13 +36,14 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
-    """Problems in the seagrid.toml sections the stages read: rules, lifecycle, delivery, feeds.
+    """Problems in seagrid.toml's stage sections: rules, watchlist, lifecycle, delivery, feeds.
 
     The core loader keeps these sections raw (it must not import the stages); each stage
     validates its own at start-up, and this runs the same validators so that a typo is
     found by `config check` before a deployment, not by a process that refuses to start.
     """
     from services.alerts.dispatcher import DeliveryConfigError, delivery_config
+    from services.alerts.evaluator import watchlist_config
     from services.alerts.thresholds import ThresholdError, Thresholds
     from services.alerts.timing import AlertTiming, TimingError
     from services.ingest.feeds.config import FeedConfig, FeedConfigError
@@ -53,6 +54,10 @@ def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
         Thresholds.from_config(config)
     except ThresholdError as exc:
         found.append(ConfigIssue(toml, "rules", str(exc)))
+    try:
+        watchlist_config(config.sections.get("watchlist", []))
+    except ThresholdError as exc:
+        found += [ConfigIssue(toml, "watchlist", problem) for problem in exc.problems]
     try:
         AlertTiming.from_config(config)
     except TimingError as exc:

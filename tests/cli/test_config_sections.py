@@ -84,3 +84,39 @@ def test_every_bad_section_is_reported_at_once(tmp_path: Path) -> None:
     result = _check(_with_toml(tmp_path, extra))
     assert result.returncode == 1
     assert len(result.stdout.strip().splitlines()) == 2
+
+
+_WATCHLIST = '[[watchlist]]\nmmsi = 412000001\nreason = "repeat offender"\n'
+
+
+@pytest.mark.parametrize(
+    ("watchlist", "reason"),
+    [
+        # a table instead of an array of tables: once garbled into "[; [; w; a; ..."
+        ("[watchlist]\nmmsi = 412000001\n", "[[watchlist]] must be an array of tables"),
+        ('watchlist = "412000001"\n', "[[watchlist]] must be an array of tables"),
+        (
+            '[[watchlist]]\nmmsi = "412000001"\n',
+            "[[watchlist]] entry 0: mmsi must be a 9-digit number",
+        ),
+    ],
+)
+def test_a_malformed_watchlist_is_reported_readably(
+    tmp_path: Path, watchlist: str, reason: str
+) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(SMALL_CONFIG, config)
+    toml = config / "seagrid.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert _WATCHLIST in text
+    # top of the file, so a bare key cannot land inside another table
+    toml.write_text(watchlist + text.replace(_WATCHLIST, ""), encoding="utf-8")
+    result = _check(config)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [f"seagrid.toml: feature watchlist: {reason}"]
+
+
+def test_a_valid_watchlist_passes_the_check() -> None:
+    assert _WATCHLIST in (SMALL_CONFIG / "seagrid.toml").read_text(encoding="utf-8")
+    result = _check(SMALL_CONFIG)
+    assert result.returncode == 0, result.stdout

@@ -68,6 +68,15 @@ def test_bad_watchlist_is_an_error() -> None:
         RuleEngine(cfg, Thresholds())
 
 
+def test_a_watchlist_that_is_not_an_array_is_one_readable_problem() -> None:
+    cfg = config()
+    cfg.sections["watchlist"] = {"mmsi": 412000001}  # [watchlist], not [[watchlist]]
+    with pytest.raises(ThresholdError) as raised:
+        RuleEngine(cfg, Thresholds())
+    assert raised.value.problems == ["[[watchlist]] must be an array of tables"]
+    assert str(raised.value) == "[[watchlist]] must be an array of tables"
+
+
 def test_demo_configuration_loads() -> None:
     cfg = load_config(REPO / "services" / "demo" / "config")
     engine = RuleEngine(cfg, Thresholds.from_config(cfg))
