@@ -49,7 +49,7 @@ class SilenceList:
 
     def _covers(self, rule: str, mmsi: int, ts: float) -> bool:
         entries = self._by_mmsi.get(mmsi)
-        return bool(entries) and any(s.covers(rule, mmsi, ts) for s in entries.values())
+        return entries is not None and any(s.covers(rule, mmsi, ts) for s in entries.values())
 
     def prune(self, before: float) -> int:
         """Forget silences that ended before `before` (no behaviour that old is expected)."""

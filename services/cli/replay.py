@@ -169,10 +169,10 @@ class Replay:
             collectors.append(
                 _collect(bus, topics.ACCEPTED_POSITIONS, self._on_positions, pipeline_done)
             )
-        async with asyncio.TaskGroup() as group:
+        async with asyncio.TaskGroup() as tasks:
             for collector in collectors:
-                group.create_task(collector)
-            group.create_task(self._pipeline(bus, stop, pipeline_done))
+                tasks.create_task(collector)
+            tasks.create_task(self._pipeline(bus, stop, pipeline_done))
 
     async def _pipeline(self, bus: Bus, stop: asyncio.Event, done: asyncio.Event) -> None:
         """Ingest to the end of input, then let each later stage drain before stopping it."""

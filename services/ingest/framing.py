@@ -227,7 +227,7 @@ def _ais(line: bytes, ts: float | None, source: str | None, group: Group | None)
         )
     if not usual:
         checked = _check_fields(fields)
-        if type(checked) is not tuple:
+        if isinstance(checked, Rejected):
             return checked
         frag_cnt, frag_num, fill_bits = checked
         head, cnt, num, seq, channel, payload, fill = fields

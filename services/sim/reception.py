@@ -57,7 +57,7 @@ class Reception:
     def lines(self, payload: str, fill: int, channel: str, epoch: int, at: Coord) -> list[str]:
         ranked = self._ranked(at)
         heard = ranked[:2] if self.rng.random() < self.noise.duplicate else ranked[:1]
-        out = []
+        out: list[str] = []
         for receiver in heard:
             seq = self.seq[receiver.source]
             self.seq[receiver.source] = (seq + 1) % 10

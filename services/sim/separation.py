@@ -102,7 +102,9 @@ class Separation:
         self._placed.append(m)
 
 
-def _sample(track: Track, times: Array) -> tuple[Array, Array, Array, Array, Array, Array]:
+def _sample(
+    track: Track, times: Array
+) -> tuple[Array, Array, Array, Array, Array, npt.NDArray[np.bool_]]:
     """Track.state_at for every time at once (zeros where the vessel sends nothing)."""
     legs = track.legs
     t0 = np.array([leg.t0 for leg in legs])

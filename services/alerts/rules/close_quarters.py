@@ -105,8 +105,8 @@ def encounters(
     if n < 2:
         return _NO_ENCOUNTERS
     ages = np.fromiter((now - t.ts for t in moving), float, n)
-    speed = np.fromiter((t.speed for t in moving), float, n)  # type: ignore[misc]
-    course = np.fromiter((t.course for t in moving), float, n)  # type: ignore[misc]
+    speed = np.fromiter((t.speed for t in moving), float, n)
+    course = np.fromiter((t.course for t in moving), float, n)
     lat = np.fromiter((t.lat for t in moving), float, n)
     lon = np.fromiter((t.lon for t in moving), float, n)
     mmsi = np.fromiter((t.mmsi for t in moving), np.int64, n)
@@ -123,7 +123,8 @@ def encounters(
     relative = np.hypot(vx[j] - vx[i], vy[j] - vy[i])
     hit = (cpa <= limit * reach) & (tcpa >= 0) & (tcpa <= horizon)
     hit &= relative >= th.close_quarters_min_relative_kn * KNOT_MS
-    i, j, cpa, tcpa, limit, horizon = (v[hit] for v in (i, j, cpa, tcpa, limit, horizon))
+    i, j = i[hit], j[hit]
+    cpa, tcpa, limit, horizon = (v[hit] for v in (cpa, tcpa, limit, horizon))
     low = np.where(mmsi[i] < mmsi[j], i, j)
     high = np.where(mmsi[i] < mmsi[j], j, i)
     return Encounters(moving, low, high, lat[low], lon[low], cpa, tcpa, limit, horizon)
