@@ -2,6 +2,8 @@
 
 The password is read from standard input (first line; a terminal is prompted without
 echo), never from the command line, where `ps` and shell history would show it.
+`passwd` also revokes every token the user was issued before (docs/web.md): a password is
+changed when it may be known to someone else, and a token taken with it must go too.
 Exit 1 with one clear line for a bad role, an unknown office, an existing or unknown name.
 """
 
@@ -75,7 +77,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"user {user.name} added ({user.role})", file=sys.stderr)
         else:
             await PgUserStore(pool).set_password(args.name, password)
-            print(f"password of {args.name} changed", file=sys.stderr)
+            print(f"password of {args.name} changed; earlier tokens revoked", file=sys.stderr)
         return 0
     finally:
         await pool.close()

@@ -6,8 +6,10 @@ self-describing string so parameters can be raised later without breaking old ha
 
 Tokens are `base64url(json payload).base64url(HMAC-SHA256)`: the web service is one trust
 domain with one key, so a full JWT library adds nothing. The payload carries the user's
-name, role, office and MMSI, so a request needs no database round trip; `exp` bounds the
-damage of a leaked token (default: one 12 h watch).
+name, role, office, MMSI and token generation; `exp` bounds the damage of a leaked token
+(default: one 12 h watch). A signature alone cannot be taken back, so every request also
+compares the token's generation with the user store's (`deps.token_user`): changing a
+password moves the generation on, which revokes every token issued before.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -46,10 +48,19 @@ class UserError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """Who a request acts as.
+
+    `generation` is the user's token generation when the token was issued (or, from a
+    store, now): a token whose generation differs from the store's was issued before a
+    password change and is refused. It is left out of equality, which is about identity
+    and permissions.
+    """
+
     name: str
     role: str
     office: str | None = None
     mmsi: int | None = None
+    generation: int = field(default=0, compare=False)
 
     @property
     def is_centre(self) -> bool:
@@ -133,7 +144,12 @@ class TokenSigner:
             raise AuthError("invalid token")
         try:
             data: dict[str, Any] = orjson.loads(_unb64(body))
-            user = User(data["name"], data["role"], data.get("office"), data.get("mmsi"))
+            # Tokens issued before generations existed carry none: 0, a row's value at
+            # migration 0005, so an upgrade does not log everyone out mid-watch.
+            generation = int(data.get("generation", 0))
+            user = User(
+                data["name"], data["role"], data.get("office"), data.get("mmsi"), generation
+            )
             expires = float(data["exp"])
         except (ValueError, KeyError, TypeError):
             raise AuthError("invalid token") from None

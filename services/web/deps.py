@@ -1,8 +1,12 @@
 """Request dependencies: the runtime, the current user, and role checks.
 
 Every /api route but the token endpoint depends on `current_user`, which answers 401 (with
-`WWW-Authenticate: Bearer`) for a missing, forged or expired token; `require(...)` adds 403
-for a role that may not use the route.
+`WWW-Authenticate: Bearer`) for a missing, forged, expired or revoked token; `require(...)`
+adds 403 for a role that may not use the route.
+
+Revocation is checked against the user store on every request (`token_user`), with no
+cache: one lookup by primary key (a dict in demo mode) costs far less than the request, and
+a password changed with `seagrid user passwd` in another process takes effect at once.
 """
 
 from __future__ import annotations
@@ -39,11 +43,23 @@ def unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+async def token_user(runtime: WebRuntime, token: str) -> User:
+    """The token's user; raises AuthError when the token is malformed, forged, expired, or
+    revoked: its user is gone, or changed password (another generation), role, office or
+    vessel since it was issued. A store that cannot be reached raises its own error (503).
+    """
+    user = runtime.signer.check(token, time.time())
+    stored = await runtime.users.get(user.name)
+    if stored is None or stored != user or stored.generation != user.generation:
+        raise AuthError("token revoked: log in again")
+    return user
+
+
 async def current_user(runtime: Runtime, token: Annotated[str | None, Depends(oauth2)]) -> User:
     if not token:
         raise unauthorized("not authenticated: send Authorization: Bearer <token>")
     try:
-        return runtime.signer.check(token, time.time())
+        return await token_user(runtime, token)
     except AuthError as exc:
         raise unauthorized(str(exc)) from None
 

@@ -2,11 +2,19 @@
 
 Both check role, office and MMSI the same way (`auth.check_user`) and hash passwords before
 storing them; neither ever returns a hash to a caller other than `authenticate`.
+
+Each user has a token generation (`User.generation`), carried in the tokens it is issued
+and checked on every request (`deps.token_user`). A password change gives the user a new
+generation, which revokes every token issued before. In PostgreSQL generations come from
+one sequence, for new users too, so a user deleted and created again under the same name
+never matches the tokens of the one before; in memory (demo, no deletion) they count up
+per user from 0.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Protocol
 
 import asyncpg
@@ -31,10 +39,15 @@ class UserStore(Protocol):
     async def list(self) -> list[User]: ...
 
     async def set_password(self, name: str, password: str) -> None:
-        """Raises UnknownUser."""
+        """Raises UnknownUser; revokes every token the user was issued before."""
 
     async def authenticate(self, name: str, password: str) -> User | None:
-        """The user when the password matches, else None (unknown name included)."""
+        """The user (with its token generation) when the password matches, else None
+        (unknown name included)."""
+
+    async def get(self, name: str) -> User | None:
+        """The user as stored now, with its token generation; None when there is none.
+        Called on every authenticated request: one lookup by primary key."""
 
 
 # A hash to check against when the name is unknown, so that the answer takes as long as for
@@ -74,16 +87,29 @@ class MemoryUserStore:
     async def set_password(self, name: str, password: str) -> None:
         if name not in self._users:
             raise UnknownUser(name)
-        self._users[name] = (self._users[name][0], await _hash(password))
+        hashed = await _hash(password)
+        user = self._users[name][0]
+        self._users[name] = (replace(user, generation=user.generation + 1), hashed)
 
     async def authenticate(self, name: str, password: str) -> User | None:
         user, stored = self._users.get(name, (None, _DUMMY_HASH))
         ok = await _verify(password, stored)
         return user if ok else None
 
+    async def get(self, name: str) -> User | None:
+        entry = self._users.get(name)
+        return entry[0] if entry is not None else None
+
+
+_COLUMNS = "name, role, office, mmsi, token_generation"
+
+
+def _user(row: asyncpg.Record) -> User:
+    return User(row["name"], row["role"], row["office"], row["mmsi"], row["token_generation"])
+
 
 class PgUserStore:
-    """Users in the `users` table (migration 0003)."""
+    """Users in the `users` table (migrations 0003, 0005)."""
 
     def __init__(self, pool: asyncpg.Pool, offices: frozenset[str] | None = None) -> None:
         self.pool, self.offices = pool, offices
@@ -106,14 +132,15 @@ class PgUserStore:
 
     async def list(self) -> list[User]:
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch("SELECT name, role, office, mmsi FROM users ORDER BY name")
-        return [User(r["name"], r["role"], r["office"], r["mmsi"]) for r in rows]
+            rows = await conn.fetch(f"SELECT {_COLUMNS} FROM users ORDER BY name")
+        return [_user(r) for r in rows]
 
     async def set_password(self, name: str, password: str) -> None:
         hashed = await _hash(password)
         async with self.pool.acquire() as conn:
             done = await conn.fetchval(
-                "UPDATE users SET password_hash = $2, updated_at = now() WHERE name = $1 "
+                "UPDATE users SET password_hash = $2, updated_at = now(), "
+                "token_generation = nextval('users_token_generation') WHERE name = $1 "
                 "RETURNING name",
                 name,
                 hashed,
@@ -123,10 +150,17 @@ class PgUserStore:
 
     async def authenticate(self, name: str, password: str) -> User | None:
         async with self.pool.acquire() as conn:
+            # Hash and generation from one row: a token issued on a password that was just
+            # replaced carries the old generation, so it is refused at once.
             row = await conn.fetchrow(
-                "SELECT name, role, office, mmsi, password_hash FROM users WHERE name = $1", name
+                f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $1", name
             )
         stored = row["password_hash"] if row is not None else _DUMMY_HASH
         if not await _verify(password, stored) or row is None:
             return None
-        return User(row["name"], row["role"], row["office"], row["mmsi"])
+        return _user(row)
+
+    async def get(self, name: str) -> User | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE name = $1", name)
+        return _user(row) if row is not None else None

@@ -58,7 +58,8 @@ def web_schema(request: pytest.FixtureRequest, pg_url: str) -> Iterator[schemath
         overrides, pool = await _stores(request.param, pg_url)
         runtime = await make_runtime(load_config(DEMO_CONFIG_DIR), **overrides)
         for name, user in USERS.items():
-            TOKENS[name] = runtime.signer.issue(user, time.time())[0]
+            stored = await runtime.users.get(name) or user  # with its token generation
+            TOKENS[name] = runtime.signer.issue(stored, time.time())[0]
         server = Server(uvicorn_config(create_app(runtime), "127.0.0.1", port))
         holder["server"] = server
         task = asyncio.create_task(server.serve())

@@ -19,6 +19,7 @@ from fastapi import APIRouter, WebSocket, status
 
 from services.web.auth import AuthError, User
 from services.web.client import Client
+from services.web.deps import token_user
 from services.web.runtime import WebRuntime
 from services.web.view import ViewError, parse_subscribe
 
@@ -41,7 +42,7 @@ async def live(ws: WebSocket) -> None:
     runtime: WebRuntime = ws.app.state.runtime
     token = _token(ws)
     try:
-        user = runtime.signer.check(token or "", time.time())
+        user = await token_user(runtime, token or "")
     except AuthError as exc:
         # Closing before accept answers the handshake with HTTP 403: no socket for strangers.
         await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason=str(exc))
