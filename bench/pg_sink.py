@@ -6,6 +6,9 @@ Quanzhou-bay traffic picture in the store's batches (add + flush per batch, as t
 stage does), and drops the database. The baseline is what a naive sink would do: one
 `executemany` INSERT (with the same ON CONFLICT, so both are idempotent) per batch of the
 same rows, measured on fewer rows in the same run, into a twin table with the same indexes.
+Positions carry a cell and office as gridding would give them: a 0.1-degree grid over the
+bay with six offices, and NULL for the quarter of the traffic outside it, so the partial
+(cell, ts) and (office, ts) indexes cost what they would in service.
 The last line printed is one JSON object (CONTRACTS §7).
 """
 
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from services.core.db import connect, migrate
-from services.core.types import Position
+from services.core.types import CellPosition
 from services.ingest.store import DEFAULT_BATCH_SIZE, PositionStore
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -33,8 +36,9 @@ BASELINE_N = 20_000
 
 _BASELINE_TABLE = "positions_baseline"
 _BASELINE_INSERT = f"""
-INSERT INTO {_BASELINE_TABLE} (mmsi, ts, lat, lon, speed, course, turn, heading, status, msg_type, source)
-VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO {_BASELINE_TABLE} (mmsi, ts, lat, lon, speed, course, turn, heading, status, msg_type,
+                               source, cell, office)
+VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (mmsi, ts, lat, lon) DO NOTHING"""
 
 
@@ -60,7 +64,7 @@ class _Ship:
         self.lon += distance_deg * math.sin(math.radians(self.course))
 
 
-def simulated_positions(n: int, *, vessels: int = 1500, seed: int = 7) -> list[Position]:
+def simulated_positions(n: int, *, vessels: int = 1500, seed: int = 7) -> list[CellPosition]:
     """`n` reports of `vessels` ships moving in the Quanzhou approaches, in time order.
 
     A fifth are class B (type 18, no heading or status); a third are moored or at anchor.
@@ -69,7 +73,7 @@ def simulated_positions(n: int, *, vessels: int = 1500, seed: int = 7) -> list[P
     ships = [_ship(rng, 413_000_000 + i) for i in range(vessels)]
     due = [(rng.uniform(0, 10), i) for i in range(vessels)]
     heapq.heapify(due)
-    out: list[Position] = []
+    out: list[CellPosition] = []
     while len(out) < n:
         t, i = due[0]
         ship = ships[i]
@@ -90,13 +94,25 @@ def _ship(rng: random.Random, mmsi: int) -> _Ship:
     )
 
 
-def _report(ship: _Ship, ts: float, rng: random.Random) -> Position:
+def _cell(lat: float, lon: float) -> tuple[str | None, str | None]:
+    """A 0.1-degree cell of the bay (24.5..25.1 N, 118.5..119.1 E) and its office."""
+    if not (24.5 <= lat < 25.1 and 118.5 <= lon < 119.1):
+        return None, None
+    row, col = int((lat - 24.5) * 10), int((lon - 118.5) * 10)
+    return f"C-{row}{col}", f"office-{row}"
+
+
+def _report(ship: _Ship, ts: float, rng: random.Random) -> CellPosition:
     class_b = ship.class_b
-    return Position(
+    lat, lon = round(ship.lat, 6), round(ship.lon, 6)
+    cell, office = _cell(lat, lon)
+    return CellPosition(
         mmsi=ship.mmsi,
         ts=round(ts, 3),
-        lat=round(ship.lat, 6),
-        lon=round(ship.lon, 6),
+        lat=lat,
+        lon=lon,
+        cell=cell,
+        office=office,
         speed=round(ship.speed, 1),
         course=round(ship.course, 1),
         heading=None if class_b else int(ship.course) % 360,
@@ -122,27 +138,27 @@ class _Timer:
         self.seconds += time.perf_counter() - start
 
 
-async def _store_batch(store: PositionStore, batch: list[Position]) -> None:
+async def _store_batch(store: PositionStore, batch: list[CellPosition]) -> None:
     store.add(batch)
     await store.flush()
 
 
-async def _baseline_batch(pool: asyncpg.Pool, batch: list[Position]) -> None:
+async def _baseline_batch(pool: asyncpg.Pool, batch: list[CellPosition]) -> None:
     rows = [
         (p.mmsi, p.ts, p.lat, p.lon, p.speed, p.course, p.turn, p.heading, p.status)
-        + (p.msg_type, p.source)
+        + (p.msg_type, p.source, p.cell, p.office)
         for p in batch
     ]
     async with pool.acquire() as conn, conn.transaction():
         await conn.executemany(_BASELINE_INSERT, rows)
 
 
-def _batches(items: list[Position], size: int) -> list[list[Position]]:
+def _batches(items: list[CellPosition], size: int) -> list[list[CellPosition]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 async def _measure(
-    pool: asyncpg.Pool, positions: list[Position], baseline_n: int
+    pool: asyncpg.Pool, positions: list[CellPosition], baseline_n: int
 ) -> tuple[float, float]:
     """Both rates; baseline batches are interleaved with the store's so that both meet the
     same load on a shared machine, and go to a twin table so neither sees the other's rows."""
@@ -161,6 +177,9 @@ async def _measure(
     stored = await pool.fetchval("SELECT count(*) FROM positions")
     if stored != len(positions):
         raise RuntimeError(f"stored {stored} positions, expected {len(positions)}")
+    gridded = await pool.fetchval("SELECT count(*) FROM positions WHERE cell IS NOT NULL")
+    if gridded != sum(p.cell is not None for p in positions):
+        raise RuntimeError(f"stored {gridded} positions with a cell, expected more or fewer")
     return ours.rate(len(positions)), theirs.rate(min(baseline_n, len(positions)))
 
 

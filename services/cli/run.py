@@ -2,8 +2,9 @@
 
 This is the distributed mode of CONTRACTS §1: the bus is Redis (`SEAGRID_REDIS_URL`) and
 state goes to PostgreSQL (`SEAGRID_DATABASE_URL`, migrated at start-up). Each stage name maps
-to a builder that returns the stages to run in this process (ingest also runs the persist
-stage, which writes what ingest publishes) and the resources to release on exit.
+to a builder that returns the stages to run in this process (gridding also runs the persist
+stage, which writes the positions gridding publishes, with their cell and office, and the
+static reports ingest publishes) and the resources to release on exit.
 Start-up problems (bad configuration, unreachable Redis or PostgreSQL) are reported on one
 line with exit status 1; SIGTERM stops the stages, which flush what they hold first.
 """
@@ -34,8 +35,8 @@ Builder = Callable[[SeagridConfig, Settings, AsyncExitStack], Awaitable[list[Sta
 async def build_ingest(
     config: SeagridConfig, settings: Settings, resources: AsyncExitStack
 ) -> list[Stage]:
+    del resources  # ingest keeps nothing but its counters; persist runs beside gridding
     from services.ingest.feeds.config import FeedConfigError, feeds_from_tables
-    from services.ingest.persist import PersistStage
     from services.ingest.stage import IngestStage
 
     tables = config.sections.get("feeds", [])
@@ -45,19 +46,20 @@ async def build_ingest(
         raise StartupError(f"{config.directory / 'seagrid.toml'}: feeds: {exc}") from exc
     if not feeds:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: no [[feeds]] to ingest")
-    pool = await required_pool(settings.database_url, resources)
-    return [IngestStage(feeds, settings.ingest), PersistStage(pool, settings.database)]
+    return [IngestStage(feeds, settings.ingest)]
 
 
 async def build_gridding(
     config: SeagridConfig, settings: Settings, resources: AsyncExitStack
 ) -> list[Stage]:
-    del settings, resources  # gridding keeps its state in memory and on the bus
+    """Gridding, and persist beside it: positions are stored once gridded (persist.py says why)."""
     from services.gridding.stage import GriddingStage, install_reload_handler
+    from services.ingest.persist import PersistStage
 
     stage = GriddingStage(config)
+    pool = await required_pool(settings.database_url, resources)
     install_reload_handler(stage)
-    return [stage]
+    return [stage, PersistStage(pool, settings.database)]
 
 
 async def build_alerts(

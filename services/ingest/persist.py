@@ -1,4 +1,14 @@
-"""The persist stage: positions and static reports from the bus into PostgreSQL.
+"""The persist stage: gridded positions and static reports from the bus into PostgreSQL.
+
+It reads positions from CELL_POSITIONS (gridding's output), not POSITIONS (ingest's), so each
+row is written once, complete with the cell and office it lies in (NULL outside the
+jurisdiction), in the same COPY. The alternative, storing POSITIONS and having a second writer
+fill cell and office in, would UPDATE every row of the hottest table once more (a second
+write, dead tuples, index churn) and leave a window where rows have no cell. The price is that
+positions are stored only while gridding runs; their history waits on the bus meanwhile, as
+the alerts do. So that the two fail and stop together, `seagrid run gridding` runs this stage
+beside gridding (`seagrid serve` runs every stage anyway) and `seagrid run ingest` needs no
+database. Static reports still come straight from STATIC: they need no cell.
 
 Records are acknowledged on the bus only after the transaction holding them has committed,
 so a crash loses nothing: what was read and not acknowledged is delivered again, and the
@@ -31,7 +41,7 @@ from services.core import topics
 from services.core.bus import Bus, Delivery, dead_letter_topic
 from services.core.codec import CodecError, decode_as
 from services.core.settings import DatabaseSettings
-from services.core.types import Position, VesselStatic
+from services.core.types import CellPosition, VesselStatic
 from services.ingest.store import (
     InvalidRecord,
     PositionStore,
@@ -54,7 +64,7 @@ _TRANSIENT = (
 
 
 class PersistStage:
-    """Consumes `topics.POSITIONS` and `topics.STATIC` in group "persist" into PostgreSQL."""
+    """Consumes `topics.CELL_POSITIONS` and `topics.STATIC` in group "persist" into PostgreSQL."""
 
     name = "persist"
 
@@ -73,7 +83,7 @@ class PersistStage:
         self.shutdown_timeout = shutdown_timeout
         self.max_backoff = max_backoff
         self.counts: Counter[str] = Counter()  # by outcome, for metrics and logs
-        self._unacked: dict[str, list[str]] = {topics.POSITIONS: [], topics.STATIC: []}
+        self._unacked: dict[str, list[str]] = {topics.CELL_POSITIONS: [], topics.STATIC: []}
         self._first_at: float | None = None  # monotonic time the oldest buffered record came
         self._wake = asyncio.Event()  # a batch is full, or stop was set
         self._room = asyncio.Event()  # readers may read (cleared while the database is down)
@@ -112,14 +122,14 @@ class PersistStage:
 
     async def _take(self, bus: Bus, topic: str, batch: list[Delivery]) -> None:
         """Buffer the good records of `batch`; dead-letter and acknowledge the others."""
-        cls: type[Position] | type[VesselStatic] = (
-            Position if topic == topics.POSITIONS else VesselStatic
+        cls: type[CellPosition] | type[VesselStatic] = (
+            CellPosition if topic == topics.CELL_POSITIONS else VesselStatic
         )
-        good: list[tuple[Delivery, Position | VesselStatic]] = []
+        good: list[tuple[Delivery, CellPosition | VesselStatic]] = []
         bad: list[Delivery] = []
         for delivery in batch:
             try:
-                record: Position | VesselStatic = decode_as(delivery.payload, cls)
+                record: CellPosition | VesselStatic = decode_as(delivery.payload, cls)
             except CodecError:
                 bad.append(self._reject(topic, delivery, "bad_payload"))
                 continue
@@ -150,14 +160,14 @@ class PersistStage:
             )
         return delivery
 
-    def _buffer(self, topic: str, good: list[tuple[Delivery, Position | VesselStatic]]) -> None:
+    def _buffer(self, topic: str, good: list[tuple[Delivery, CellPosition | VesselStatic]]) -> None:
         """Buffer records with their ids; raises InvalidRecord, buffering none, if one is bad."""
         if not good:
             return
         records = [record for _, record in good]
         # No await in here: the records and their ids must enter the buffers together.
-        if topic == topics.POSITIONS:
-            self.store.add(cast(list[Position], records))
+        if topic == topics.CELL_POSITIONS:
+            self.store.add(cast(list[CellPosition], records))
         else:
             self.store.add_static(cast(list[VesselStatic], records))
         self._unacked[topic].extend(d.id for d, _ in good)
@@ -267,7 +277,7 @@ class PersistStage:
         return min(self.max_backoff, 0.25 * 2.0 ** min(self._failures, 8))
 
 
-def _problem(record: Position | VesselStatic) -> str | None:
-    if isinstance(record, Position):
+def _problem(record: CellPosition | VesselStatic) -> str | None:
+    if isinstance(record, CellPosition):
         return position_problem(record)
     return static_problem(record)

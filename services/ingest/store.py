@@ -12,6 +12,12 @@ merged static data), with the rules of `services.core.vessels.VesselState`: an o
 never moves a vessel back, and a None never erases a known value (how 24A and 24B combine).
 Static reports are applied one by one in time order, so several reports of one vessel in one
 batch merge exactly as they would arriving one at a time.
+
+Positions carry the grid cell and office gridding found them in (`CellPosition`, NULL outside
+the jurisdiction), written in the same COPY as the rest of the row: filling them later with
+UPDATEs would rewrite every row of the hottest table a second time. A plain `Position` (not
+gridded) is stored with NULL cell and office. `area_positions` answers "the positions in cell
+X / of office Y between two times", what an office's statistics and reports need.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any
 
 import asyncpg
 
-from services.core.types import Position, VesselStatic
+from services.core.types import CellPosition, Position, VesselStatic
 from services.core.vessels import VesselState
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,8 @@ _STAGING_COLUMNS = (
     "msg_type",
     "source",
     "mmsi_class",
+    "cell",
+    "office",
 )
 _row_of = attrgetter(*_STAGING_COLUMNS)
 
@@ -55,12 +63,15 @@ _row_of = attrgetter(*_STAGING_COLUMNS)
 _CREATE_STAGING = f"""
 CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
     mmsi integer, ts float8, lat float8, lon float8, speed float8, course float8,
-    turn float8, heading int2, status int2, msg_type int2, source text, mmsi_class text
+    turn float8, heading int2, status int2, msg_type int2, source text, mmsi_class text,
+    cell text, office text
 ) ON COMMIT DELETE ROWS"""
 
 _INSERT_POSITIONS = f"""
-INSERT INTO positions (mmsi, ts, lat, lon, speed, course, turn, heading, status, msg_type, source)
-SELECT mmsi, to_timestamp(ts), lat, lon, speed, course, turn, heading, status, msg_type, source
+INSERT INTO positions (mmsi, ts, lat, lon, speed, course, turn, heading, status, msg_type, source,
+                       cell, office)
+SELECT mmsi, to_timestamp(ts), lat, lon, speed, course, turn, heading, status, msg_type, source,
+       cell, office
 FROM {_STAGING}"""
 _SKIP_STORED = " ON CONFLICT (mmsi, ts, lat, lon) DO NOTHING"
 
@@ -144,6 +155,16 @@ WHERE mmsi = $1 AND ts >= to_timestamp($2::float8) AND ts < to_timestamp($3::flo
 ORDER BY ts
 LIMIT $4"""
 
+# Served by the partial indexes (cell, ts) and (office, ts) of migration 0006.
+_AREA = """
+SELECT p.mmsi, extract(epoch FROM p.ts)::float8 AS ts, p.lat, p.lon, p.cell, p.office, p.speed,
+       p.course, p.heading, p.status, p.turn, p.msg_type, p.source,
+       coalesce(v.mmsi_class, 'ship') AS mmsi_class
+FROM positions p LEFT JOIN vessels v ON v.mmsi = p.mmsi
+WHERE {where} AND p.ts >= to_timestamp({since}::float8) AND p.ts < to_timestamp({until}::float8)
+ORDER BY p.ts, p.mmsi
+LIMIT {limit}"""
+
 _VESSEL_TIMES = ("ts", "static_ts", "last_seen")
 _VESSEL_FIELDS = tuple(f.name for f in fields(VesselState))
 _VESSEL = f"""
@@ -177,7 +198,7 @@ class PositionStore:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         self.pool = pool
         self.batch_size = batch_size
-        self._positions: list[Position] = []
+        self._positions: list[CellPosition] = []
         self._statics: list[VesselStatic] = []
         # One flush at a time: a second caller waits, then finds its records committed.
         self._lock = asyncio.Lock()
@@ -187,9 +208,12 @@ class PositionStore:
         """Records buffered and not yet committed."""
         return len(self._positions) + len(self._statics)
 
-    def add(self, positions: Iterable[Position]) -> None:
-        """Buffer positions; raises InvalidRecord (buffering none of them) if one is invalid."""
-        batch = list(positions)
+    def add(self, positions: Iterable[CellPosition | Position]) -> None:
+        """Buffer positions; raises InvalidRecord (buffering none of them) if one is invalid.
+
+        A `Position` has no cell: it is stored with NULL cell and office.
+        """
+        batch = [p if isinstance(p, CellPosition) else _ungridded(p) for p in positions]
         if not all(map(_plainly_valid, batch)):
             _check(batch, position_problem)
         self._positions.extend(batch)
@@ -225,7 +249,7 @@ class PositionStore:
                 del self._positions[: len(chunk)]
         return FlushResult(positions, inserted, statics)
 
-    async def _write_positions(self, chunk: Sequence[Position]) -> int:
+    async def _write_positions(self, chunk: Sequence[CellPosition]) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(_CREATE_STAGING)
             await conn.copy_records_to_table(
@@ -263,6 +287,37 @@ class PositionStore:
         extra = {"mmsi_class": mmsi_class} if mmsi_class else {}
         return [Position(**dict(row), **extra) for row in rows]
 
+    async def area_positions(
+        self,
+        *,
+        cell: str | None = None,
+        office: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100_000,
+    ) -> list[CellPosition]:
+        """Stored positions in `cell` and/or of `office` with since <= ts < until, oldest first.
+
+        Raises ValueError when neither is given: the whole table is not an area.
+        """
+        if cell is None and office is None:
+            raise ValueError("area_positions needs a cell or an office")
+        args: list[object] = []
+        conditions = []
+        for column, value in (("cell", cell), ("office", office)):
+            if value is not None:
+                args.append(value)
+                conditions.append(f"p.{column} = ${len(args)}")
+        n = len(args)
+        sql = _AREA.format(
+            where=" AND ".join(conditions), since=f"${n + 1}", until=f"${n + 2}", limit=f"${n + 3}"
+        )
+        args += [float("-inf") if since is None else since, math.inf if until is None else until]
+        args.append(limit)
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(sql, *args)
+        return [CellPosition(**dict(row)) for row in rows]
+
     async def vessel(self, mmsi: int) -> VesselState | None:
         """Everything stored about `mmsi`, merged; None if it was never heard."""
         async with self.pool.acquire() as conn:
@@ -283,7 +338,7 @@ async def _insert_positions(conn: asyncpg.Connection) -> str:
         return str(await conn.execute(_INSERT_POSITIONS + _SKIP_STORED))
 
 
-def position_problem(pos: Position) -> str | None:
+def position_problem(pos: CellPosition | Position) -> str | None:
     """Why `pos` cannot be stored, or None. Pure: the persist stage checks before buffering."""
     return _first_problem(
         _int_problem("mmsi", pos.mmsi, 0, 999_999_999),
@@ -298,6 +353,8 @@ def position_problem(pos: Position) -> str | None:
         _int_problem("msg_type", pos.msg_type, 1, 27),
         _text_problem("source", pos.source),
         _text_problem("mmsi_class", pos.mmsi_class),
+        _text_problem("cell", getattr(pos, "cell", None), optional=True),
+        _text_problem("office", getattr(pos, "office", None), optional=True),
     )
 
 
@@ -324,7 +381,15 @@ def static_problem(static: VesselStatic) -> str | None:
 _NUMBER = (float, int)
 
 
-def _plainly_valid(p: Position) -> bool:
+def _ungridded(p: Position) -> CellPosition:
+    """`p` with no cell and no office (field by field: dataclasses.asdict deep-copies)."""
+    return CellPosition(
+        p.mmsi, p.ts, p.lat, p.lon, None, None, p.speed, p.course, p.heading, p.status, p.turn,
+        p.msg_type, p.source, p.mmsi_class,
+    )  # fmt: skip
+
+
+def _plainly_valid(p: CellPosition) -> bool:
     """The common case, checked at a fifth of `position_problem`'s cost; False means look closer.
 
     Comparisons are False for NaN, so NaN fails here too.
@@ -349,6 +414,8 @@ def _plainly_valid(p: Position) -> bool:
         and "\x00" not in p.source
         and type(p.mmsi_class) is str
         and "\x00" not in p.mmsi_class
+        and (p.cell is None or (type(p.cell) is str and "\x00" not in p.cell))
+        and (p.office is None or (type(p.office) is str and "\x00" not in p.office))
     )
 
 

@@ -155,7 +155,7 @@ PIPELINE_GROUPS = (
     (topics.CELL_POSITIONS, "alerts"),
     (topics.ALERTS, "dispatcher"),
 )
-PERSIST_GROUPS = ((topics.POSITIONS, "persist"), (topics.STATIC, "persist"))
+PERSIST_GROUPS = ((topics.CELL_POSITIONS, "persist"), (topics.STATIC, "persist"))
 
 
 def pipeline(

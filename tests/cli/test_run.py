@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,8 +19,10 @@ import pytest
 import redis
 
 from services.core import topics
+from services.core.config import load_config
 from services.core.settings import IngestSettings
 from services.core.types import Position
+from services.gridding.stage import GriddingStage
 from services.ingest.decoder import Decoder
 from services.ingest.dedup import Deduplicator
 from services.ingest.records import to_records
@@ -31,27 +34,55 @@ SEAGRID = [sys.executable, "-m", "services.cli.main"]
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
-def _config_with_file_feed(tmp_path: Path, recording: Path) -> Path:
+def _config_with_file_feed(tmp_path: Path, *recordings: Path) -> Path:
     config = tmp_path / "config"
     shutil.copytree(SMALL_CONFIG, config)
-    shutil.copy(recording, config / "recording.nmea")
+    with (config / "recording.nmea").open("wb") as out:
+        for recording in recordings:
+            out.write(recording.read_bytes())
     with (config / "seagrid.toml").open("a", encoding="utf-8") as toml:
         toml.write('\n[[feeds]]\nname = "archive"\nkind = "file"\npath = "recording.nmea"\n')
     return config
 
 
-def _expected_positions(recording: Path) -> set[tuple[int, float, float, float]]:
-    """What ingest should persist, computed in-process with the same decoding path."""
+Identity = tuple[int, float, float, float]
+
+
+def _expected_positions(
+    recording: Path,
+) -> tuple[int, dict[Identity, tuple[str | None, str | None]]]:
+    """How many positions gridding should publish, and what should be persisted, by identity,
+    with its cell and office: computed in-process with the same decoding and gridding code
+    over the same configuration."""
     decoder, dedup = Decoder(IngestSettings()), Deduplicator(IngestSettings().dedup_window)
-    keys = set()
+    positions = []
     for line in recording.read_bytes().splitlines():
         for message in decoder.push(line, feed="archive", received_at=0.0):
             if dedup.is_duplicate(message):
                 continue
-            for record in to_records(message, "archive"):
-                if isinstance(record, Position):
-                    keys.add((record.mmsi, round(record.ts, 3), record.lat, record.lon))
-    return keys
+            records = to_records(message, "archive")
+            positions += [r for r in records if isinstance(r, Position)]
+    gridded, _ = GriddingStage(load_config(recording.parent)).process(positions)
+    return len(gridded), {
+        (p.mmsi, round(p.ts, 3), p.lat, p.lon): (p.cell, p.office) for p in gridded
+    }
+
+
+def _timed(path: Path, start: float, tmp_path: Path) -> Path:
+    """`path` with an epoch prefix (CONTRACTS §2) on every line, 0.1 s apart, so that stored
+    times do not depend on how the feed happened to split its reads."""
+    timed = tmp_path / f"timed-{path.name}"
+    lines = path.read_bytes().splitlines()
+    timed.write_bytes(b"".join(b"%.1f %s\n" % (start + i / 10, s) for i, s in enumerate(lines)))
+    return timed
+
+
+def _head(path: Path, lines: int, tmp_path: Path) -> Path:
+    """The first `lines` lines of `path`, as a file of their own."""
+    head = tmp_path / f"head-{path.name}"
+    with path.open("rb") as source:
+        head.write_bytes(b"".join(line for _, line in zip(range(lines), source, strict=False)))
+    return head
 
 
 def _clean_redis() -> None:
@@ -78,18 +109,24 @@ async def _count_positions(url: str) -> int:
         await conn.close()
 
 
-async def _wait_for_stream(length: int, timeout: float) -> None:
+async def _stored_areas(url: str) -> Counter[tuple[str | None, str | None]]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT cell, office, count(*) AS n FROM positions GROUP BY 1, 2")
+        return Counter({(r["cell"], r["office"]): r["n"] for r in rows})
+    finally:
+        await conn.close()
+
+
+async def _wait_for_stream(topic: str, length: int, timeout: float) -> None:
     client = redis.asyncio.Redis.from_url(REDIS_URL)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if (
-                await client.exists(topics.POSITIONS)
-                and await client.xlen(topics.POSITIONS) >= length
-            ):
+            if await client.exists(topic) and await client.xlen(topic) >= length:
                 return
             await asyncio.sleep(0.2)
-        raise AssertionError(f"ingest did not publish {length} positions in {timeout} s")
+        raise AssertionError(f"{topic} did not reach {length} records in {timeout} s")
     finally:
         await client.aclose()
 
@@ -107,49 +144,83 @@ async def own_db(pg_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+async def _wait_for_pending(topic: str, group: str, count: int, timeout: float) -> None:
+    """Until `group` has read `count` records of `topic` and acknowledged none of them."""
+    client = redis.asyncio.Redis.from_url(REDIS_URL)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (await client.xpending(topic, group))["pending"] >= count:
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{group} did not read {count} records of {topic} in {timeout} s")
+    finally:
+        await client.aclose()
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM `proc` and wait for it; its stderr. Fails the test if it does not exit 0."""
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    return stderr
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
-async def test_ingest_process_writes_everything_pending_on_sigterm(
+async def test_gridding_process_persists_everything_pending_on_sigterm_with_cells(
     tmp_path: Path, shared_ais: Path, own_db: str
 ) -> None:
     pg_url = own_db
-    recording = shared_ais / "dma-aislib" / "decode_encode_messages.txt"
-    expected = _expected_positions(recording)
-    config = _config_with_file_feed(tmp_path, recording)
+    # Bundled Quanzhou traffic (some inside the cells), then the real Danish recording (all
+    # outside): stored rows must carry the cell and office, or NULL outside.
+    demo = _head(REPO / "services" / "demo" / "recording.nmea", 1500, tmp_path)
+    danish = _timed(shared_ais / "dma-aislib" / "decode_encode_messages.txt", 1.78e9, tmp_path)
+    config = _config_with_file_feed(tmp_path, demo, danish)
+    published, expected = _expected_positions(config / "recording.nmea")
+    assert {cell for cell, _ in expected.values()} > {None}  # some inside, some outside
     _clean_redis()
     # A flush interval far beyond the test's length: rows reach the database only because
-    # SIGTERM makes the stage write what it holds.
-    env = _env(
-        SEAGRID_DATABASE_URL=pg_url,
-        SEAGRID_DATABASE__FLUSH_INTERVAL="600",
-        SEAGRID_DATABASE__BATCH_SIZE="100000",
+    # SIGTERM makes the persist stage write what it holds.
+    gridding = subprocess.Popen(
+        [*SEAGRID, "run", "gridding", "--config", str(config)],
+        env=_env(
+            SEAGRID_DATABASE_URL=pg_url,
+            SEAGRID_DATABASE__FLUSH_INTERVAL="600",
+            SEAGRID_DATABASE__BATCH_SIZE="100000",
+        ),
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    proc = subprocess.Popen(
+    ingest_env = _env()
+    ingest_env.pop("SEAGRID_DATABASE_URL", None)  # ingest needs no database any more
+    ingest = subprocess.Popen(
         [*SEAGRID, "run", "ingest", "--config", str(config)],
-        env=env,
+        env=ingest_env,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        await _wait_for_stream(len(expected), timeout=60)
-        await asyncio.sleep(1.0)  # let persist read what was published
+        await _wait_for_stream(topics.CELL_POSITIONS, published, timeout=60)
+        await _wait_for_pending(topics.CELL_POSITIONS, "persist", published, timeout=30)
         assert await _count_positions(pg_url) == 0
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
+        _stop(gridding)
+        _stop(ingest)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        for proc in (gridding, ingest):
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()  # closes the pipe, which a failing test would leak
         _clean_redis()
-    assert proc.returncode == 0, stderr
     assert await _count_positions(pg_url) == len(expected)
+    assert await _stored_areas(pg_url) == Counter(expected.values())
 
 
-def test_run_reports_a_missing_database_url_on_one_line(tmp_path: Path, shared_ais: Path) -> None:
-    config = _config_with_file_feed(tmp_path, shared_ais / "gfw-ais-tools" / "sample.nmea")
+def test_run_reports_a_missing_database_url_on_one_line() -> None:
     env = _env()
     env.pop("SEAGRID_DATABASE_URL", None)
     result = subprocess.run(
-        [*SEAGRID, "run", "ingest", "--config", str(config)],
+        [*SEAGRID, "run", "gridding", "--config", str(SMALL_CONFIG)],
         env=env,
         capture_output=True,
         text=True,
@@ -157,7 +228,7 @@ def test_run_reports_a_missing_database_url_on_one_line(tmp_path: Path, shared_a
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "seagrid run ingest: SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)"
+        "seagrid run gridding: SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)"
     ]
 
 
@@ -176,12 +247,13 @@ def test_run_rejects_a_broken_configuration(tmp_path: Path) -> None:
     assert "grid.geojson" in result.stderr
 
 
+@pytest.mark.postgres
 @pytest.mark.redis
-def test_gridding_process_stops_cleanly_on_sigterm() -> None:
+def test_gridding_process_stops_cleanly_on_sigterm(own_db: str) -> None:
     _clean_redis()
     proc = subprocess.Popen(
         [*SEAGRID, "run", "gridding", "--config", str(SMALL_CONFIG)],
-        env=_env(),
+        env=_env(SEAGRID_DATABASE_URL=own_db),
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from dataclasses import fields, replace
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 
 from services.core.db import open_database
-from services.core.types import Position, VesselStatic
+from services.core.types import CellPosition, Position, VesselStatic
 from services.ingest.store import (
     InvalidRecord,
     PositionStore,
@@ -46,6 +47,13 @@ def pos(**overrides: object) -> Position:
     return replace(base, **overrides)
 
 
+def cell_pos(**overrides: object) -> CellPosition:
+    base = CellPosition(
+        mmsi=MMSI, ts=T0, lat=24.85, lon=118.68, cell="C-07", office="shishi", speed=8.5
+    )
+    return replace(base, **overrides)
+
+
 def static(**overrides: object) -> VesselStatic:
     return replace(VesselStatic(mmsi=MMSI, ts=T0, msg_type=5), **overrides)
 
@@ -68,6 +76,75 @@ async def test_real_positions_round_trip_with_none_fields(
     for mmsi in {positions[0].mmsi, some_none.mmsi}:
         expected = sorted((p for p in positions if p.mmsi == mmsi), key=lambda p: p.ts)
         assert await store.track(mmsi) == expected
+
+
+async def test_cell_and_office_round_trip_and_answer_area_queries(
+    store: PositionStore, pool: asyncpg.Pool
+) -> None:
+    inside = [cell_pos(ts=T0 + i, lat=24.85 + i / 1000) for i in range(4)]
+    inside += [cell_pos(mmsi=MMSI + 1, ts=T0 + 1, cell="C-08")]
+    inside += [cell_pos(mmsi=MMSI + 2, ts=T0 + 2, cell="C-21", office="huian")]
+    store.add(inside)
+    await store.flush()
+    stored = await pool.fetch("SELECT mmsi, cell, office FROM positions ORDER BY ts, mmsi")
+    assert [tuple(r) for r in stored] == [(p.mmsi, p.cell, p.office) for p in sorted(
+        inside, key=lambda p: (p.ts, p.mmsi))]  # fmt: skip
+    assert await store.area_positions(cell="C-07") == inside[:4]
+    assert await store.area_positions(cell="C-07", since=T0 + 1, until=T0 + 3) == inside[1:3]
+    shishi = await store.area_positions(office="shishi")
+    assert [(p.mmsi, p.cell) for p in shishi] == [
+        (MMSI, "C-07"), (MMSI, "C-07"), (MMSI + 1, "C-08"), (MMSI, "C-07"), (MMSI, "C-07"),
+    ]  # fmt: skip
+    assert await store.area_positions(office="shishi", cell="C-21") == []
+    assert await store.area_positions(office="huian", limit=5) == [inside[5]]
+    assert await store.area_positions(office="shishi", since=T0 + 10) == []
+
+
+async def test_positions_outside_the_jurisdiction_are_stored_without_a_cell(
+    store: PositionStore, pool: asyncpg.Pool, shared_ais: Path
+) -> None:
+    # The Danish recording lies far outside every Quanzhou cell: gridding gives None.
+    real, _ = load(shared_ais / "dma-aislib" / "decode_encode_messages.txt")
+    outside = [CellPosition(**_fields(p), cell=None, office=None) for p in real]
+    store.add([*outside, cell_pos()])
+    await store.flush()
+    identities = {(p.mmsi, p.ts, p.lat, p.lon) for p in outside}
+    nulls = "SELECT count(*) FROM positions WHERE cell IS NULL AND office IS NULL"
+    assert await pool.fetchval(nulls) == len(identities)
+    assert await count(pool) == len(identities) + 1
+    assert await store.area_positions(office="shishi") == [cell_pos()]
+
+
+async def test_an_ungridded_position_is_stored_with_no_cell(
+    store: PositionStore, pool: asyncpg.Pool
+) -> None:
+    store.add([pos()])
+    await store.flush()
+    assert tuple(await pool.fetchrow("SELECT cell, office FROM positions")) == (None, None)
+    assert await store.area_positions(office="shishi") == []
+
+
+async def test_area_queries_use_the_partial_indexes(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL enable_seqscan = off")  # the table is tiny here
+        for column, index in (("cell", "positions_cell_ts"), ("office", "positions_office_ts")):
+            plan = await conn.fetchval(
+                f"EXPLAIN SELECT * FROM positions WHERE {column} = $1"
+                " AND ts >= to_timestamp($2::float8) AND ts < to_timestamp($3::float8)",
+                "x",
+                T0,
+                T0 + 1,
+            )
+            assert index in plan
+
+
+def test_an_area_query_needs_a_cell_or_an_office(store: PositionStore) -> None:
+    with pytest.raises(ValueError, match="a cell or an office"):
+        asyncio.run(store.area_positions(since=T0))
+
+
+def _fields(p: Position) -> dict[str, object]:
+    return {f.name: getattr(p, f.name) for f in fields(Position)}
 
 
 async def test_all_optional_fields_none_round_trip(store: PositionStore) -> None:
@@ -223,6 +300,20 @@ def test_position_problems(overrides: dict[str, object], problem: str | None) ->
 @pytest.mark.parametrize(
     ("overrides", "problem"),
     [
+        ({}, None),
+        ({"cell": None, "office": None}, None),
+        ({"cell": "C-\x00"}, "cell contains a NUL"),
+        ({"office": 7}, "office 7 is not text"),
+    ],
+)
+def test_cell_position_problems(overrides: dict[str, object], problem: str | None) -> None:
+    found = position_problem(cell_pos(**overrides))
+    assert found == problem if problem is None else problem in (found or "")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
         ({"shipname": "X", "to_bow": 511, "to_port": 63, "draught": 25.5}, None),
         ({"to_port": 64}, "to_port 64 outside 0..63"),
         ({"ship_type": 256}, "ship_type 256 outside"),
@@ -270,13 +361,13 @@ _EDGES = st.sampled_from(
 _ANY_VALUE = st.one_of(
     _EDGES, st.none(), st.integers(), st.floats(), st.text(max_size=3), st.booleans()
 )
-_FIELDS = [f.name for f in fields(Position)]
+_FIELDS = [f.name for f in fields(CellPosition)]
 
 
 @settings(max_examples=400, deadline=None)
 @given(changes=st.dictionaries(st.sampled_from(_FIELDS), _ANY_VALUE, min_size=1, max_size=2))
 def test_add_accepts_exactly_what_position_problem_accepts(changes: dict[str, object]) -> None:
-    record = pos(**changes)
+    record = cell_pos(**changes)
     store = PositionStore(cast(asyncpg.Pool, None))  # add() never touches the database
     try:
         store.add([record])
