@@ -123,3 +123,20 @@ class Transition:
     lat: float
     lon: float
     initial: bool = False
+
+
+# The static and voyage fields of VesselStatic, in one place for every merge (the vessel
+# picture in memory, the `vessels` table): None in a message means "not in this message".
+STATIC_FIELDS = (
+    "shipname",
+    "callsign",
+    "imo",
+    "ship_type",
+    "to_bow",
+    "to_stern",
+    "to_port",
+    "to_starboard",
+    "draught",
+    "destination",
+    "eta",
+)

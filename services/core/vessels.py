@@ -14,23 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from services.core.types import Position, VesselStatic
+from services.core.types import STATIC_FIELDS, Position, VesselStatic
 
 _CLASS_A_TYPES = frozenset({1, 2, 3, 5})
 _CLASS_B_TYPES = frozenset({18, 19, 24})
-_STATIC_FIELDS = (
-    "shipname",
-    "callsign",
-    "imo",
-    "ship_type",
-    "to_bow",
-    "to_stern",
-    "to_port",
-    "to_starboard",
-    "draught",
-    "destination",
-    "eta",
-)
 
 
 @dataclass(slots=True)
@@ -123,7 +110,7 @@ class VesselState:
         """Merge static data; older data only fills fields still unknown. True if changed."""
         newer = self.static_ts is None or static.ts >= self.static_ts
         changed = False
-        for name in _STATIC_FIELDS:
+        for name in STATIC_FIELDS:
             value = getattr(static, name)
             if value is None or (not newer and getattr(self, name) is not None):
                 continue

@@ -32,7 +32,7 @@ from typing import Any
 
 import asyncpg
 
-from services.core.types import CellPosition, Position, VesselStatic
+from services.core.types import STATIC_FIELDS, CellPosition, Position, VesselStatic
 from services.core.vessels import VesselState
 
 log = logging.getLogger(__name__)
@@ -111,20 +111,7 @@ ON CONFLICT (mmsi) DO UPDATE SET
     updated_at = now()
 WHERE vessels.ts IS NULL OR EXCLUDED.ts >= vessels.ts"""
 
-_STATIC_FIELDS = (
-    "shipname",
-    "callsign",
-    "imo",
-    "ship_type",
-    "to_bow",
-    "to_stern",
-    "to_port",
-    "to_starboard",
-    "draught",
-    "destination",
-    "eta",
-)
-_static_row_of = attrgetter("mmsi", "ts", "msg_type", *_STATIC_FIELDS)
+_static_row_of = attrgetter("mmsi", "ts", "msg_type", *STATIC_FIELDS)
 _NEWER_STATIC = "(vessels.static_ts IS NULL OR EXCLUDED.static_ts >= vessels.static_ts)"
 
 
@@ -137,11 +124,11 @@ def _merge_static(name: str) -> str:
 
 
 _UPSERT_STATIC = f"""
-INSERT INTO vessels (mmsi, static_ts, static_type, {", ".join(_STATIC_FIELDS)}, last_seen, updated_at)
-VALUES ($1, to_timestamp($2::float8), $3, {", ".join(f"${i}" for i in range(4, 4 + len(_STATIC_FIELDS)))},
+INSERT INTO vessels (mmsi, static_ts, static_type, {", ".join(STATIC_FIELDS)}, last_seen, updated_at)
+VALUES ($1, to_timestamp($2::float8), $3, {", ".join(f"${i}" for i in range(4, 4 + len(STATIC_FIELDS)))},
         to_timestamp($2::float8), now())
 ON CONFLICT (mmsi) DO UPDATE SET
-    {", ".join(_merge_static(name) for name in _STATIC_FIELDS)},
+    {", ".join(_merge_static(name) for name in STATIC_FIELDS)},
     static_type = CASE WHEN {_NEWER_STATIC} THEN EXCLUDED.static_type ELSE vessels.static_type END,
     static_ts = greatest(vessels.static_ts, EXCLUDED.static_ts),
     last_seen = greatest(vessels.last_seen, EXCLUDED.last_seen),
