@@ -10,7 +10,7 @@ Thresholds, with the zone's overrides applied once here rather than per position
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +46,13 @@ class ZoneIndex:
 
     def __len__(self) -> int:
         return len(self.zones)
+
+    def of_kind(self, hits: tuple[int, ...], kind: str) -> Iterator[tuple[Zone, Thresholds]]:
+        """The zones of `kind` among `hits` (from `lookup`), each with its thresholds."""
+        for z in hits:
+            zone = self.zones[z]
+            if zone.kind == kind:
+                yield zone, self.thresholds[z]
 
     def lookup(self, lon: FloatArray, lat: FloatArray) -> list[tuple[int, ...]]:
         """For each point, the indices of the zones containing it (boundary included)."""

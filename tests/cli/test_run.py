@@ -93,6 +93,16 @@ def _clean_redis() -> None:
     client.close()
 
 
+def _start(stage: str, database_url: str) -> subprocess.Popen[str]:
+    """`seagrid run STAGE` on the small configuration, its stderr kept for the assertions."""
+    return subprocess.Popen(
+        [*SEAGRID, "run", stage, "--config", str(SMALL_CONFIG)],
+        env=_env(SEAGRID_DATABASE_URL=database_url),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ, SEAGRID_REDIS_URL=REDIS_URL, PYTHONPATH=str(REPO))
     env.update(extra)
@@ -251,12 +261,7 @@ def test_run_rejects_a_broken_configuration(tmp_path: Path) -> None:
 @pytest.mark.redis
 def test_gridding_process_stops_cleanly_on_sigterm(own_db: str) -> None:
     _clean_redis()
-    proc = subprocess.Popen(
-        [*SEAGRID, "run", "gridding", "--config", str(SMALL_CONFIG)],
-        env=_env(SEAGRID_DATABASE_URL=own_db),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start("gridding", own_db)
     try:
         time.sleep(2.0)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
@@ -310,12 +315,7 @@ async def test_alerts_stage_takes_over_open_alerts_and_silences_from_the_store()
 @pytest.mark.redis
 def test_alerts_process_migrates_its_database_and_stops_cleanly(own_db: str) -> None:
     _clean_redis()
-    proc = subprocess.Popen(
-        [*SEAGRID, "run", "alerts", "--config", str(SMALL_CONFIG)],
-        env=_env(SEAGRID_DATABASE_URL=own_db),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start("alerts", own_db)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not asyncio.run(_has_table(own_db, "alerts")):

@@ -29,12 +29,8 @@ def check_anchoring_prohibited(
 ) -> None:
     """Active once stationary inside a no_anchoring zone for the dwell time."""
     inside: set[str] = set()
-    for z in hits:
-        zone = zones.zones[z]
-        if zone.kind != "no_anchoring":
-            continue
+    for zone, th in zones.of_kind(hits, "no_anchoring"):
         inside.add(zone.id)
-        th = zones.thresholds[z]
         key = (ANCHORING, zone.id)
         if stationary(pos, th.stopped_max_kn):
             since = track.since.setdefault(key, pos.ts)

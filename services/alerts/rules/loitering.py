@@ -26,12 +26,8 @@ def check_loitering(
 ) -> None:
     """`track` still holds the previous position: the step to `pos` adds to the path."""
     inside: set[str] = set()
-    for z in hits:
-        zone = zones.zones[z]
-        if zone.kind != "sand_mining_ban":
-            continue
+    for zone, th in zones.of_kind(hits, "sand_mining_ban"):
         inside.add(zone.id)
-        th = zones.thresholds[z]
         key = (LOITERING, zone.id)
         if pos.speed is not None and pos.speed < th.loitering_max_speed_kn:
             if key not in track.since:

@@ -24,12 +24,11 @@ def check_speeding(
     out: list[Observation],
 ) -> None:
     inside: set[str] = set()
-    for z in hits:
-        zone = zones.zones[z]
-        if zone.kind != "speed_limit" or zone.max_speed_kn is None:
+    for zone, th in zones.of_kind(hits, "speed_limit"):
+        if zone.max_speed_kn is None:
             continue
         inside.add(zone.id)
-        _in_zone(track, pos, zone.id, zone.max_speed_kn, zones.thresholds[z], out)
+        _in_zone(track, pos, zone.id, zone.max_speed_kn, th, out)
     for key in [k for k in track.since if k[0] == SPEEDING and k[1] not in inside]:
         del track.since[key]
     for zone_id in active_zones(track, SPEEDING):
