@@ -251,12 +251,17 @@ class RuleEngine:
     def _prune(self, now: float) -> None:
         """Forget vessels long gone, so a feed running for months does not grow forever.
 
-        A track with an active condition or an anchor set is kept: its end still matters.
+        A track with an active condition, an anchor set or an open close-quarters pair is
+        kept: its end still matters (the pair's end is reported at the track's position).
         """
+        paired = {mmsi for pair in self._pairs for mmsi in pair}
         stale = [
             mmsi
             for mmsi, t in self.tracks.items()
-            if now - t.ts > FORGET_AFTER_S and not t.active and t.anchor is None
+            if now - t.ts > FORGET_AFTER_S
+            and not t.active
+            and t.anchor is None
+            and mmsi not in paired
         ]
         for mmsi in stale:
             del self.tracks[mmsi]

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from services.alerts.lifecycle import AlertBook, CommandError
 from services.alerts.model import AlertChange, Observation, OperatorCommand, unix_seconds
+from services.core.faults import Faults, reason_of
 from services.core.types import CellPosition, VesselStatic
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class AlertProcessor:
             raise ValueError(f"tick_interval must be positive, got {tick_interval!r}")
         self.rules, self.book, self.tick_interval = rules, book, tick_interval
         self.counters: Counter[str] = Counter()
+        self.faults = Faults("alerts", log)
         self._statics: list[tuple[float, int, VesselStatic]] = []
         self._messages: list[tuple[float, int, dict[str, Any]]] = []
         self._seq = itertools.count()  # ties keep arrival order
@@ -123,6 +125,10 @@ class AlertProcessor:
             self.counters["commands_rejected"] += 1
             log.warning("alerts: operator command not applied: %s", exc)
             return []
+        except Exception as exc:  # a bug met by an odd command: drop it, keep the stage
+            self.counters["commands_rejected"] += 1
+            self.faults.record(reason_of("command", exc), exc, command)
+            return []
         self.counters["commands"] += 1
         return changes
 
@@ -142,20 +148,42 @@ class AlertProcessor:
                 break
             statics.append(heapq.heappop(self._statics)[2])
         if statics:
-            self.rules.observe_static(statics)
-            self.counters["statics"] += len(statics)
+            self._observe_statics(statics)
         while _earlier(self._messages, before):
             if busy and self._messages[0][2]["mmsi"] in busy:
                 return True
             when, _, fields = heapq.heappop(self._messages)
             self.counters["messages"] += 1
-            obs = self.rules.observe_message(fields, when, fields["mmsi"])
-            out.changes += self.book.observe(obs)
+            try:
+                obs = self.rules.observe_message(fields, when, fields["mmsi"])
+                out.changes += self.book.observe(obs)
+            except Exception as exc:
+                self.faults.record(reason_of("message", exc), exc, fields.get("mmsi"))
         return blocked
 
+    def _observe_statics(self, statics: list[VesselStatic]) -> None:
+        try:
+            self.rules.observe_static(statics)
+        except Exception as exc:
+            if len(statics) == 1:
+                self.faults.record(reason_of("static", exc), exc, statics[0].mmsi)
+                return
+            for static in statics:  # isolate the report that breaks, keep the others
+                self._observe_statics([static])
+            return
+        self.counters["statics"] += len(statics)
+
     def _tick(self, now: float, out: Output) -> None:
-        out.changes += self.book.observe(self.rules.tick(now))
-        out.changes += self.book.advance(now)
+        # A tick is driven by a record's time: if it fails, that tick's work is lost, not
+        # the stage (the next tick starts afresh from the rules' state).
+        try:
+            out.changes += self.book.observe(self.rules.tick(now))
+        except Exception as exc:
+            self.faults.record(reason_of("tick", exc), exc, now)
+        try:
+            out.changes += self.book.advance(now)
+        except Exception as exc:
+            self.faults.record(reason_of("advance", exc), exc, now)
         self.counters["ticks"] += 1
 
     def _observe(self, chunk: list[CellPosition], out: Output) -> None:
@@ -163,10 +191,10 @@ class AlertProcessor:
             return
         try:
             accepted, observations = self.rules.observe(chunk)
-        except Exception:
+        except Exception as exc:
             if len(chunk) == 1:
                 self.counters["rule_errors"] += 1
-                log.exception("alerts: rules failed on %s; position dropped", chunk[0])
+                self.faults.record(reason_of("position", exc), exc, chunk[0])
                 return
             for p in chunk:  # isolate the position that breaks a rule, keep the others
                 self._observe([p], out)
@@ -174,7 +202,10 @@ class AlertProcessor:
         self.counters["positions"] += len(chunk)
         self.counters["rejected"] += len(chunk) - len(accepted)
         out.accepted += accepted
-        out.changes += self.book.observe(observations)
+        try:
+            out.changes += self.book.observe(observations)
+        except Exception as exc:
+            self.faults.record(reason_of("observation", exc), exc, len(observations))
 
 
 def _earlier(heap: list[tuple[float, int, Any]], ts: float) -> bool:

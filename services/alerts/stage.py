@@ -165,4 +165,6 @@ class AlertsStage:
             "silences": len(self.book.silences),
             **self.processor.counters,
             **self.counters,
+            "faults": self.processor.faults.total(),
+            **{f"fault_{reason}": n for reason, n in self.processor.faults.counts.items()},
         }

@@ -14,14 +14,16 @@ This is a decoder, not the ingest stage: duplicates are printed, not suppressed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import BinaryIO
 
 import orjson
 
+from services.core.faults import reason_of
 from services.core.settings import Settings
 from services.ingest.counters import TOO_LONG
-from services.ingest.decoder import Decoder
+from services.ingest.decoder import Decoder, Message
 from services.ingest.framing import LineBuffer
 
 CHUNK = 1 << 20
@@ -49,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
         decoder.finish()
         out.flush()
     except BrokenPipeError:  # `seagrid decode x | head`: the reader has all it wants
-        sys.stderr.close()
+        # Nothing more can be written there: point stdout at /dev/null so that the
+        # interpreter's final flush does not fail (and turn the exit status into 120).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
         return 0
     print(decoder.counters.summary(), file=sys.stderr)
     return status
@@ -69,6 +75,8 @@ def _decode_one(name: str, decoder: Decoder, max_line: int, out: BinaryIO) -> bo
         while chunk := stream.read(CHUNK):
             _emit(decoder, feed, buffer.feed(chunk), out)
         _emit(decoder, feed, buffer.flush(), out)
+    except BrokenPipeError:  # the reader of stdout went away: not a read error
+        raise
     except OSError as exc:
         print(f"seagrid decode: {name}: {exc.strerror or exc}", file=sys.stderr)
         return False
@@ -83,7 +91,17 @@ def _decode_one(name: str, decoder: Decoder, max_line: int, out: BinaryIO) -> bo
 
 def _emit(decoder: Decoder, feed: str, lines: list[bytes], out: BinaryIO) -> None:
     push = decoder.push
-    dumps = orjson.dumps
-    chunks = [dumps(m.fields) for line in lines for m in push(line, feed=feed)]
+    chunks = [
+        chunk for line in lines for m in push(line, feed=feed) if (chunk := _json(decoder, m))
+    ]
     if chunks:
         out.write(b"\n".join(chunks) + b"\n")
+
+
+def _json(decoder: Decoder, message: Message) -> bytes:
+    """The message's JSON line; empty (and counted as a fault) if it cannot be built."""
+    try:
+        return orjson.dumps(message.fields)
+    except Exception as exc:  # a bug met by an odd message: lose it, not the rest
+        decoder.faults.record(reason_of("message", exc), exc, message.payload)
+        return b""

@@ -17,7 +17,8 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from services.core.bus import Bus, Delivery, dead_letter_topic
+from services.core.bus import Bus, Delivery
+from services.core.faults import Faults, reason_of
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ async def consume(
     *,
     count: int = 512,
     block: float = 0.2,
+    faults: Faults | None = None,
 ) -> None:
     """Read batches from `topic` and hand them to `handler` until `stop` is set.
 
@@ -85,50 +87,41 @@ async def consume(
     `stop` is checked between reads, so the loop ends within `block` seconds of it.
     """
     await bus.ensure_group(topic, group)
+    faults = Faults(f"{topic}/{group}", log) if faults is None else faults
     while not stop.is_set():
         batch = await bus.read(topic, group, consumer, count=count, block=block)
         if batch:
-            done = await _handle(handler, batch, topic, group)
+            done = await _handle(handler, batch, faults)
             await bus.ack(topic, group, [d.id for d in done])
 
 
-async def _handle(
-    handler: Handler, batch: list[Delivery], topic: str, group: str
-) -> list[Delivery]:
+async def _handle(handler: Handler, batch: list[Delivery], faults: Faults) -> list[Delivery]:
     """Handle a batch; return the deliveries that were handled (to be acknowledged)."""
     try:
         await handler(batch)
-    except Exception:
+    except Exception as exc:
         if len(batch) == 1:
-            _log_failure(batch[0], topic, group)
+            _failed(faults, batch[0], exc)
             return []
-        log.exception("%s/%s: batch of %d failed, retrying one by one", topic, group, len(batch))
-        return await _handle_singly(handler, batch, topic, group)
+        faults.record(reason_of("batch", exc), exc, f"{len(batch)} records, retried one by one")
+        return await _handle_singly(handler, batch, faults)
     return batch
 
 
-async def _handle_singly(
-    handler: Handler, batch: list[Delivery], topic: str, group: str
-) -> list[Delivery]:
+async def _handle_singly(handler: Handler, batch: list[Delivery], faults: Faults) -> list[Delivery]:
     """Handle records one at a time, so one poison record cannot hold back its neighbours."""
     done = []
     for delivery in batch:
         try:
             await handler([delivery])
-        except Exception:
-            _log_failure(delivery, topic, group)
+        except Exception as exc:
+            _failed(faults, delivery, exc)
             continue
         done.append(delivery)
     return done
 
 
-def _log_failure(delivery: Delivery, topic: str, group: str) -> None:
-    log.warning(
-        "%s/%s: record %s failed (attempt %d); it stays pending, and goes to %s after the last",
-        topic,
-        group,
-        delivery.id,
-        delivery.attempts,
-        dead_letter_topic(topic),
-        exc_info=True,
-    )
+def _failed(faults: Faults, delivery: Delivery, exc: Exception) -> None:
+    """Counted and logged (rate-limited); the record stays pending, is redelivered and
+    goes to the dead-letter topic after the bus's last attempt."""
+    faults.record(reason_of("record", exc), exc, f"{delivery.id} attempt {delivery.attempts}")

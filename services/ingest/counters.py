@@ -11,6 +11,12 @@ abandoned (`incomplete_group`). So at any time
 Lines that only carry the time of the next sentence (`$PGHP` wrappers, a tag block on a
 line of its own) are used, hence accepted; `clock_lines` counts them separately.
 Messages by type and duplicates are message counts, not line counts.
+
+`bad_time`: the tag block, epoch prefix or `$PGHP` wrapper gives a time outside the sane
+window (tagblock.EARLIEST..LATEST): the line is refused rather than stamped with the receive
+time, because its source's clock cannot be trusted for the rest of it either.
+`internal_error`: handling the line raised something unforeseen (a bug, never input alone);
+the line is counted here and the feed goes on.
 """
 
 from __future__ import annotations
@@ -22,21 +28,25 @@ from typing import Any
 EMPTY = "empty"
 CHECKSUM = "checksum"
 FRAMING = "framing"
+BAD_TIME = "bad_time"
 TOO_LONG = "too_long"
 UNSUPPORTED = "unsupported"
 DECODE_ERROR = "decode_error"
 BAD_POSITION = "bad_position"
 INCOMPLETE_GROUP = "incomplete_group"
+INTERNAL_ERROR = "internal_error"
 
 REASONS = (
     EMPTY,
     CHECKSUM,
     FRAMING,
+    BAD_TIME,
     TOO_LONG,
     UNSUPPORTED,
     DECODE_ERROR,
     BAD_POSITION,
     INCOMPLETE_GROUP,
+    INTERNAL_ERROR,
 )
 
 

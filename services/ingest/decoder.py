@@ -25,12 +25,14 @@ from typing import Any
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
+from services.core.faults import Faults, reason_of
 from services.core.settings import IngestSettings
 from services.ingest.assemble import Assembler
 from services.ingest.counters import (
     BAD_POSITION,
     DECODE_ERROR,
     INCOMPLETE_GROUP,
+    INTERNAL_ERROR,
     Counters,
     FeedCounts,
 )
@@ -100,6 +102,7 @@ class Decoder:
     def __init__(self, settings: IngestSettings, counters: Counters | None = None) -> None:
         self.settings = settings
         self.counters = counters if counters is not None else Counters()
+        self.faults = Faults("decoder", logger)
         self._assemblers: dict[str, Assembler] = {}
         self._clocks: dict[str, Clock] = {}
         self._feed: str | None = None
@@ -113,16 +116,23 @@ class Decoder:
             counts = self._counts = self.counters.feed(feed)
             self._feed = feed
         counts.lines += 1
-        parsed = parse_line(line)
-        clock = self._clocks.pop(feed, None) if self._clocks else None
-        if type(parsed) is Sentence:
-            counts.pending += 1
-            if clock is not None or parsed.ts is None:
-                _stamp(parsed, clock)
-            if parsed.frag_cnt == 1 and parsed.group is None:
-                message = self._decode((parsed,), counts, received_at)
-                return [message] if message is not None else []
-            return self._assemble(parsed, feed, counts, received_at)
+        pending = counts.pending
+        try:
+            parsed = parse_line(line)
+            clock = self._clocks.pop(feed, None) if self._clocks else None
+            if type(parsed) is Sentence:
+                counts.pending += 1
+                if clock is not None or parsed.ts is None:
+                    _stamp(parsed, clock)
+                if parsed.frag_cnt == 1 and parsed.group is None:
+                    message = self._decode((parsed,), counts, received_at)
+                    return [message] if message is not None else []
+                return self._assemble(parsed, feed, counts, received_at)
+        except Exception as exc:  # a bug met by an odd line: lose the line, not the feed
+            counts.pending = pending
+            counts.rejected[INTERNAL_ERROR] += 1
+            self.faults.record(reason_of("line", exc), exc, line[:120])
+            return []
         if type(parsed) is Clock:
             counts.accepted += 1
             counts.clock_lines += 1

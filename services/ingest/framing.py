@@ -18,6 +18,11 @@ when nothing in front of the sentence does; non-numeric junk there (`,1daasd4218
 Parsing is per line and never raises: every line comes back as a `Sentence`, a `Clock` or a
 `Rejected` with a counter reason.
 
+Every time a line carries (tag block, prefix, `$PGHP`) must lie in the sane window
+(tagblock.EARLIEST..LATEST, 1970 to 2100): a line whose leading time is outside is rejected
+as `bad_time`, so no absurd time ever reaches a message, a record or a rule. A trailing time
+outside the window is ignored like other junk after the checksum.
+
 This runs for every line of every feed, so the common shapes take short cuts: a tag block
 seen before is not parsed again (a receiver stamps every sentence of one second alike), and a
 well-formed AIS sentence is checked with a few table look-ups; anything that misses a short
@@ -32,14 +37,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from services.ingest.counters import CHECKSUM, EMPTY, FRAMING, UNSUPPORTED
+from services.ingest.counters import BAD_TIME, CHECKSUM, EMPTY, FRAMING, UNSUPPORTED
 from services.ingest.tagblock import (
+    EARLIEST,
     HEX_VALUE,
+    LATEST,
     Group,
+    OutOfRange,
     TagBlock,
     TagBlockError,
     checksum_ok,
     epoch_seconds,
+    in_window,
     parse_tag_block,
     xor_bytes,
 )
@@ -165,6 +174,8 @@ def parse_line(line: bytes) -> ParsedLine:
         split = _prefix_end(line)
         try:
             ts = epoch_seconds(line[:split])
+        except OutOfRange as exc:
+            return Rejected(BAD_TIME, str(exc))
         except ValueError:
             return Rejected(FRAMING, "bad time prefix")
         line = line[split + 1 :].lstrip()
@@ -269,7 +280,8 @@ def _trailing_time(rest: bytes) -> float | None:
     if not rest.startswith(b","):
         return None
     if rest[1:].isdigit() and len(rest) in (11, 14):  # the usual single field, fast
-        return int(rest[1:]) / 1000.0 if len(rest) == 14 else float(rest[1:])
+        ts = int(rest[1:]) / 1000.0 if len(rest) == 14 else float(rest[1:])
+        return ts if EARLIEST <= ts <= LATEST else None
     for field in reversed(rest[1:].split(b",")):
         whole = field.partition(b".")[0]
         if len(whole) in (10, 13):
@@ -294,7 +306,10 @@ def _pghp(line: bytes) -> ParsedLine:
         ts = _minute_start(*fields[2:7]) + int(fields[7]) + int(fields[8]) / 1000.0
     except (ValueError, OverflowError):
         return Rejected(FRAMING, "bad $PGHP time")
-    return Clock(ts, None)
+    try:
+        return Clock(in_window(ts), None)
+    except OutOfRange as exc:
+        return Rejected(BAD_TIME, str(exc))
 
 
 @lru_cache(maxsize=1024)

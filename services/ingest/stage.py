@@ -24,6 +24,7 @@ from typing import Any
 from services.core import topics
 from services.core.bus import Bus
 from services.core.codec import encode
+from services.core.faults import reason_of
 from services.core.settings import IngestSettings
 from services.core.types import Position
 from services.core.vessels import VesselTable
@@ -60,6 +61,7 @@ class IngestStage:
         self.expire_interval = expire_interval
         self.counters = Counters()
         self.decoder = Decoder(self.settings, self.counters)
+        self.faults = self.decoder.faults  # per-line and per-message faults, one book
         self.dedup = Deduplicator(self.settings.dedup_window)
         self.vessels = VesselTable()
         self.published: Counter[str] = Counter()  # records per topic
@@ -137,7 +139,10 @@ class IngestStage:
         take = self._take
         for line in lines:
             for message in push(line, feed=feed, received_at=received_at):
-                take(message, feed)
+                try:
+                    take(message, feed)
+                except Exception as exc:  # one message must never end the feed
+                    self.faults.record(reason_of("message", exc), exc, message.payload)
         if any(len(batch) >= self.settings.batch_size for batch in self._outbox.values()):
             await self.flush()
 
@@ -195,6 +200,7 @@ class IngestStage:
             "counters": self.counters.as_dict(),
             "published": {topic: self.published[topic] for topic in _TOPICS},
             "vessels_known": len(self.vessels),
+            "faults": dict(self.faults.counts),
             "feeds": {
                 f.name: {
                     "lines": f.stats.lines,

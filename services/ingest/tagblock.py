@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import xor
 
-from services.ingest.counters import CHECKSUM, FRAMING
+from services.ingest.counters import BAD_TIME, CHECKSUM, FRAMING
+
+# The sane window for a time a line carries (tag block `c:`, epoch prefix, `$PGHP`, trailing
+# field): the Unix epoch to 2100-01-01 UTC, the same bound as times in the web's queries.
+# Anything later is a broken clock or a hostile line, and a time that far out breaks every
+# consumer (datetime stops at year 9999, time_t overflows, an ais_gap tick jumps centuries).
+# The lower bound stays at 0 (tests and simulations use small synthetic times).
+EARLIEST = 0.0
+LATEST = 4_102_444_800.0
 
 # Both cases: some talkers write the checksum in lower case.
 HEX_VALUE: dict[bytes, int] = {
@@ -50,13 +58,27 @@ class TagBlock:
 def epoch_seconds(digits: bytes) -> float:
     """Unix time from `c:`-style text: seconds, or milliseconds when it has 13+ digits.
 
-    Raises ValueError when the text is not a non-negative number.
+    Raises ValueError when the text is not a non-negative number, and OutOfRange (a
+    ValueError) when it is one outside EARLIEST..LATEST.
     """
     whole, _, frac = digits.partition(b".")
     if not whole.isdigit() or (frac and not frac.isdigit()):
         raise ValueError(f"not an epoch: {digits!r}")
+    if len(whole) > 20:  # float() of a thousand digits is slow and out of range anyway
+        raise OutOfRange(f"epoch out of range: {digits[:24]!r}...")
     value = float(digits)
-    return value / 1000.0 if len(whole) >= 13 else value
+    return in_window(value / 1000.0 if len(whole) >= 13 else value)
+
+
+class OutOfRange(ValueError):
+    """A well-formed time outside the sane window (EARLIEST..LATEST)."""
+
+
+def in_window(ts: float) -> float:
+    """`ts` itself; raises OutOfRange outside EARLIEST..LATEST (NaN included)."""
+    if not EARLIEST <= ts <= LATEST:
+        raise OutOfRange(f"time {ts!r} outside 1970..2100")
+    return ts
 
 
 def checksum_ok(body: bytes, hh: bytes) -> bool:
@@ -116,6 +138,8 @@ def _text(value: bytes) -> str:
 def _time(value: bytes) -> float:
     try:
         return epoch_seconds(value)
+    except OutOfRange as exc:
+        raise TagBlockError(BAD_TIME, str(exc)) from None
     except ValueError:
         raise TagBlockError(FRAMING, f"bad tag block time {value!r}") from None
 

@@ -206,4 +206,6 @@ def ingest_status(stage: Any) -> dict[str, Any]:
         "positions": stage.published["seagrid.positions"],
         "static": stage.published["seagrid.static"],
         "vessels": len(stage.vessels),
+        "faults": stage.faults.total(),
+        **{f"fault_{reason}": n for reason, n in stage.faults.counts.items()},
     }
