@@ -58,7 +58,7 @@ class Faults:
             type(exc).__name__,
             exc,
             more,
-            exc_info=last is None,  # the traceback once per reason is enough to find it
+            exc_info=exc if last is None else None,  # one traceback per reason is enough
         )
 
     def total(self) -> int:
