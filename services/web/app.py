@@ -12,18 +12,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 from services.core.runner import run_stages
 from services.web import errors
+from services.web.auth import AuthError
+from services.web.headers import SecurityHeaders
+from services.web.limits import BodyLimit
 from services.web.routes import alerts, auth, geo, health, history, live, users, vessels
 from services.web.runtime import WebRuntime
+from services.web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         lifespan=_lifespan,
     )
     app.state.runtime = runtime
+    app.state.login_throttle = LoginThrottle(runtime.settings.login)
     errors.install(app)
     if runtime.settings.cors_origins:
         app.add_middleware(
@@ -47,10 +56,31 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(
+        BodyLimit,
+        check_token=_signature_check(runtime),
+        default=runtime.settings.max_body_bytes,
+        limits=runtime.settings.body_limits,
+    )
     for module in (auth, vessels, history, geo, alerts, users, health, live):
         app.include_router(module.router)
     _static(app, frontend)
+    # Added last, so outermost: even the 401/413 that BodyLimit answers carry the headers.
+    app.add_middleware(SecurityHeaders, tile_url=runtime.settings.tile_url)
     return app
+
+
+def _signature_check(runtime: WebRuntime) -> Callable[[str], bool]:
+    """Signature and expiry only, in memory: enough to refuse a stranger's body unread."""
+
+    def check(token: str) -> bool:
+        try:
+            runtime.signer.check(token, time.time())
+        except AuthError:
+            return False
+        return True
+
+    return check
 
 
 def _static(app: FastAPI, frontend: Path | None) -> None:
@@ -69,7 +99,22 @@ def _static(app: FastAPI, frontend: Path | None) -> None:
 
         return
     # Mounted last, so /api, /ws and the probes win; MapLibre is in frontend/vendor/.
-    app.mount("/", StaticFiles(directory=root, html=True), name="map")
+    app.mount("/", MapFiles(directory=root, html=True), name="map")
+
+
+class MapFiles(StaticFiles):
+    """Only what the page loads: index.html and the src/, styles/, i18n/ and vendor/
+    folders. Not node_modules/, package files, scripts/ or dotfiles, which the folder holds
+    too and which are nobody's business without a login (404 like a missing file)."""
+
+    SERVED = ("src/", "styles/", "i18n/", "vendor/")
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path not in (".", "index.html") and not (
+            path.startswith(self.SERVED) and "/." not in path
+        ):
+            raise HTTPException(404)
+        return await super().get_response(path, scope)
 
 
 @contextlib.asynccontextmanager

@@ -139,6 +139,8 @@ class TokenSigner:
 
     def check(self, token: str, now: float) -> User:
         """The token's user; raises AuthError when malformed, forged or expired."""
+        if not token.isascii():  # compare_digest raises TypeError on non-ASCII text
+            raise AuthError("invalid token")
         body, _, signature = token.partition(".")
         if not body or not signature or not hmac.compare_digest(signature, self._sign(body)):
             raise AuthError("invalid token")

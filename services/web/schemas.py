@@ -7,6 +7,25 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 
+class ErrorOut(BaseModel):
+    """Every error a client sees (services/web/errors.py)."""
+
+    detail: str
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class ValidationErrorOut(BaseModel):
+    """422: `detail` names the first problem; `errors` lists them all."""
+
+    detail: str
+    errors: list[ValidationIssue]
+
+
 class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"

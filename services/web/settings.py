@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr
 
 from services.core.settings import Settings
+from services.web.throttle import ThrottleSettings
 
 
 class WebSettings(BaseModel):
@@ -55,6 +56,21 @@ class WebSettings(BaseModel):
     language: str = Field(default="zh-CN", description="Default UI language.")
     host: str = Field(default="127.0.0.1", description="Listen address of `seagrid run web`.")
     port: int = Field(default=8000, gt=0, lt=65536, description="Port of `seagrid run web`.")
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body in bytes (413 beyond): JSON bodies are a few KiB "
+        "at most, and a body is held in memory while it is read (services/web/limits.py).",
+    )
+    body_limits: dict[str, int] = Field(
+        default_factory=dict,
+        description="Larger limits for path prefixes that take uploads, e.g. "
+        '{"/api/cases/": 10485760}; the longest matching prefix wins.',
+    )
+    login: ThrottleSettings = Field(
+        default_factory=ThrottleSettings,
+        description="Login back-off per account and per client address (services/web/throttle.py).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser. Empty (closed): the "

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from services.core import topics
@@ -13,6 +14,7 @@ from services.web.metrics import Exposition
 from services.web.runtime import WebRuntime
 from services.web.schemas import Health, Ready
 from services.web.stage import TOPICS
+from services.web.throttle import LoginThrottle
 
 router = APIRouter(tags=["health"])
 
@@ -44,12 +46,13 @@ async def readyz(runtime: Runtime) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(runtime: Runtime) -> PlainTextResponse:
+async def metrics(request: Request, runtime: Runtime) -> PlainTextResponse:
     """Prometheus text format 0.0.4."""
     out = Exposition()
     await _bus_metrics(runtime, out)
     _pipeline_metrics(runtime, out)
     _web_metrics(runtime, out)
+    _login_metrics(request.app.state.login_throttle, out)
     return PlainTextResponse(out.text(), media_type="text/plain; version=0.0.4")
 
 
@@ -102,4 +105,15 @@ def _web_metrics(runtime: WebRuntime, out: Exposition) -> None:
         "counter",
         "alert changes seen by the web, by rule and change",
         {(("rule", r), ("change", c)): n for (r, c), n in web.alert_changes.items()},
+    )
+
+
+def _login_metrics(throttle: LoginThrottle, out: Exposition) -> None:
+    outcomes = {
+        (("outcome", k),): float(throttle.outcomes[k]) for k in ("ok", "failed", "throttled")
+    }
+    out.metric("seagrid_login_attempts_total", "counter", "logins by outcome", outcomes)
+    closed = {(("key", k),): float(n) for k, n in throttle.closed(time.time()).items()}
+    out.metric(
+        "seagrid_login_closed", "gauge", "accounts and addresses waiting out a back-off", closed
     )
