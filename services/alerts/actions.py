@@ -37,6 +37,7 @@ from services.alerts.store_api import (
     Report,
     ReportResult,
     TransitionResult,
+    check_note,
     check_silence,
 )
 from services.core import topics
@@ -59,14 +60,21 @@ class AlertActions:
     async def act(
         self, alert_id: str, action: str, actor: str, note: str | None = None
     ) -> TransitionResult:
-        """Raises AlertNotFound, InvalidTransition, ValueError (not an alert action), BusError."""
+        """Raises AlertNotFound, InvalidTransition, InvalidQuery (a note with control
+        characters), ValueError (not an alert action), BusError.
+
+        Repeating an action already applied answers the alert as it is and announces
+        nothing: there is no change for the pipeline to hear of.
+        """
+        check_note(note)
         now = self.clock()
         result = await self.store.transition(alert_id, action, actor, now, note)
+        if result.change is None:
+            return result
         command = command_for(Action(action).value, result.alert, actor, now, note)
         await self._announce(command)
-        if result.change is not None:
-            payload = orjson.dumps(alert_change_to_json(result.change))
-            await self.bus.publish(topics.ALERTS, [payload])
+        payload = orjson.dumps(alert_change_to_json(result.change))
+        await self.bus.publish(topics.ALERTS, [payload])
         return result
 
     async def report(

@@ -255,14 +255,15 @@ class AlertBook:
             if command.silence_id is None or not self.silences.remove(command.silence_id):
                 raise CommandError(f"no silence {command.silence_id!r}")
             return []
-        return [self._operator_change(command, action)]
+        change = self._operator_change(command, action)
+        return [] if change is None else [change]
 
-    def _operator_change(self, command: OperatorCommand, action: Action) -> AlertChange:
+    def _operator_change(self, command: OperatorCommand, action: Action) -> AlertChange | None:
         alert = self._find(command)
         change = ACTION_CHANGES[action]
         target = Status(change.value)
         if alert.status == target:
-            raise CommandError(f"alert {alert.id} is already {target}")
+            return None  # a repeat (redelivered or resent): already applied, nothing to say
         if Status(alert.status) in _CLOSED or (
             Status(alert.status) == Status.ACKNOWLEDGED and target == Status.ACKNOWLEDGED
         ):

@@ -97,7 +97,7 @@ class MemoryAlertStore:
         if (alert_id, change, at) in self._seen:
             return
         self._seen.add((alert_id, change, at))
-        record = ChangeRecord(alert_id, change, at, status, actor, note, report_id)
+        record = ChangeRecord(alert_id, change, at, status, actor, note, report_id, time.time())
         self._history.setdefault(alert_id, []).append(record)
 
     async def get(self, alert_id: str) -> Alert | None:
@@ -151,7 +151,8 @@ class MemoryAlertStore:
 
     async def history(self, alert_id: str) -> builtins.list[ChangeRecord]:
         alert_id = self._aliases.get(alert_id, alert_id)
-        return sorted(self._history.get(alert_id, []), key=lambda r: r.at)
+        # In the order stored (one clock: the store's), like PgAlertStore's ORDER BY id.
+        return list(self._history.get(alert_id, []))
 
     async def unacknowledged(
         self,

@@ -39,6 +39,7 @@ from services.alerts.model import (
     Silence,
     Status,
 )
+from services.core.text import text_problem
 
 _RANK = {Status.OPEN: 0, Status.ACKNOWLEDGED: 1, Status.RESOLVED: 2, Status.FALSE_ALARM: 2}
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
@@ -141,6 +142,7 @@ class ChangeRecord:
     actor: str | None = None
     note: str | None = None
     report_id: str | None = None  # set on `reported` rows: the client's id of the report
+    recorded_at: float | None = None  # server's wall clock when stored (the order of history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,14 +308,22 @@ def change_for(action: str) -> str:
     return ACTION_CHANGES[Action(action)].value
 
 
+def check_note(note: str | None, what: str = "note") -> None:
+    """Free text for the history (notes, reasons): the rule of services/core/text.py, so both
+    stores refuse alike what PostgreSQL could not store (NUL) or a screen should not show."""
+    problem = text_problem(note) if note is not None else None
+    if problem is not None:
+        raise InvalidQuery(f"the {what} has a {problem}")
+    if note is not None and len(note) > MAX_NOTE:
+        raise InvalidQuery(f"the {what} is at most {MAX_NOTE} characters")
+
+
 def check_report(report: Report) -> None:
     if not report.note.strip():
         raise InvalidQuery("a report needs a note")
     if len(report.note) > MAX_NOTE:
         raise InvalidQuery(f"a report's note is at most {MAX_NOTE} characters")
-    if any(ch < " " and ch not in "\t\n\r" for ch in report.note):
-        # PostgreSQL refuses NUL in text; both stores refuse every control character alike
-        raise InvalidQuery("a report's note has control characters")
+    check_note(report.note)
     if not report.report_id or len(report.report_id) > MAX_REPORT_ID:
         raise InvalidQuery(f"a report id has 1 to {MAX_REPORT_ID} characters")
     if report.outcome is not None and report.outcome not in REPORT_OUTCOMES:
@@ -344,6 +354,7 @@ def _report_action(current: Alert, outcome: str | None) -> tuple[Action | None, 
 
 
 def check_silence(silence: Silence) -> None:
+    check_note(silence.reason, "silence's reason")
     if silence.end <= silence.start:
         raise InvalidQuery(f"silence {silence.id}: end must be after start")
     if not silence.id:

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from services.web.validation import Line, RequestModel, Text
+
 
 class ErrorOut(BaseModel):
     """Every error a client sees (services/web/errors.py)."""
@@ -40,10 +42,10 @@ class UserOut(BaseModel):
     mmsi: int | None = None
 
 
-class UserIn(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
+class UserIn(RequestModel):
+    name: Line(64, min_length=1)  # type: ignore[valid-type]
     role: Literal["operator", "supervisor", "office", "patrol", "admin"]
-    office: str | None = None
+    office: Line(64) | None = None  # type: ignore[valid-type]
     mmsi: int | None = None
     password: str = Field(min_length=8, max_length=1024)
 
@@ -190,18 +192,27 @@ class AlertHistoryItem(BaseModel):
         description="raised, updated, cleared, acknowledged, resolved, "
         "false_alarm, escalated or reported (a field report)"
     )
-    at: float = Field(description="Unix seconds")
+    at: float = Field(
+        description="Unix seconds: event time (the reports' clock) for raised, updated and "
+        "cleared; the server's wall clock for operator actions, reports and escalations"
+    )
     status: str = Field(description="the alert's status after this change")
     actor: str | None = Field(description="user name; null for the pipeline")
     note: str | None
     report_id: str | None = Field(None, description="the client's id of a field report")
+    recorded_at: float | None = Field(
+        None,
+        description="Unix seconds, the server's wall clock when the change was stored; the "
+        "history is in this order (`at` is the change's own time: event time for the "
+        "pipeline's changes, wall clock for operators')",
+    )
 
 
-class ReportIn(BaseModel):
+class ReportIn(RequestModel):
     """A field report (现场反馈). `report_id`, chosen by the client when the report is written,
     makes a resend (an offline outbox) harmless: the same id is stored once."""
 
-    note: str = Field(min_length=1, max_length=2000, description="what the crew found or did")
+    note: Text(2000, min_length=1) = Field(description="what the crew found or did")  # type: ignore[valid-type]
     outcome: Literal["resolved", "false_alarm"] | None = Field(
         None, description="closes the case, if its status allows"
     )
@@ -225,21 +236,21 @@ class ReportOut(BaseModel):
     )
 
 
-class ActionIn(BaseModel):
-    note: str | None = Field(None, max_length=2000)
+class ActionIn(RequestModel):
+    note: Text(2000) | None = None  # type: ignore[valid-type]
 
 
-class AlertSilenceIn(BaseModel):
+class AlertSilenceIn(RequestModel):
     minutes: float = Field(60.0, gt=0, le=7 * 24 * 60, description="how long from now")
-    reason: str | None = Field(None, max_length=2000)
+    reason: Text(2000) | None = None  # type: ignore[valid-type]
 
 
-class SilenceIn(BaseModel):
+class SilenceIn(RequestModel):
     mmsi: int = Field(ge=0, le=999_999_999)
     start: float = Field(ge=0, le=4_102_444_800, description="Unix seconds (behaviour time)")
     end: float = Field(ge=0, le=4_102_444_800)
-    rule: str | None = None
-    reason: str | None = Field(None, max_length=2000)
+    rule: Line(64) | None = None  # type: ignore[valid-type]
+    reason: Text(2000) | None = None  # type: ignore[valid-type]
 
 
 class SilenceOut(BaseModel):

@@ -114,6 +114,7 @@ async def alert_history(
             actor=r.actor,
             note=r.note,
             report_id=r.report_id,
+            recorded_at=r.recorded_at,
         )
         for r in records
     ]
