@@ -15,11 +15,12 @@ import pytest
 
 from services.alerts.model import Alert
 from services.alerts.store import PgAlertStore
+from services.core import topics
 from services.core.config import SeagridConfig
 from services.core.db import open_database
 from services.web.auth import User
 from services.web.users import PgUserStore
-from tests.web.conftest import Env, start_env
+from tests.web.conftest import Env, make_alert, start_env
 
 REFUSED = ["\x00", "\x01", "\x1b[31m", "\x7f", "\x80", "\x85", "\x9f", "\x0b", "\x0c"]
 ALLOWED = "line one\n\tline two\r\n现场反馈: ok — 好"
@@ -136,6 +137,8 @@ async def test_repeated_action_answers_the_same_without_a_warning(
 ) -> None:
     alert = await fresh_alert(env)
     url = f"/api/alerts/{alert.id}/ack"
+    bus = env.runtime.bus
+    await bus.ensure_group(topics.ALERT_COMMANDS, "probe")  # what the alerts stage would hear
     first = await post(env, url, {"note": "on it"})
     with caplog.at_level(logging.INFO):
         repeats = [await post(env, url, {"note": "on it"}) for _ in range(3)]
@@ -145,6 +148,27 @@ async def test_repeated_action_answers_the_same_without_a_warning(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     history = (await env.http.get(f"/api/alerts/{alert.id}/history", headers=env.auth("op"))).json()
     assert [h["change"] for h in history] == ["raised", "acknowledged"]
+    heard = await bus.read(topics.ALERT_COMMANDS, "probe", "probe-1", count=100, block=0.1)
+    assert len(heard) == 1  # the repeats announced nothing to the pipeline
+
+
+def test_the_alert_book_takes_a_repeated_command_quietly(
+    demo_config: SeagridConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A command redelivered by the bus (at least once) is no fault: no WARNING per call."""
+    from services.alerts.model import command_for
+    from services.alerts.stage import AlertsStage
+
+    processor = AlertsStage(demo_config).processor
+    raised = make_alert(mmsi=412000777, raised_at=1_700_000_000.0)
+    processor.book.restore([raised])
+    with caplog.at_level(logging.INFO):
+        changes = [
+            processor.command(command_for("acknowledge", raised, "op", 1_700_000_010.0 + i))
+            for i in range(3)
+        ]
+    assert [len(c) for c in changes] == [1, 0, 0]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 
 async def test_history_is_in_the_order_stored(env: Env) -> None:
