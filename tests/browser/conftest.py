@@ -132,7 +132,10 @@ class Screen:
 def screen(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Screen]:
     """A fresh browser context (own storage) per test at a desktop size, zh-CN default."""
     size = getattr(request, "param", {"width": 1440, "height": 900})
-    context = browser.new_context(viewport=size, locale="zh-CN")
+    # Playwright's wait_for_function evaluates strings in the page, which the server's
+    # Content-Security-Policy (script-src 'self') forbids: tests see the page without it,
+    # and test_csp.py checks the page under it.
+    context = browser.new_context(viewport=size, locale="zh-CN", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     s = Screen(page, server, request.node.name.replace("[", "-").rstrip("]"))
