@@ -355,7 +355,9 @@ def _report_action(current: Alert, outcome: str | None) -> tuple[Action | None, 
 
 def check_silence(silence: Silence) -> None:
     check_note(silence.reason, "silence's reason")
-    if silence.end <= silence.start:
+    # In whole microseconds, as PostgreSQL stores them: 0 and 1e-7 s are the same instant
+    # there, and its CHECK (end > start) would fail after this check passed.
+    if round(silence.end * 1e6) <= round(silence.start * 1e6):
         raise InvalidQuery(f"silence {silence.id}: end must be after start")
     if not silence.id:
         raise InvalidQuery("a silence needs an id")

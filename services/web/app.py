@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from services.core.runner import run_stages
-from services.web import errors
+from services.web import errors, openapi
 from services.web.auth import AuthError
 from services.web.headers import SecurityHeaders
 from services.web.limits import BodyLimit
@@ -49,6 +49,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
     app.state.runtime = runtime
     app.state.login_throttle = LoginThrottle(runtime.settings.login)
     errors.install(app)
+    openapi.install(app)
     if runtime.settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

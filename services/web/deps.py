@@ -28,6 +28,10 @@ Time = Annotated[
     float | None, Query(ge=0, le=MAX_TIME, allow_inf_nan=False, description="Unix seconds")
 ]
 
+RequiredTime = Annotated[
+    float, Query(ge=0, le=MAX_TIME, allow_inf_nan=False, description="Unix seconds")
+]
+
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 

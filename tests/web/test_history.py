@@ -43,7 +43,6 @@ async def test_history_window_from_memory(env: Env) -> None:
 @pytest.mark.parametrize(
     "params",
     [
-        {},
         {"since": 100, "until": 50},
         {"since": 0, "until": 86400},
         {"since": 1, "until": 2, "bbox": "x"},
@@ -52,6 +51,15 @@ async def test_history_window_from_memory(env: Env) -> None:
 async def test_bad_history_windows_are_400(env: Env, params: dict[str, object]) -> None:
     reply = await env.http.get("/api/history", params=params, headers=env.auth("op"))
     assert reply.status_code == 400, reply.text
+
+
+async def test_history_needs_since_and_until(env: Env) -> None:
+    for params in ({}, {"since": 1}, {"until": 2}):
+        reply = await env.http.get("/api/history", params=params, headers=env.auth("op"))
+        assert reply.status_code == 422 and "Field required" in reply.text, reply.text
+    schema = (await env.http.get("/openapi.json")).json()
+    parameters = schema["paths"]["/api/history"]["get"]["parameters"]
+    assert {p["name"] for p in parameters if p["required"]} == {"since", "until"}
 
 
 async def test_tasks_for_a_patrol_crew_have_bearing_and_distance(env: Env) -> None:

@@ -202,3 +202,10 @@ async def test_revoked_token_with_a_body_is_401(env: Env, unique: str) -> None:
     )
     assert reply.status_code == 401 and "revoked" in reply.json()["detail"]
     assert (await env.runtime.alerts.get(alert.id)).status == "acknowledged"  # type: ignore[union-attr]
+
+
+async def test_a_silence_shorter_than_a_microsecond_is_400_not_500(env: Env) -> None:
+    """PostgreSQL keeps microseconds: end 1e-7 s after start is no interval there."""
+    body = {"mmsi": 412000001, "start": 0, "end": 1e-7}
+    reply = await post(env, "/api/silences", body)
+    assert reply.status_code == 400 and "end must be after start" in reply.text

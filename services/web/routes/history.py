@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from services.alerts.model import Alert
 from services.alerts.store_api import AlertQuery
-from services.web.deps import CurrentUser, Runtime, Time
+from services.web.deps import CurrentUser, RequiredTime, Runtime
 from services.web.routes.alerts import alert_out
 from services.web.schemas import HistoryOut, HistoryPoint, TaskOut
 from services.web.view import WORLD, parse_bbox
@@ -25,15 +25,13 @@ EARTH_NM = 3440.065
 async def history(
     runtime: Runtime,
     _user: CurrentUser,
-    since: Time = None,
-    until: Time = None,
+    since: RequiredTime,
+    until: RequiredTime,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     limit: Annotated[int, Query(ge=1, le=200_000)] = 100_000,
 ) -> HistoryOut:
     """Every vessel's positions with since <= ts < until (at most 6 h) in `bbox`, oldest
     first, for replaying traffic on a timeline; `truncated` when `limit` cut it short."""
-    if since is None or until is None:
-        raise HTTPException(400, "since and until are required (Unix seconds)")
     if since >= until:
         raise HTTPException(400, "since must be before until")
     if until - since > MAX_WINDOW:
