@@ -40,7 +40,11 @@ export const session = {
 export async function login(username, password) {
   const body = new URLSearchParams({ username, password, grant_type: "password" });
   const response = await fetch("api/auth/token", { method: "POST", body });
-  if (!response.ok) throw new ApiError(response.status, await errorText(response));
+  if (!response.ok) {
+    const error = new ApiError(response.status, await errorText(response));
+    error.retryAfter = Number(response.headers.get("Retry-After")) || null; // 429: login back-off
+    throw error;
+  }
   const data = await response.json();
   sessionStorage.setItem(TOKEN_KEY, data.access_token);
   return session.user;

@@ -67,3 +67,21 @@ def test_console_works_under_the_csp_with_no_violation(page: Any, server: str) -
     page.screenshot(path=str(SCREENSHOTS / "console-under-csp.png"))
     violations = [m for m in messages if "Content Security Policy" in m]
     assert page.evaluate("window.__csp || []") == [] and violations == [] and errors == []
+
+
+def test_login_back_off_is_explained_in_the_users_language(page: Any, server: str) -> None:
+    """After repeated wrong passwords the server answers 429: the form says to wait, in
+    zh-CN, rather than "cannot reach the server". (An account of its own: the back-off is
+    per account, and the other browser tests log in as the demo users.)"""
+    page.goto(f"{server}/")
+    page.wait_for_selector("form.login")
+    error = page.locator("form.login .error")
+    for _ in range(7):
+        page.fill("input[name=username]", "nobody-here")
+        page.fill("input[name=password]", "wrong")
+        page.click("form.login button[type=submit]")
+        error.wait_for(state="visible")
+        if "秒后再试" in error.inner_text():
+            break
+        page.wait_for_timeout(200)
+    assert error.inner_text().startswith("登录失败次数过多，请 ")

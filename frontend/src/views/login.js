@@ -18,7 +18,9 @@ export function renderLogin(root, onDone) {
       try {
         onDone(await login(name.value.trim(), password.value));
       } catch (err) {
-        error.textContent = err.status === 401 || err.status === 400 ? t("login.failed") : t("error.network", { message: err.message });
+        error.textContent = err.status === 401 || err.status === 400 ? t("login.failed")
+          : err.status === 429 ? t("login.throttled", { seconds: err.retryAfter ?? 60 })
+          : t("error.network", { message: err.message });
         error.hidden = false;
       }
     },
