@@ -29,6 +29,7 @@ from services.core import topics
 from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, decode_as, encode
 from services.core.config import ConfigError, SeagridConfig, load_config
+from services.core.faults import Faults
 from services.core.runner import consume
 from services.core.types import CellPosition, Position, Transition, VesselStatic
 from services.gridding.grid import Grid
@@ -56,6 +57,7 @@ class GriddingStage:
         self.picture = CellPicture(picture_ttl)
         self.group, self.consumer = group, consumer
         self.counters: Counter[str] = Counter()
+        self.faults = Faults("gridding", log)  # records whose handling raised (skipped)
         self.reloads = 0
         self.reload_failures = 0
         self.last_reload_error: str | None = None
@@ -72,10 +74,19 @@ class GriddingStage:
                     self.consumer,
                     partial(self._on_positions, bus),
                     stop,
+                    faults=self.faults,
                 )
             )
             group.create_task(
-                consume(bus, topics.STATIC, self.group, self.consumer, self._on_static, stop)
+                consume(
+                    bus,
+                    topics.STATIC,
+                    self.group,
+                    self.consumer,
+                    self._on_static,
+                    stop,
+                    faults=self.faults,
+                )
             )
 
     def reload(self) -> bool:
@@ -108,6 +119,8 @@ class GriddingStage:
             "reload_failures": self.reload_failures,
             "last_reload_error": self.last_reload_error,
             **self.counters,
+            "faults": self.faults.total(),
+            **{f"fault_{reason}": n for reason, n in self.faults.counts.items()},
         }
 
     async def _on_static(self, batch: list[Delivery]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ import redis.asyncio as aioredis
 
 from services.core import codec
 from services.core.bus import Bus, BusError, BusOptions, Delivery, dead_letter_topic, open_bus
+from services.core.faults import Faults
 from services.core.runner import consume, run_stages
 from tests.conftest import REDIS_URL
 
@@ -99,6 +101,26 @@ async def test_poison_record_is_isolated_then_dead_lettered(
     await asyncio.wait_for(task, 1.0)
     dead = await bus.read(dead_letter_topic(topic), "ops", "inspector", block=0)
     assert [d.payload for d in dead] == [poison]
+
+
+async def test_poison_records_are_counted_and_logged_once_per_reason(
+    bus: Bus, topic: str, records: list[bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    poison = [b"not json %d" % i for i in range(5)]
+    faults = Faults(topic, logging.getLogger("consume-test"))
+    stop, handler = asyncio.Event(), Recorder()
+    await bus.publish(topic, [*records[:5], *poison, *records[5:10]])
+    with caplog.at_level(logging.WARNING, "consume-test"):
+        task = asyncio.create_task(
+            consume(bus, topic, "g", "c", handler, stop, block=0.05, faults=faults)
+        )
+        await until(lambda: _true(len(set(handler.lines)) == 10))
+        await until(lambda: _true(faults.counts["record.CodecError"] >= 5))
+        stop.set()
+        await asyncio.wait_for(task, 1.0)
+    assert set(faults.counts) <= {"record.CodecError", "batch.CodecError"}
+    logged = [r for r in caplog.records if "record.CodecError" in r.getMessage()]
+    assert len(logged) == 1  # not one warning per poison record and attempt
 
 
 async def test_stop_ends_the_loop_promptly(bus: Bus, topic: str) -> None:
