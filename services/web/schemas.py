@@ -43,9 +43,9 @@ class UserOut(BaseModel):
 
 
 class UserIn(RequestModel):
-    name: Line(64, min_length=1)  # type: ignore[valid-type]
+    name: Line = Field(min_length=1, max_length=64)
     role: Literal["operator", "supervisor", "office", "patrol", "admin"]
-    office: Line(64) | None = None  # type: ignore[valid-type]
+    office: Line | None = Field(None, max_length=64)
     mmsi: int | None = None
     password: str = Field(min_length=8, max_length=1024)
 
@@ -212,7 +212,7 @@ class ReportIn(RequestModel):
     """A field report (现场反馈). `report_id`, chosen by the client when the report is written,
     makes a resend (an offline outbox) harmless: the same id is stored once."""
 
-    note: Text(2000, min_length=1) = Field(description="what the crew found or did")  # type: ignore[valid-type]
+    note: Text = Field(min_length=1, max_length=2000, description="what the crew found or did")
     outcome: Literal["resolved", "false_alarm"] | None = Field(
         None, description="closes the case, if its status allows"
     )
@@ -237,20 +237,20 @@ class ReportOut(BaseModel):
 
 
 class ActionIn(RequestModel):
-    note: Text(2000) | None = None  # type: ignore[valid-type]
+    note: Text | None = Field(None, max_length=2000)
 
 
 class AlertSilenceIn(RequestModel):
     minutes: float = Field(60.0, gt=0, le=7 * 24 * 60, description="how long from now")
-    reason: Text(2000) | None = None  # type: ignore[valid-type]
+    reason: Text | None = Field(None, max_length=2000)
 
 
 class SilenceIn(RequestModel):
     mmsi: int = Field(ge=0, le=999_999_999)
     start: float = Field(ge=0, le=4_102_444_800, description="Unix seconds (behaviour time)")
     end: float = Field(ge=0, le=4_102_444_800)
-    rule: Line(64) | None = None  # type: ignore[valid-type]
-    reason: Text(2000) | None = None  # type: ignore[valid-type]
+    rule: Line | None = Field(None, max_length=64)
+    reason: Text | None = Field(None, max_length=2000)
 
 
 class SilenceOut(BaseModel):

@@ -7,9 +7,9 @@
   still take their ISO/text form, at any depth (`list[datetime]`, `Rule | None`): FastAPI
   validates the parsed body in pydantic's Python mode, whose strict mode would refuse them,
   so `RequestModel` relaxes exactly those when a subclass is defined.
-- `Text(max_length)`: free text (notes, reasons, titles): tab and line breaks allowed,
-  every other control character refused (services/core/text.py), 422 like any other
-  validation error. `Line(max_length)`: the same on one line (names, ids, labels).
+- `Text`: free text (notes, reasons, titles): tab and line breaks allowed, every other
+  control character refused (services/core/text.py), 422 like any other validation error.
+  `Line`: the same on one line (names, ids, labels). Lengths with `Field(max_length=...)`.
 
 A new route gets all of this by declaring its body as a `RequestModel` with `Text`/`Line`
 fields; the body size limit and the token-before-body check need nothing (limits.py).
@@ -24,7 +24,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Strict
 
 from services.core.text import check_text
 
@@ -76,20 +76,10 @@ def _single_line(value: str) -> str:
     return value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
-    """Free text of at most `max_length` characters; tab and line breaks allowed."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(check_text),
-    ]
+# Lengths go in Field (`note: Text | None = Field(None, max_length=2000)`): type aliases
+# keep mypy happy, and pydantic applies Field's constraints to the str inside an Optional.
+Text = Annotated[str, AfterValidator(check_text)]
+"""Free text: tab and line breaks allowed, every other control character refused."""
 
-
-def Line(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
-    """Text on one line (tab allowed, no line breaks) of at most `max_length` characters."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(check_text),
-        AfterValidator(_single_line),
-    ]
+Line = Annotated[str, AfterValidator(check_text), AfterValidator(_single_line)]
+"""Text on one line (tab allowed, no line breaks)."""
