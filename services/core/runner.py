@@ -15,6 +15,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from services.core.bus import Bus, Delivery, dead_letter_topic
@@ -99,7 +100,7 @@ async def _handle(
     try:
         await handler(batch)
     except Exception:
-        if len(batch) == 1:
+        if len(batch) == 1 and batch[0].size == 1:
             _log_failure(batch[0], topic, group)
             return []
         log.exception("%s/%s: batch of %d failed, retrying one by one", topic, group, len(batch))
@@ -110,16 +111,30 @@ async def _handle(
 async def _handle_singly(
     handler: Handler, batch: list[Delivery], topic: str, group: str
 ) -> list[Delivery]:
-    """Handle records one at a time, so one poison record cannot hold back its neighbours."""
+    """Handle records one at a time, so one poison record cannot hold back its neighbours.
+
+    A batch entry of the in-process bus is split into its records too; it is acknowledged
+    only when every one of them went through (so it is redelivered, and in the end
+    dead-lettered, whole: its good records are handled again, which handlers allow).
+    """
     done = []
     for delivery in batch:
-        try:
-            await handler([delivery])
-        except Exception:
-            _log_failure(delivery, topic, group)
-            continue
-        done.append(delivery)
+        ok = True
+        for one in _singles(delivery):
+            try:
+                await handler([one])
+            except Exception:
+                _log_failure(one, topic, group)
+                ok = False
+        if ok:
+            done.append(delivery)
     return done
+
+
+def _singles(delivery: Delivery) -> list[Delivery]:
+    if delivery.records is None or len(delivery.records) < 2:
+        return [delivery]
+    return [replace(delivery, records=(record,)) for record in delivery.records]
 
 
 def _log_failure(delivery: Delivery, topic: str, group: str) -> None:

@@ -27,7 +27,7 @@ import numpy as np
 
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode_as, encode
+from services.core.codec import CodecError, records_of
 from services.core.config import ConfigError, SeagridConfig, load_config
 from services.core.runner import consume
 from services.core.types import CellPosition, Position, Transition, VesselStatic
@@ -111,22 +111,20 @@ class GriddingStage:
         }
 
     async def _on_static(self, batch: list[Delivery]) -> None:
-        for delivery in batch:
-            try:
-                static = decode_as(delivery.payload, VesselStatic)
-            except CodecError:
-                self.counters["static_rejected"] += 1
-                continue
+        for static in records_of(batch, VesselStatic, self._bad_static):
             self.picture.set_ship_type(static.mmsi, static.ship_type)
+
+    def _bad_static(self, _delivery: Delivery, _exc: CodecError) -> None:
+        self.counters["static_rejected"] += 1
 
     async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
         positions = self._decode(batch)
         if not positions:
             return
         cell_positions, transitions = self.process(positions)
-        await bus.publish(topics.CELL_POSITIONS, [encode(p) for p in cell_positions])
+        await bus.publish_records(topics.CELL_POSITIONS, cell_positions)
         if transitions:
-            await bus.publish(topics.TRANSITIONS, [encode(t) for t in transitions])
+            await bus.publish_records(topics.TRANSITIONS, transitions)
 
     def process(self, positions: list[Position]) -> tuple[list[CellPosition], list[Transition]]:
         """Assign a batch to cells and update transitions and picture (no I/O)."""
@@ -161,18 +159,16 @@ class GriddingStage:
 
     def _decode(self, batch: list[Delivery]) -> list[Position]:
         """Positions of a batch; unusable records are counted and dropped, never retried."""
-        positions = []
-        for delivery in batch:
-            try:
-                p = decode_as(delivery.payload, Position)
-            except CodecError as exc:
-                self._reject("bad_payload", delivery, exc)
-                continue
-            if not _usable(p):
-                self._reject("bad_coordinates", delivery, (p.lat, p.lon, p.ts))
-                continue
-            positions.append(p)
-        return positions
+        positions = records_of(batch, Position, partial(self._reject, "bad_payload"))
+        if all(map(_usable, positions)):
+            return positions
+        kept = []
+        for p in positions:
+            if _usable(p):
+                kept.append(p)
+            else:
+                self._reject("bad_coordinates", batch[0], (p.mmsi, p.lat, p.lon, p.ts))
+        return kept
 
     def _reject(self, reason: str, delivery: Delivery, detail: object) -> None:
         self.counters[f"rejected_{reason}"] += 1
