@@ -135,11 +135,9 @@ class IngestStage:
 
     async def accept(self, feed: str, lines: list[bytes], received_at: float) -> None:
         """The feeds' sink: decode `lines`, merge and queue the records, publish full batches."""
-        push = self.decoder.push
         take = self._take
-        for line in lines:
-            for message in push(line, feed=feed, received_at=received_at):
-                take(message, feed)
+        for message in self.decoder.push_lines(lines, feed=feed, received_at=received_at):
+            take(message, feed)
         if any(len(batch) >= self.settings.batch_size for batch in self._outbox.values()):
             await self.flush()
 
