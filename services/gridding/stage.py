@@ -16,11 +16,13 @@ slowest regular AIS reporting interval) leaves the picture and its state is drop
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import signal
 from collections import Counter
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -129,24 +131,31 @@ class GriddingStage:
     def process(self, positions: list[Position]) -> tuple[list[CellPosition], list[Transition]]:
         """Assign a batch to cells and update transitions and picture (no I/O)."""
         grid = self.grid  # one grid for the whole batch, even if a reload happens meanwhile
-        lon = np.fromiter((p.lon for p in positions), np.float64, len(positions))
-        lat = np.fromiter((p.lat for p in positions), np.float64, len(positions))
-        prev = np.fromiter(
-            (grid.index_of(self._last_cell.get(p.mmsi)) for p in positions),
-            np.int64,
-            len(positions),
-        )
+        n = len(positions)
+        lon = np.fromiter([p.lon for p in positions], np.float64, n)
+        lat = np.fromiter([p.lat for p in positions], np.float64, n)
+        last_cell, index_of = self._last_cell, grid.index_of
+        prev = np.fromiter([index_of(last_cell.get(p.mmsi)) for p in positions], np.int64, n)
         out: list[CellPosition] = []
         transitions: list[Transition] = []
+        ids, offices = grid.ids + (None,), grid.offices + (None,)  # index -1: outside
+        observe, state_of, place = self.tracker.observe, self.tracker.state, self.picture.place
         for p, index in zip(positions, grid.assign(lon, lat, prev).tolist(), strict=True):
-            cell, office = grid.cell_id(index), grid.office(index)
-            self._last_cell[p.mmsi] = cell
+            cell, office = ids[index], offices[index]
+            mmsi, ts = p.mmsi, p.ts
+            last_cell[mmsi] = cell
             out.append(with_cell(p, cell, office))
-            depth = partial(grid.depth_m, index, p.lon, p.lat)
-            transitions += self.tracker.observe(p.mmsi, p.ts, p.lat, p.lon, cell, office, depth)
-            state = self.tracker.state(p.mmsi)
-            self.picture.place(p.mmsi, state.cell if state else cell, p.ts)
-            self._clock = max(self._clock, p.ts)
+            state = state_of(mmsi)
+            if state is not None and cell == state.cell and ts > state.ts:
+                # Still in its committed cell: what observe() would do, without the call.
+                state.ts, state.office = ts, office
+                state.candidate, state.candidate_reports = None, 0
+            else:
+                depth = partial(grid.depth_m, index, p.lon, p.lat)
+                transitions += observe(mmsi, ts, p.lat, p.lon, cell, office, depth)
+                state = state_of(mmsi)
+            place(mmsi, state.cell if state else cell, ts)
+        self._clock = max(self._clock, max(p.ts for p in positions))
         for mmsi in self.picture.expire(self._clock):
             # silent for picture_ttl: forget it, so memory does not grow with every MMSI ever
             # heard; if it reports again it is a first sighting (initial events) again
@@ -176,19 +185,35 @@ class GriddingStage:
             log.warning("gridding: dropped record %s (%s): %s", delivery.id, reason, detail)
 
 
+_CELL_FIELDS = tuple(f.name for f in dataclasses.fields(CellPosition))
+_POSITION_FIELDS = tuple(f.name for f in dataclasses.fields(Position))
+if _CELL_FIELDS != (*_POSITION_FIELDS[:4], "cell", "office", *_POSITION_FIELDS[4:]):
+    raise ImportError("gridding: CellPosition is no longer Position + cell + office")
+_SLOTS = tuple(CellPosition.__dict__[name].__set__ for name in _CELL_FIELDS)
+_values = attrgetter(*_POSITION_FIELDS)
+_new = object.__new__
+
+
 def with_cell(p: Position, cell: str | None, office: str | None) -> CellPosition:
-    """The CellPosition of `p` (field by field: dataclasses.asdict deep-copies, 10x slower)."""
-    return CellPosition(
-        p.mmsi, p.ts, p.lat, p.lon, cell, office, p.speed, p.course, p.heading, p.status,
-        p.turn, p.msg_type, p.source, p.mmsi_class,
-    )  # fmt: skip
+    """The CellPosition of `p`. Its slots are written directly: the frozen dataclass's
+    __init__ goes through object.__setattr__ per field, which costs more than gridding."""
+    v = _values(p)
+    c = _new(CellPosition)
+    s = _SLOTS
+    s[0](c, v[0]), s[1](c, v[1]), s[2](c, v[2]), s[3](c, v[3]), s[4](c, cell), s[5](c, office)
+    s[6](c, v[4]), s[7](c, v[5]), s[8](c, v[6]), s[9](c, v[7]), s[10](c, v[8]), s[11](c, v[9])
+    s[12](c, v[10]), s[13](c, v[11])
+    return c
 
 
 def _usable(p: Position) -> bool:
-    values = (p.lat, p.lon, p.ts)
+    lat, lon, ts = p.lat, p.lon, p.ts
+    if type(lat) is float and type(lon) is float and type(ts) is float:  # the usual case
+        return -90 <= lat <= 90 and -180 <= lon <= 180 and math.isfinite(ts)
+    values = (lat, lon, ts)
     if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
         return False
-    return -90 <= p.lat <= 90 and -180 <= p.lon <= 180
+    return -90 <= lat <= 90 and -180 <= lon <= 180
 
 
 def install_reload_handler(stage: GriddingStage) -> None:
