@@ -22,6 +22,7 @@ Prints a few lines of detail, then one JSON object as the last line.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -157,7 +158,15 @@ def close_quarters_bench(
     return {"cq_pass_ms": round(best * 1000, 1), "cq_naive_ms": round(naive * 1000, 1), "cq_ratio": round(naive / best, 1), "cq_pairs": len(fast)}  # fmt: skip
 
 
+def quick() -> None:
+    """`--quick`: small sizes, a few seconds, for the test that keeps this bench working."""
+    global VESSELS, ROUNDS, CQ_VESSELS, REPEATS
+    VESSELS, ROUNDS, CQ_VESSELS, REPEATS = 500, 4, 300, 1
+
+
 def main() -> None:
+    if "--quick" in sys.argv[1:]:
+        quick()
     started = time.perf_counter()
     config = load_config(DEMO)
     th = Thresholds.from_config(config)

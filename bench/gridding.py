@@ -13,6 +13,7 @@ Prints a few lines of detail, then one JSON object as the last line.
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import numpy as np
@@ -92,7 +93,15 @@ def baseline_path(cells: list[Cell], lon: np.ndarray, lat: np.ndarray) -> tuple[
     return out.reshape(lon.shape), time.perf_counter() - start
 
 
+def quick() -> None:
+    """`--quick`: small sizes, a few seconds, for the test that keeps this bench working."""
+    global CELLS, VESSELS, ROUNDS, REPEATS
+    CELLS, VESSELS, ROUNDS, REPEATS = 500, 1_000, 4, 1
+
+
 def main() -> None:
+    if "--quick" in sys.argv[1:]:
+        quick()
     rng = np.random.default_rng(SEED)
     cells = make_cells(rng)
     lon, lat = make_tracks(rng)

@@ -8,8 +8,14 @@ connections: the machine has 2 cores), each subscribed to a random bounding box 
 of the area, and measures for every position received the delay from entering the
 pipeline to arrival, messages and positions delivered per second, and the server's CPU.
 
-Run: `.venv/bin/python bench/ws_fanout.py` (no arguments, about 80 s). The last line is
-JSON with `clients` (the largest run), `p95_ms` and `disconnected` for that run.
+The clients log in like any user: the server creates the user `bench` in its user store
+and each run fetches a token from `POST /api/auth/token` (a token signed for a user the
+store does not know is refused, since tokens carry the user's token generation).
+
+Run: `.venv/bin/python bench/ws_fanout.py` (no arguments, about 80 s; `--quick`: 1,000
+vessels, 20 clients for 3 s). The last line is JSON with `clients` (the largest run),
+`p95_ms` and `disconnected` for that run; `received` is 0 (and the bench fails) when no
+client got any position.
 """
 
 from __future__ import annotations
@@ -36,8 +42,10 @@ sys.path.insert(0, str(REPO))
 VESSELS = 10_000
 SLICES = 10  # publishes per second
 SECRET = "bench-ws-fanout-secret-key"
+USER, PASSWORD = "bench", "bench-ws-fanout-password"
 RUNS = ((100, 12.0), (500, 25.0))  # (clients, measured seconds)
 WARMUP = 3.0
+QUICK_VESSELS, QUICK_RUNS, QUICK_WARMUP = 1_000, ((20, 3.0),), 1.0
 
 
 # --- server process ---------------------------------------------------------------------
@@ -48,20 +56,20 @@ class Fleet:
 
     name = "fleet"
 
-    def __init__(self, bbox: list[float]) -> None:
+    def __init__(self, bbox: list[float], vessels: int = VESSELS) -> None:
         rng = np.random.default_rng(7)
+        self.vessels = vessels
         self.min = np.array(bbox[:2])
         self.max = np.array(bbox[2:])
-        self.pos = self.min + rng.random((VESSELS, 2)) * (self.max - self.min)
-        self.vel = (rng.random((VESSELS, 2)) - 0.5) * 0.002  # degrees per second, ~5-15 kn
-        self.mmsi = np.arange(412_000_000, 412_000_000 + VESSELS)
+        self.pos = self.min + rng.random((vessels, 2)) * (self.max - self.min)
+        self.vel = (rng.random((vessels, 2)) - 0.5) * 0.002  # degrees per second, ~5-15 kn
+        self.mmsi = np.arange(412_000_000, 412_000_000 + vessels)
 
     async def run(self, bus: Any, stop: asyncio.Event) -> None:
         from services.core import topics
-        from services.core.codec import encode
         from services.core.types import CellPosition
 
-        size = VESSELS // SLICES
+        size = self.vessels // SLICES
         next_at = time.monotonic()
         while not stop.is_set():
             for part in range(SLICES):
@@ -70,10 +78,10 @@ class Fleet:
                 now = time.time()
                 lon, lat = self.pos[chunk, 0].tolist(), self.pos[chunk, 1].tolist()
                 batch = [
-                    encode(CellPosition(m, now, la, lo, None, None, speed=10.0, course=90.0))
+                    CellPosition(m, now, la, lo, None, None, speed=10.0, course=90.0)
                     for m, lo, la in zip(self.mmsi[chunk].tolist(), lon, lat, strict=True)
                 ]
-                await bus.publish(topics.CELL_POSITIONS, batch)
+                await bus.publish_records(topics.CELL_POSITIONS, batch)  # as gridding does
                 next_at += 1.0 / SLICES
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
@@ -84,19 +92,21 @@ class Fleet:
         self.vel[chunk] = np.where(out, -self.vel[chunk], self.vel[chunk])
 
 
-async def serve(port: int) -> None:
+async def serve(port: int, vessels: int) -> None:
     from services.alerts.memory_store import MemoryAlertStore
     from services.core.bus_memory import MemoryBus
     from services.core.config import load_config
     from services.core.settings import DEMO_CONFIG_DIR
     from services.web.app import create_app
-    from services.web.auth import TokenSigner
+    from services.web.auth import TokenSigner, User
     from services.web.history import MemoryHistory
     from services.web.runtime import WebRuntime, build_web_stage
     from services.web.server import Server, uvicorn_config
     from services.web.settings import WebSettings
     from services.web.users import MemoryUserStore
 
+    users = MemoryUserStore()
+    await users.add(User(USER, "operator"), PASSWORD)
     config = load_config(DEMO_CONFIG_DIR)
     settings = WebSettings(tick=1.0)
     web = build_web_stage(settings, demo=False)
@@ -105,11 +115,11 @@ async def serve(port: int) -> None:
         settings=settings,
         bus=MemoryBus(),
         signer=TokenSigner(SECRET.encode(), 3600),
-        users=MemoryUserStore(),
+        users=users,
         alerts=MemoryAlertStore(),
         history=MemoryHistory(web.picture),
         web=web,
-        stages=[Fleet(extent(config))],
+        stages=[Fleet(extent(config), vessels)],
     )
     server = Server(uvicorn_config(create_app(runtime, frontend=None), "127.0.0.1", port))
     loop = asyncio.get_running_loop()
@@ -202,27 +212,32 @@ async def run(url: str, pid: int, clients: int, seconds: float, area: list[float
         "client_cpu": round(own / elapsed, 2),
         "load_avg": round(os.getloadavg()[0], 1),  # other work on the machine skews delays
         "disconnected": disconnected,
+        "received": stats.positions,
     }
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        asyncio.run(serve(int(sys.argv[2])))
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        asyncio.run(serve(int(sys.argv[2]), int(sys.argv[3])))
         return
+    global WARMUP
     from services.core.config import load_config
     from services.core.settings import DEMO_CONFIG_DIR
-    from services.web.auth import TokenSigner, User
 
+    quick = "--quick" in sys.argv[1:]
+    vessels, runs = (QUICK_VESSELS, QUICK_RUNS) if quick else (VESSELS, RUNS)
+    if quick:
+        WARMUP = QUICK_WARMUP
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     area = extent(load_config(DEMO_CONFIG_DIR))
-    token, _ = TokenSigner(SECRET.encode(), 3600).issue(User("bench", "operator"), time.time())
-    url = f"ws://127.0.0.1:{port}/ws/live?token={token}"
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], cwd=REPO)
+    command = [sys.executable, __file__, "--serve", str(port), str(vessels)]
+    server = subprocess.Popen(command, cwd=REPO)
     try:
         wait_up(port, server)
-        results = [asyncio.run(run(url, server.pid, n, secs, area)) for n, secs in RUNS]
+        url = f"ws://127.0.0.1:{port}/ws/live?token={login(port)}"
+        results = [asyncio.run(run(url, server.pid, n, secs, area)) for n, secs in runs]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -236,9 +251,21 @@ def main() -> None:
     last = results[-1]
     print(
         json.dumps(
-            {"bench": "ws_fanout", "vessels": VESSELS, "tick_s": 1.0, **last, "runs": results}
+            {"bench": "ws_fanout", "vessels": vessels, "tick_s": 1.0, **last, "runs": results}
         )
     )
+    if not last["received"]:
+        raise SystemExit("no client received any position")
+
+
+def login(port: int) -> str:
+    """A bearer token the way any client gets one: the OAuth2 password form."""
+    import httpx
+
+    form = {"username": USER, "password": PASSWORD}
+    response = httpx.post(f"http://127.0.0.1:{port}/api/auth/token", data=form, timeout=30)
+    response.raise_for_status()
+    return str(response.json()["access_token"])
 
 
 def wait_up(port: int, server: subprocess.Popen[bytes]) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from services.alerts.lifecycle import AlertBook
@@ -28,7 +29,7 @@ from services.alerts.routing import Router
 from services.alerts.timing import AlertTiming
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode, decode_as, encode
+from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition, VesselStatic
 
@@ -109,13 +110,7 @@ class AlertsStage:
             total += len(batch)
 
     async def _on_statics(self, _bus: Bus, batch: list[Delivery]) -> None:
-        statics = []
-        for delivery in batch:
-            try:
-                statics.append(decode_as(delivery.payload, VesselStatic))
-            except CodecError as exc:
-                self._reject("bad_static", delivery, exc)
-        self.processor.add_statics(statics)
+        self.processor.add_statics(records_of(batch, VesselStatic, self._bad("bad_static")))
 
     async def _on_messages(self, _bus: Bus, batch: list[Delivery]) -> None:
         for delivery in batch:
@@ -137,12 +132,7 @@ class AlertsStage:
             self.processor.command(command)
 
     async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
-        positions = []
-        for delivery in batch:
-            try:
-                positions.append(decode_as(delivery.payload, CellPosition))
-            except CodecError as exc:
-                self._reject("bad_position", delivery, exc)
+        positions = records_of(batch, CellPosition, self._bad("bad_position"))
         await self._publish(bus, self.processor.process(positions))
 
     async def _publish(self, bus: Bus, out: Output) -> None:
@@ -150,7 +140,10 @@ class AlertsStage:
             await bus.publish(topics.ALERTS, [encode(alert_change_to_json(c)) for c in out.changes])
             self.counters.update(c.change for c in out.changes)
         if self.publish_accepted and out.accepted:
-            await bus.publish(topics.ACCEPTED_POSITIONS, [encode(p) for p in out.accepted])
+            await bus.publish_records(topics.ACCEPTED_POSITIONS, out.accepted)
+
+    def _bad(self, reason: str) -> Callable[[Delivery, CodecError], None]:
+        return lambda delivery, exc: self._reject(reason, delivery, exc)
 
     def _reject(self, reason: str, delivery: Delivery, detail: object) -> None:
         self.counters[f"rejected_{reason}"] += 1

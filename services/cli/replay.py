@@ -32,7 +32,7 @@ from services.alerts.timing import TimingError
 from services.core import topics
 from services.core.bus import Bus, Delivery
 from services.core.bus_memory import MemoryBus
-from services.core.codec import decode, decode_as
+from services.core.codec import CodecError, decode, records_of
 from services.core.config import ConfigError, SeagridConfig, load_config
 from services.core.runner import install_signal_handlers, run_stages
 from services.core.settings import Settings
@@ -201,10 +201,10 @@ class Replay:
             self.changes[(change.alert.rule, change.change)] += 1
 
     async def _on_positions(self, batch: list[Delivery]) -> None:
-        lines = []
-        for delivery in batch:
-            p = decode_as(delivery.payload, CellPosition)
-            lines.append(orjson.dumps(position_json(p), option=orjson.OPT_APPEND_NEWLINE))
+        lines = [
+            orjson.dumps(position_json(p), option=orjson.OPT_APPEND_NEWLINE)
+            for p in records_of(batch, CellPosition, _undecodable)
+        ]
         self.accepted += len(lines)
         if self.positions_out is not None:
             self.positions_out.write(b"".join(lines))
@@ -261,6 +261,10 @@ async def _collect(
             await bus.ack(topic, GROUP, [d.id for d in batch])
         elif done.is_set() and not await bus.lag(topic, GROUP):
             return
+
+
+def _undecodable(delivery: Delivery, exc: CodecError) -> None:
+    raise CodecError(f"accepted position {delivery.id}: {exc}")
 
 
 def position_json(p: CellPosition) -> dict[str, Any]:

@@ -18,8 +18,8 @@ implementation from a string: `open_bus(url)`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, is_dataclass
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +28,21 @@ class Delivery:
 
     `attempts` counts deliveries to this group, this one included: 1 on first delivery,
     more when the record was redelivered after a consumer failed to acknowledge it.
+
+    `records` is set instead of `payload` (which is then empty) for a batch published with
+    `publish_records` on the in-process bus: the records themselves, unencoded, handled
+    and acknowledged as one entry. Read both shapes with `services.core.codec.records_of`.
     """
 
     id: str
     payload: bytes
     attempts: int = 1
+    records: tuple[Any, ...] | None = None
+
+    @property
+    def size(self) -> int:
+        """How many records this delivery holds."""
+        return 1 if self.records is None else len(self.records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,16 @@ class Bus(Protocol):
         """Append a batch of records to `topic`, in order.
 
         Raises TypeError, publishing nothing, when a payload is not bytes.
+        """
+
+    async def publish_records(self, topic: str, records: Sequence[Any]) -> None:
+        """Append a batch of records (instances of one frozen dataclass), in order.
+
+        Redis encodes each record (`services.core.codec`) into an entry of its own, exactly
+        as `publish` would. The in-process bus keeps the batch as one entry, unencoded, so
+        readers get the very objects (frozen, so sharing them between groups is safe); its
+        `maxlen`, `count`, `lag` and `pending` still count records. Raises TypeError,
+        publishing nothing, when the records are not of one frozen dataclass.
         """
 
     async def ensure_group(self, topic: str, group: str) -> None:
@@ -121,6 +141,27 @@ def validate_batch(topic: str, payloads: Sequence[bytes]) -> list[bytes]:
             )
         out.append(bytes(payload))
     return out
+
+
+def validate_records(topic: str, records: Sequence[Any]) -> tuple[Any, ...]:
+    """Check a batch of records: only instances of one frozen dataclass travel unencoded,
+    so a consumer in the same process can neither change them nor get another type than a
+    Redis consumer would decode."""
+    if not topic:
+        raise ValueError("topic name must not be empty")
+    batch = tuple(records)
+    if not batch:
+        return batch
+    cls = type(batch[0])
+    params = getattr(cls, "__dataclass_params__", None)
+    if not is_dataclass(cls) or params is None or not params.frozen:
+        raise TypeError(f"{topic}: records must be frozen dataclasses, not {cls.__name__}")
+    for index, record in enumerate(batch):
+        if type(record) is not cls:
+            raise TypeError(
+                f"{topic}: record {index} is {type(record).__name__}, not {cls.__name__}"
+            )
+    return batch
 
 
 def open_bus(url: str, options: BusOptions | None = None) -> Bus:

@@ -1,7 +1,10 @@
 """In-process bus: the embedded default, with the same semantics as Redis Streams.
 
-Records are kept as encoded bytes, so a stage cannot tell (and cannot come to rely on)
-whether its peer runs in the same process. Unlike Redis, `publish` applies backpressure: it
+Records published as bytes are kept as bytes. A batch published with `publish_records` is
+kept as one entry holding the records themselves, unencoded: encoding and decoding every
+record between stages of one process cost more than the stages' own work (docs/bus.md).
+Such an entry weighs as many records as it holds, so `maxlen`, `count`, `lag` and
+`pending` keep counting records. Unlike Redis, `publish` applies backpressure: it
 waits while a group still needs (has not acknowledged) a record that the next one would push
 out of the `maxlen` window, so a replay at full speed never loses records to trimming. Every
 stage of an embedded pipeline runs in this process, so a waiting producer always has a
@@ -18,8 +21,29 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from services.core.bus import BusError, BusOptions, Delivery, dead_letter_topic, validate_batch
+from services.core.bus import (
+    BusError,
+    BusOptions,
+    Delivery,
+    dead_letter_topic,
+    validate_batch,
+    validate_records,
+)
+
+# An entry: one encoded record, or a batch of records (a tuple) published unencoded.
+_Entry = bytes | tuple[Any, ...]
+
+
+def _weight(entry: _Entry) -> int:
+    return len(entry) if type(entry) is tuple else 1
+
+
+def _delivery(seq: int, entry: _Entry, attempts: int) -> Delivery:
+    if type(entry) is tuple:
+        return Delivery(_record_id(seq), b"", attempts, entry)
+    return Delivery(_record_id(seq), entry, attempts)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -27,6 +51,7 @@ class _Pending:
     consumer: str
     delivered_at: float
     attempts: int
+    weight: int = 1
 
 
 @dataclass(slots=True)
@@ -43,7 +68,11 @@ class _Group:
 @dataclass(slots=True)
 class _Topic:
     first_seq: int = 0  # sequence number of records[0]
-    records: deque[bytes] = field(default_factory=deque)
+    records: deque[_Entry] = field(default_factory=deque)
+    # Running count of records up to the end of each entry, and before the first one: the
+    # records between two entries are a subtraction, whatever the entries weigh.
+    ends: deque[int] = field(default_factory=deque)
+    base: int = 0
     groups: dict[str, _Group] = field(default_factory=dict)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -51,14 +80,30 @@ class _Topic:
     def end_seq(self) -> int:
         return self.first_seq + len(self.records)
 
-    def get(self, seq: int) -> bytes | None:
+    @property
+    def total(self) -> int:
+        return self.ends[-1] if self.ends else self.base
+
+    def before(self, seq: int) -> int:
+        """Records published before entry `seq` (clamped to what is kept)."""
+        index = seq - self.first_seq
+        if index <= 0:
+            return self.base
+        return self.ends[index - 1] if index <= len(self.ends) else self.total
+
+    def get(self, seq: int) -> _Entry | None:
         index = seq - self.first_seq
         return self.records[index] if 0 <= index < len(self.records) else None
 
-    def append(self, payloads: Sequence[bytes], maxlen: int) -> None:
-        self.records.extend(payloads)
-        for _ in range(len(self.records) - maxlen):
+    def append(self, entries: Sequence[_Entry], maxlen: int) -> None:
+        total = self.total
+        for entry in entries:
+            total += _weight(entry)
+            self.records.append(entry)
+            self.ends.append(total)
+        while total - self.base > maxlen and len(self.records) > 1:
             self.records.popleft()
+            self.base = self.ends.popleft()
             self.first_seq += 1
 
 
@@ -95,10 +140,16 @@ class MemoryBus:
     def _room(self, state: _Topic) -> int:
         """Records that can be appended without trimming one that a group still needs."""
         needed = min((g.oldest_needed() for g in state.groups.values()), default=state.end_seq)
-        return self.options.maxlen - (state.end_seq - needed)
+        return self.options.maxlen - (state.total - state.before(needed))
 
     async def publish(self, topic: str, payloads: Sequence[bytes]) -> None:
-        records = validate_batch(topic, payloads)
+        await self._append(topic, validate_batch(topic, payloads), whole=False)
+
+    async def publish_records(self, topic: str, records: Sequence[Any]) -> None:
+        await self._append(topic, list(validate_records(topic, records)), whole=True)
+
+    async def _append(self, topic: str, records: list[Any], *, whole: bool) -> None:
+        """Append `records`, each an entry, or (`whole`) as batch entries of the free room."""
         state = self._topic(topic)
         async with state.changed:
             # A batch larger than the free room goes in chunks, so order is kept and a
@@ -107,7 +158,8 @@ class MemoryBus:
                 await state.changed.wait_for(lambda: self._closed or self._room(state) > 0)
                 self._check_open()
                 room = self._room(state)
-                state.append(records[:room], self.options.maxlen)
+                chunk = records[:room]
+                state.append([tuple(chunk)] if whole else chunk, self.options.maxlen)
                 records = records[room:]
                 state.changed.notify_all()
 
@@ -135,14 +187,23 @@ class MemoryBus:
             return self._deliver_new(state, grp, consumer, count)
 
     def _deliver_new(self, state: _Topic, grp: _Group, consumer: str, count: int) -> list[Delivery]:
-        grp.next_seq = max(grp.next_seq, state.first_seq)
-        end = min(state.end_seq, grp.next_seq + count)
+        """New entries up to `count` records (at least one entry, however large)."""
+        seq = grp.next_seq = max(grp.next_seq, state.first_seq)
+        end, first = state.end_seq, state.first_seq
         now = time.monotonic()
-        out = []
-        for seq in range(grp.next_seq, end):
-            grp.pending[seq] = _Pending(consumer, now, 1)
-            out.append(Delivery(_record_id(seq), state.records[seq - state.first_seq], 1))
-        grp.next_seq = end
+        out: list[Delivery] = []
+        taken = 0
+        records, pending = state.records, grp.pending
+        while seq < end and (taken < count or not out):
+            entry = records[seq - first]
+            weight = _weight(entry)
+            if out and taken + weight > count:
+                break
+            pending[seq] = _Pending(consumer, now, 1, weight)
+            out.append(_delivery(seq, entry, 1))
+            taken += weight
+            seq += 1
+        grp.next_seq = seq
         return out
 
     async def _redeliver(
@@ -151,7 +212,7 @@ class MemoryBus:
         """Records left pending longer than `claim_idle`, whoever had them (XAUTOCLAIM)."""
         now = time.monotonic()
         out: list[Delivery] = []
-        dead: list[bytes] = []
+        dead: list[_Entry] = []
         for seq, entry in list(grp.pending.items()):
             if len(out) >= count or now - entry.delivered_at < self.options.claim_idle:
                 break
@@ -162,13 +223,13 @@ class MemoryBus:
             if entry.attempts >= self.options.max_attempts:
                 dead.append(payload)
                 continue
-            grp.pending[seq] = _Pending(consumer, now, entry.attempts + 1)
-            out.append(Delivery(_record_id(seq), payload, entry.attempts + 1))
+            grp.pending[seq] = _Pending(consumer, now, entry.attempts + 1, entry.weight)
+            out.append(_delivery(seq, payload, entry.attempts + 1))
         if dead:
             await self._dead_letter(topic, state, dead)
         return out
 
-    async def _dead_letter(self, topic: str, state: _Topic, payloads: list[bytes]) -> None:
+    async def _dead_letter(self, topic: str, state: _Topic, payloads: list[_Entry]) -> None:
         dead_state = self._topic(dead_letter_topic(topic))
         async with dead_state.changed:
             dead_state.append(payloads, self.options.maxlen)
@@ -188,13 +249,13 @@ class MemoryBus:
 
     async def pending(self, topic: str, group: str) -> int:
         grp = self._topic(topic).groups.get(group)
-        return len(grp.pending) if grp else 0
+        return sum(p.weight for p in grp.pending.values()) if grp else 0
 
     async def lag(self, topic: str, group: str) -> int:
         state = self._topic(topic)
         grp = state.groups.get(group)
         start = grp.next_seq if grp else state.first_seq
-        return max(0, state.end_seq - max(start, state.first_seq))
+        return max(0, state.total - state.before(start))
 
     async def close(self) -> None:
         """Wake every waiting reader and publisher; they raise BusError."""

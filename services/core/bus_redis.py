@@ -42,7 +42,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from services.core.bus import BusError, BusOptions, Delivery, dead_letter_topic, validate_batch
+from services.core.bus import (
+    BusError,
+    BusOptions,
+    Delivery,
+    dead_letter_topic,
+    validate_batch,
+    validate_records,
+)
+from services.core.codec import encode
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +133,10 @@ class RedisBus:
             for payload in records:
                 pipe.xadd(topic, {FIELD: payload}, maxlen=self.options.maxlen, approximate=True)
             await pipe.execute()
+
+    async def publish_records(self, topic: str, records: Sequence[Any]) -> None:
+        """Each record encoded into an entry of its own: what other processes read."""
+        await self.publish(topic, [encode(r) for r in validate_records(topic, records)])
 
     async def ensure_group(self, topic: str, group: str) -> None:
         async with self._guard(f"create group {group} on {topic}"):

@@ -7,10 +7,14 @@ orjson: fast, and readable with `redis-cli XRANGE` when debugging a deployment.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
+
+if TYPE_CHECKING:
+    from services.core.bus import Delivery
 
 T = TypeVar("T")
 
@@ -62,3 +66,39 @@ def _field_names(cls: type) -> frozenset[str]:
         names = frozenset(f.name for f in fields(cls))
         _FIELD_CACHE[cls] = names
     return names
+
+
+def records_of(
+    batch: Iterable[Delivery],
+    cls: type[T],
+    reject: Callable[[Delivery, CodecError], None],
+) -> list[T]:
+    """The records of a batch of deliveries, in order, whatever shape they came in.
+
+    A delivery holds either one encoded record (Redis, or bytes published on the in-process
+    bus), decoded here into `cls`, or a batch of records published unencoded on the
+    in-process bus, taken as they are. Payloads that do not decode go to `reject`.
+    """
+    out: list[T] = []
+    for delivery in batch:
+        records = delivery.records
+        if records is not None:
+            out.extend(records)
+            continue
+        try:
+            out.append(decode_as(delivery.payload, cls))
+        except CodecError as exc:
+            reject(delivery, exc)
+    return out
+
+
+def payloads_of(batch: Iterable[Delivery]) -> list[bytes]:
+    """Every record of a batch of deliveries as its encoded payload (for tools and tests
+    that want what Redis would carry)."""
+    out: list[bytes] = []
+    for delivery in batch:
+        if delivery.records is None:
+            out.append(delivery.payload)
+        else:
+            out.extend(encode(r) for r in delivery.records)
+    return out

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from services.core.bus import Bus, Delivery
@@ -100,7 +101,7 @@ async def _handle(handler: Handler, batch: list[Delivery], faults: Faults) -> li
     try:
         await handler(batch)
     except Exception as exc:
-        if len(batch) == 1:
+        if len(batch) == 1 and batch[0].size == 1:
             _failed(faults, batch[0], exc)
             return []
         faults.record(reason_of("batch", exc), exc, f"{len(batch)} records, retried one by one")
@@ -109,16 +110,30 @@ async def _handle(handler: Handler, batch: list[Delivery], faults: Faults) -> li
 
 
 async def _handle_singly(handler: Handler, batch: list[Delivery], faults: Faults) -> list[Delivery]:
-    """Handle records one at a time, so one poison record cannot hold back its neighbours."""
+    """Handle records one at a time, so one poison record cannot hold back its neighbours.
+
+    A batch entry of the in-process bus is split into its records too; it is acknowledged
+    only when every one of them went through (so it is redelivered, and in the end
+    dead-lettered, whole: its good records are handled again, which handlers allow).
+    """
     done = []
     for delivery in batch:
-        try:
-            await handler([delivery])
-        except Exception as exc:
-            _failed(faults, delivery, exc)
-            continue
-        done.append(delivery)
+        ok = True
+        for one in _singles(delivery):
+            try:
+                await handler([one])
+            except Exception as exc:
+                _failed(faults, one, exc)
+                ok = False
+        if ok:
+            done.append(delivery)
     return done
+
+
+def _singles(delivery: Delivery) -> list[Delivery]:
+    if delivery.records is None or len(delivery.records) < 2:
+        return [delivery]
+    return [replace(delivery, records=(record,)) for record in delivery.records]
 
 
 def _failed(faults: Faults, delivery: Delivery, exc: Exception) -> None:

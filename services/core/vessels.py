@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from operator import attrgetter
 from typing import Any
 
 from services.core.types import STATIC_FIELDS, Position, VesselStatic
@@ -99,24 +100,33 @@ class VesselState:
         self.mmsi_class = pos.mmsi_class
         if pos.source:
             self.source = pos.source
-        for name in ("speed", "course", "heading", "status", "turn"):
-            value = getattr(pos, name)
-            if value is not None:
-                setattr(self, name, value)
-        self._seen(pos.ts)
+        # Field by field, unrolled: this runs for every position report, and a loop of
+        # getattr/setattr over the names costs more than the rest of the merge.
+        if pos.speed is not None:
+            self.speed = pos.speed
+        if pos.course is not None:
+            self.course = pos.course
+        if pos.heading is not None:
+            self.heading = pos.heading
+        if pos.status is not None:
+            self.status = pos.status
+        if pos.turn is not None:
+            self.turn = pos.turn
+        if self.last_seen is None or pos.ts > self.last_seen:
+            self.last_seen = pos.ts
         return True
 
     def apply_static(self, static: VesselStatic) -> bool:
         """Merge static data; older data only fills fields still unknown. True if changed."""
         newer = self.static_ts is None or static.ts >= self.static_ts
-        changed = False
-        for name in STATIC_FIELDS:
-            value = getattr(static, name)
-            if value is None or (not newer and getattr(self, name) is not None):
-                continue
-            if getattr(self, name) != value:
-                setattr(self, name, value)
-                changed = True
+        mine = _static_values(self)
+        merged = tuple(
+            old if new is None or (not newer and old is not None) else new
+            for old, new in zip(mine, _static_values(static), strict=True)
+        )
+        changed = merged != mine
+        if changed:
+            _set_static(self, merged)
         if newer:
             self.static_ts = static.ts
             self.static_type = static.msg_type
@@ -126,6 +136,34 @@ class VesselState:
     def _seen(self, ts: float) -> None:
         if self.last_seen is None or ts > self.last_seen:
             self.last_seen = ts
+
+
+# The static fields of a VesselState or VesselStatic as one tuple, and back: attrgetter and
+# one unrolled assignment instead of a getattr/setattr per field and record.
+_static_values = attrgetter(*STATIC_FIELDS)
+
+
+def _set_static(state: VesselState, values: tuple[Any, ...]) -> None:
+    (
+        state.shipname,
+        state.callsign,
+        state.imo,
+        state.ship_type,
+        state.to_bow,
+        state.to_stern,
+        state.to_port,
+        state.to_starboard,
+        state.draught,
+        state.destination,
+        state.eta,
+    ) = values
+
+
+if STATIC_FIELDS != (
+    "shipname", "callsign", "imo", "ship_type", "to_bow", "to_stern", "to_port",
+    "to_starboard", "draught", "destination", "eta",
+):  # fmt: skip
+    raise ImportError("vessels: STATIC_FIELDS changed; update _set_static() to match")
 
 
 class VesselTable:

@@ -16,18 +16,20 @@ slowest regular AIS reporting interval) leaves the picture and its state is drop
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import signal
 from collections import Counter
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode_as, encode
+from services.core.codec import CodecError, records_of
 from services.core.config import ConfigError, SeagridConfig, load_config
 from services.core.faults import Faults
 from services.core.runner import consume
@@ -124,44 +126,49 @@ class GriddingStage:
         }
 
     async def _on_static(self, batch: list[Delivery]) -> None:
-        for delivery in batch:
-            try:
-                static = decode_as(delivery.payload, VesselStatic)
-            except CodecError:
-                self.counters["static_rejected"] += 1
-                continue
+        for static in records_of(batch, VesselStatic, self._bad_static):
             self.picture.set_ship_type(static.mmsi, static.ship_type)
+
+    def _bad_static(self, _delivery: Delivery, _exc: CodecError) -> None:
+        self.counters["static_rejected"] += 1
 
     async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
         positions = self._decode(batch)
         if not positions:
             return
         cell_positions, transitions = self.process(positions)
-        await bus.publish(topics.CELL_POSITIONS, [encode(p) for p in cell_positions])
+        await bus.publish_records(topics.CELL_POSITIONS, cell_positions)
         if transitions:
-            await bus.publish(topics.TRANSITIONS, [encode(t) for t in transitions])
+            await bus.publish_records(topics.TRANSITIONS, transitions)
 
     def process(self, positions: list[Position]) -> tuple[list[CellPosition], list[Transition]]:
         """Assign a batch to cells and update transitions and picture (no I/O)."""
         grid = self.grid  # one grid for the whole batch, even if a reload happens meanwhile
-        lon = np.fromiter((p.lon for p in positions), np.float64, len(positions))
-        lat = np.fromiter((p.lat for p in positions), np.float64, len(positions))
-        prev = np.fromiter(
-            (grid.index_of(self._last_cell.get(p.mmsi)) for p in positions),
-            np.int64,
-            len(positions),
-        )
+        n = len(positions)
+        lon = np.fromiter([p.lon for p in positions], np.float64, n)
+        lat = np.fromiter([p.lat for p in positions], np.float64, n)
+        last_cell, index_of = self._last_cell, grid.index_of
+        prev = np.fromiter([index_of(last_cell.get(p.mmsi)) for p in positions], np.int64, n)
         out: list[CellPosition] = []
         transitions: list[Transition] = []
+        ids, offices = grid.ids + (None,), grid.offices + (None,)  # index -1: outside
+        observe, state_of, place = self.tracker.observe, self.tracker.state, self.picture.place
         for p, index in zip(positions, grid.assign(lon, lat, prev).tolist(), strict=True):
-            cell, office = grid.cell_id(index), grid.office(index)
-            self._last_cell[p.mmsi] = cell
+            cell, office = ids[index], offices[index]
+            mmsi, ts = p.mmsi, p.ts
+            last_cell[mmsi] = cell
             out.append(with_cell(p, cell, office))
-            depth = partial(grid.depth_m, index, p.lon, p.lat)
-            transitions += self.tracker.observe(p.mmsi, p.ts, p.lat, p.lon, cell, office, depth)
-            state = self.tracker.state(p.mmsi)
-            self.picture.place(p.mmsi, state.cell if state else cell, p.ts)
-            self._clock = max(self._clock, p.ts)
+            state = state_of(mmsi)
+            if state is not None and cell == state.cell and ts > state.ts:
+                # Still in its committed cell: what observe() would do, without the call.
+                state.ts, state.office = ts, office
+                state.candidate, state.candidate_reports = None, 0
+            else:
+                depth = partial(grid.depth_m, index, p.lon, p.lat)
+                transitions += observe(mmsi, ts, p.lat, p.lon, cell, office, depth)
+                state = state_of(mmsi)
+            place(mmsi, state.cell if state else cell, ts)
+        self._clock = max(self._clock, max(p.ts for p in positions))
         for mmsi in self.picture.expire(self._clock):
             # silent for picture_ttl: forget it, so memory does not grow with every MMSI ever
             # heard; if it reports again it is a first sighting (initial events) again
@@ -174,18 +181,16 @@ class GriddingStage:
 
     def _decode(self, batch: list[Delivery]) -> list[Position]:
         """Positions of a batch; unusable records are counted and dropped, never retried."""
-        positions = []
-        for delivery in batch:
-            try:
-                p = decode_as(delivery.payload, Position)
-            except CodecError as exc:
-                self._reject("bad_payload", delivery, exc)
-                continue
-            if not _usable(p):
-                self._reject("bad_coordinates", delivery, (p.lat, p.lon, p.ts))
-                continue
-            positions.append(p)
-        return positions
+        positions = records_of(batch, Position, partial(self._reject, "bad_payload"))
+        if all(map(_usable, positions)):
+            return positions
+        kept = []
+        for p in positions:
+            if _usable(p):
+                kept.append(p)
+            else:
+                self._reject("bad_coordinates", batch[0], (p.mmsi, p.lat, p.lon, p.ts))
+        return kept
 
     def _reject(self, reason: str, delivery: Delivery, detail: object) -> None:
         self.counters[f"rejected_{reason}"] += 1
@@ -193,19 +198,35 @@ class GriddingStage:
             log.warning("gridding: dropped record %s (%s): %s", delivery.id, reason, detail)
 
 
+_CELL_FIELDS = tuple(f.name for f in dataclasses.fields(CellPosition))
+_POSITION_FIELDS = tuple(f.name for f in dataclasses.fields(Position))
+if _CELL_FIELDS != (*_POSITION_FIELDS[:4], "cell", "office", *_POSITION_FIELDS[4:]):
+    raise ImportError("gridding: CellPosition is no longer Position + cell + office")
+_SLOTS = tuple(CellPosition.__dict__[name].__set__ for name in _CELL_FIELDS)
+_values = attrgetter(*_POSITION_FIELDS)
+_new = object.__new__
+
+
 def with_cell(p: Position, cell: str | None, office: str | None) -> CellPosition:
-    """The CellPosition of `p` (field by field: dataclasses.asdict deep-copies, 10x slower)."""
-    return CellPosition(
-        p.mmsi, p.ts, p.lat, p.lon, cell, office, p.speed, p.course, p.heading, p.status,
-        p.turn, p.msg_type, p.source, p.mmsi_class,
-    )  # fmt: skip
+    """The CellPosition of `p`. Its slots are written directly: the frozen dataclass's
+    __init__ goes through object.__setattr__ per field, which costs more than gridding."""
+    v = _values(p)
+    c = _new(CellPosition)
+    s = _SLOTS
+    s[0](c, v[0]), s[1](c, v[1]), s[2](c, v[2]), s[3](c, v[3]), s[4](c, cell), s[5](c, office)
+    s[6](c, v[4]), s[7](c, v[5]), s[8](c, v[6]), s[9](c, v[7]), s[10](c, v[8]), s[11](c, v[9])
+    s[12](c, v[10]), s[13](c, v[11])
+    return c
 
 
 def _usable(p: Position) -> bool:
-    values = (p.lat, p.lon, p.ts)
+    lat, lon, ts = p.lat, p.lon, p.ts
+    if type(lat) is float and type(lon) is float and type(ts) is float:  # the usual case
+        return -90 <= lat <= 90 and -180 <= lon <= 180 and math.isfinite(ts)
+    values = (lat, lon, ts)
     if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
         return False
-    return -90 <= p.lat <= 90 and -180 <= p.lon <= 180
+    return -90 <= lat <= 90 and -180 <= lon <= 180
 
 
 def install_reload_handler(stage: GriddingStage) -> None:

@@ -39,7 +39,7 @@ import asyncpg
 
 from services.core import topics
 from services.core.bus import Bus, Delivery, dead_letter_topic
-from services.core.codec import CodecError, decode_as
+from services.core.codec import CodecError, decode_as, encode
 from services.core.settings import DatabaseSettings
 from services.core.types import CellPosition, VesselStatic
 from services.ingest.store import (
@@ -126,12 +126,15 @@ class PersistStage:
             CellPosition if topic == topics.CELL_POSITIONS else VesselStatic
         )
         good: list[tuple[Delivery, CellPosition | VesselStatic]] = []
-        bad: list[Delivery] = []
+        bad: list[tuple[Delivery, bytes]] = []
         for delivery in batch:
+            if delivery.records is not None:  # a record batch from a stage of this process
+                good.extend((delivery, record) for record in delivery.records)
+                continue
             try:
                 record: CellPosition | VesselStatic = decode_as(delivery.payload, cls)
             except CodecError:
-                bad.append(self._reject(topic, delivery, "bad_payload"))
+                bad.append((self._reject(topic, delivery, "bad_payload"), delivery.payload))
                 continue
             good.append((delivery, record))
         try:
@@ -142,11 +145,14 @@ class PersistStage:
                 if _problem(record) is None:
                     fine.append((delivery, record))
                 else:
-                    bad.append(self._reject(topic, delivery, "invalid"))
+                    bad.append((self._reject(topic, delivery, "invalid"), encode(record)))
             self._buffer(topic, fine)
+            good = fine
         if bad:
-            await bus.publish(dead_letter_topic(topic), [d.payload for d in bad])
-            await bus.ack(topic, GROUP, [d.id for d in bad])
+            await bus.publish(dead_letter_topic(topic), [payload for _, payload in bad])
+            # A batch entry with good records too is acknowledged once those are stored.
+            kept = {d.id for d, _ in good}
+            await bus.ack(topic, GROUP, [d.id for d, _ in bad if d.id not in kept])
 
     def _reject(self, topic: str, delivery: Delivery, reason: str) -> Delivery:
         self.counts[reason] += 1
@@ -170,7 +176,7 @@ class PersistStage:
             self.store.add(cast(list[CellPosition], records))
         else:
             self.store.add_static(cast(list[VesselStatic], records))
-        self._unacked[topic].extend(d.id for d, _ in good)
+        self._unacked[topic].extend(dict.fromkeys(d.id for d, _ in good))
         if self._first_at is None:
             self._first_at = time.monotonic()
         if self.store.pending >= self.settings.batch_size:

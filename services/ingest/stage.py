@@ -3,7 +3,9 @@
 Every feed runs as its own task and hands its lines to one sink; decoding is synchronous
 and pure, so feeds interleave only between batches and a message is never half-processed.
 Records go out in batches (`batch_size`, or whatever has waited `flush_interval`), under a
-lock so batches reach the bus in the order they were made. Awaiting the bus inside the sink
+lock so batches reach the bus in the order they were made; positions and static reports as
+record batches (`publish_records`: unencoded on the in-process bus), safety messages as
+their encoded §3 dicts. Awaiting the bus inside the sink
 is the backpressure: a full bus slows the feeds down instead of filling memory.
 
 A feed's transport failing (file missing, port taken) is logged and ends only that feed; a
@@ -67,7 +69,7 @@ class IngestStage:
         self.published: Counter[str] = Counter()  # records per topic
         self.feed_errors: dict[str, BaseException] = {}
         self.done = asyncio.Event()  # set when `run` returns
-        self._outbox: dict[str, list[bytes]] = {t: [] for t in _TOPICS}
+        self._outbox: dict[str, list[Any]] = {t: [] for t in _TOPICS}
         self._too_long: dict[str, int] = {}
         self._bus: Bus | None = None
         self._publishing = asyncio.Lock()
@@ -135,14 +137,12 @@ class IngestStage:
 
     async def accept(self, feed: str, lines: list[bytes], received_at: float) -> None:
         """The feeds' sink: decode `lines`, merge and queue the records, publish full batches."""
-        push = self.decoder.push
         take = self._take
-        for line in lines:
-            for message in push(line, feed=feed, received_at=received_at):
-                try:
-                    take(message, feed)
-                except Exception as exc:  # one message must never end the feed
-                    self.faults.record(reason_of("message", exc), exc, message.payload)
+        for message in self.decoder.push_lines(lines, feed=feed, received_at=received_at):
+            try:
+                take(message, feed)
+            except Exception as exc:  # one message must never end the feed
+                self.faults.record(reason_of("message", exc), exc, message.payload)
         if any(len(batch) >= self.settings.batch_size for batch in self._outbox.values()):
             await self.flush()
 
@@ -155,7 +155,7 @@ class IngestStage:
         for record in to_records(message, feed):
             self.vessels.apply(record)
             topic = topics.POSITIONS if type(record) is Position else topics.STATIC
-            self._outbox[topic].append(encode(record))
+            self._outbox[topic].append(record)
 
     async def flush(self) -> None:
         """Publish everything queued, in order (no-op before `run` has been given a bus)."""
@@ -167,9 +167,12 @@ class IngestStage:
                 # Records leave the outbox only once published: a flush cancelled halfway
                 # (stop) leaves the rest for the final flush instead of losing it.
                 batch = self._outbox[topic]
+                publish = (
+                    self._bus.publish if topic == topics.MESSAGES else self._bus.publish_records
+                )
                 while batch:
                     chunk = batch[:size]
-                    await self._bus.publish(topic, chunk)
+                    await publish(topic, chunk)
                     del batch[: len(chunk)]
                     self.published[topic] += len(chunk)
 

@@ -22,7 +22,7 @@ import orjson
 from services.alerts.model import OPEN_STATUSES
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode_as
+from services.core.codec import CodecError, decode_as, records_of
 from services.core.runner import consume
 from services.core.types import CellPosition, VesselStatic
 from services.web.live import Hub
@@ -69,6 +69,10 @@ class WebStage:
         now = time.time()
         apply = self.picture.apply_position
         for delivery in batch:
+            if delivery.records is not None:  # a batch from a stage of this process
+                for record in delivery.records:
+                    apply(record, now)
+                continue
             try:
                 apply(_cell_position(delivery.payload), now)
             except (CodecError, TypeError, ValueError):
@@ -78,7 +82,8 @@ class WebStage:
         now = time.time()
         for delivery in batch:
             try:
-                self.picture.apply_static(decode_as(delivery.payload, VesselStatic), now)
+                for static in records_of([delivery], VesselStatic, _raise):
+                    self.picture.apply_static(static, now)
             except (CodecError, TypeError, ValueError):
                 self._reject("bad_static", delivery)
 
@@ -105,6 +110,10 @@ class WebStage:
         self.counters[reason] += 1
         if self.counters[reason] <= 5:
             log.warning("web: dropped record %s (%s)", delivery.id, reason)
+
+
+def _raise(_delivery: Delivery, exc: CodecError) -> None:
+    raise exc
 
 
 def _cell_position(payload: bytes) -> CellPosition:

@@ -22,7 +22,7 @@ from services.alerts.stage import AlertsStage
 from services.alerts.thresholds import Thresholds
 from services.core import topics
 from services.core.bus_memory import MemoryBus
-from services.core.codec import decode, encode
+from services.core.codec import decode, encode, payloads_of
 from services.core.config import SeagridConfig, load_config
 from services.core.types import CellPosition, VesselStatic
 from tests.alerts.scenarios.nmea import CONFIG, KN, M_PER_DEG, T0
@@ -121,7 +121,7 @@ async def run_stage(stage: AlertsStage, bus: MemoryBus, rounds: int = 3) -> None
 async def read_all(bus: MemoryBus, topic: str) -> list[bytes]:
     out = []
     while batch := await bus.read(topic, "test", "t", count=10_000, block=0):
-        out += [d.payload for d in batch]
+        out += payloads_of(batch)
     return out
 
 

@@ -19,6 +19,12 @@ import redis.asyncio as aioredis
 from services.core.bus import Bus, BusError, BusOptions, Delivery, dead_letter_topic, open_bus
 from services.core.bus_memory import MemoryBus
 from services.core.bus_redis import RedisBus
+from services.core.codec import CodecError, encode, payloads_of, records_of
+from services.core.settings import IngestSettings
+from services.core.types import Position
+from services.gridding.stage import with_cell
+from services.ingest.decoder import Decoder
+from services.ingest.records import to_records
 from tests.conftest import REDIS_URL
 
 FAST = BusOptions(maxlen=10_000, claim_idle=0.2, max_attempts=3)
@@ -231,7 +237,92 @@ async def test_closed_bus_raises_bus_error(backend: Backend, sentences: list[byt
     await bus.close()  # closing twice is harmless
 
 
+# --- record batches (publish_records): unencoded in memory, one entry per record on Redis ----
+
+
+@pytest.fixture(scope="module")
+def positions(sentences: list[bytes]) -> list[Position]:
+    """Real positions: the position reports among the shared sentences, through ingest."""
+    decoder = Decoder(IngestSettings())
+    out = []
+    for n, line in enumerate(sentences):
+        for message in decoder.push(line, feed="t", received_at=1_700_000_000.0 + n):
+            out += [r for r in to_records(message, "t") if isinstance(r, Position)]
+    return out
+
+
+def _bad(delivery: Delivery, exc: CodecError) -> None:
+    raise AssertionError(f"{delivery.id}: {exc}")
+
+
+async def test_records_come_back_equal_and_in_order(
+    backend: Backend, positions: list[Position]
+) -> None:
+    bus, topic = backend.open(), backend.topic()
+    await bus.ensure_group(topic, "g")
+    for start in range(0, len(positions), 100):
+        await bus.publish_records(topic, positions[start : start + 100])
+    assert len(positions) > 300
+    assert (await bus.lag(topic, "g"), await bus.pending(topic, "g")) == (len(positions), 0)
+    got = await drain(bus, topic, "g", "c", count=250)
+    assert records_of(got, Position, _bad) == positions
+    assert sum(d.size for d in got) == len(positions) == await bus.pending(topic, "g")
+    assert payloads_of(got) == [encode(p) for p in positions]
+    await bus.ack(topic, "g", [d.id for d in got])
+    assert (await bus.lag(topic, "g"), await bus.pending(topic, "g")) == (0, 0)
+
+
+async def test_records_must_be_one_frozen_dataclass(
+    backend: Backend, positions: list[Position]
+) -> None:
+    bus, topic = backend.open(), backend.topic()
+    await bus.ensure_group(topic, "g")
+    with pytest.raises(TypeError, match="frozen dataclasses"):
+        await bus.publish_records(topic, [{"mmsi": 1}])
+    mixed = [positions[0], with_cell(positions[1], None, None)]
+    with pytest.raises(TypeError, match="record 1 is CellPosition"):
+        await bus.publish_records(topic, mixed)
+    assert await bus.lag(topic, "g") == 0
+
+
+async def test_batch_entry_is_redelivered_and_dead_lettered_whole(
+    backend: Backend, positions: list[Position]
+) -> None:
+    bus, topic = backend.open(), backend.topic()
+    await bus.ensure_group(topic, "g")
+    await bus.publish_records(topic, positions[:5])
+    for attempt in range(1, FAST.max_attempts + 1):
+        got = await drain(bus, topic, "g", "c")
+        assert records_of(got, Position, _bad) == positions[:5]
+        assert {d.attempts for d in got} == {attempt}
+        await asyncio.sleep(FAST.claim_idle + 0.05)
+    assert await bus.read(topic, "g", "c", block=0) == []
+    dead = dead_letter_topic(topic)
+    assert records_of(await drain(bus, dead, "x", "c"), Position, _bad) == positions[:5]
+
+
 # --- where the backends differ by design ---------------------------------------------------
+
+
+async def test_memory_keeps_a_record_batch_unencoded_as_one_entry(
+    positions: list[Position],
+) -> None:
+    bus = MemoryBus(BusOptions(maxlen=100))
+    await bus.ensure_group("t", "g")
+    task = asyncio.create_task(bus.publish_records("t", positions[:250]))
+    await asyncio.sleep(0.01)
+    got = await bus.read("t", "g", "c", count=1000, block=0)
+    assert len(got) == 1 and got[0].records is not None and got[0].payload == b""
+    assert got[0].records[0] is positions[0]  # the very objects, not copies
+    assert got[0].size == 100 and not task.done()  # the rest waits for room: nothing trimmed
+    await bus.ack("t", "g", [got[0].id])
+    while not task.done() or await bus.lag("t", "g"):
+        batch = await bus.read("t", "g", "c", count=1000, block=0.1)
+        await bus.ack("t", "g", [d.id for d in batch])
+        got += batch
+    await task
+    assert [d.size for d in got] == [100, 100, 50]
+    assert records_of(got, Position, _bad) == positions[:250]
 
 
 async def test_memory_without_groups_keeps_the_newest_maxlen(sentences: list[bytes]) -> None:

@@ -18,7 +18,7 @@ import pytest
 from services.core import topics
 from services.core.bus import BusOptions
 from services.core.bus_memory import MemoryBus
-from services.core.codec import decode_as, encode
+from services.core.codec import decode_as, encode, payloads_of
 from services.core.config import load_config
 from services.core.types import CellPosition, Position, Transition, VesselStatic
 from services.gridding.stage import GriddingStage, with_cell
@@ -57,7 +57,7 @@ async def run_stage(stage: GriddingStage, records: dict[str, list[Any]]) -> dict
     out = {}
     for topic, cls in ((topics.CELL_POSITIONS, CellPosition), (topics.TRANSITIONS, Transition)):
         got = await bus.read(topic, "test", "t", count=10_000, block=0)
-        out[topic] = [decode_as(d.payload, cls) for d in got]
+        out[topic] = [decode_as(payload, cls) for payload in payloads_of(got)]
     return out
 
 

@@ -15,7 +15,7 @@ import pytest
 from services.core import topics
 from services.core.bus import BusOptions
 from services.core.bus_memory import MemoryBus
-from services.core.codec import decode, decode_as
+from services.core.codec import decode, decode_as, payloads_of
 from services.core.settings import IngestSettings
 from services.core.types import Position, VesselStatic
 from services.core.vessels import VesselTable
@@ -42,7 +42,7 @@ class RecordingBus(MemoryBus):
 async def read_all(bus: MemoryBus, topic: str) -> list[bytes]:
     out: list[bytes] = []
     while batch := await bus.read(topic, "test", "reader", count=100_000, block=0):
-        out += [d.payload for d in batch]
+        out += payloads_of(batch)
     return out
 
 
