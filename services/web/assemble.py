@@ -134,6 +134,8 @@ def _db_runtime(
         async with pool.acquire(timeout=2.0) as conn:
             await conn.fetchval("SELECT 1")
 
+    from services.cases.store import PgCaseStore
+
     return WebRuntime(
         config=config,
         settings=settings.web,
@@ -144,6 +146,7 @@ def _db_runtime(
         history=history,
         web=web,
         ready_checks={"database": database},
+        case_store=PgCaseStore(pool),
     )
 
 

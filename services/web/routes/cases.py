@@ -175,7 +175,8 @@ async def list_cases(
 
 @router.get("/cases/{case_id}", responses=_ERRORS)
 async def get_case(runtime: Runtime, user: CurrentUser, case_id: str) -> dict[str, Any]:
-    """The case with `history` (oldest first), `instructions` and `reports`."""
+    """The case with `history` (oldest first), `instructions`, `reports` and, when it
+    concerns a vessel, `vessel_record` (its alerts, cases and outcomes of 12 months)."""
     await _case(runtime, user, case_id)
     detail = await runtime.cases.store.detail(case_id)
     if detail is None:
@@ -187,6 +188,10 @@ async def get_case(runtime: Runtime, user: CurrentUser, case_id: str) -> dict[st
         i.to_json(now) for i in detail.instructions if may_see_instruction(user, i, detail.case)
     ]
     out["reports"] = [r.to_json() for r in detail.reports]
+    if detail.case.mmsi is not None:
+        from services.web.case_record import vessel_record
+
+        out["vessel_record"] = await vessel_record(runtime, user, detail.case.mmsi)
     return out
 
 
