@@ -71,7 +71,9 @@ async def demo_runtime(
         web=web,
         demo=True,
     )
-    runtime.stages = pipeline(config, settings, runtime, [feed], store)
+    from services.web.case_demo import DemoCasesStage
+
+    runtime.stages = [*pipeline(config, settings, runtime, [feed], store), DemoCasesStage(runtime)]
     return runtime, created
 
 
