@@ -146,9 +146,11 @@ class PgCaseStore:
     async def list(self, query: CaseQuery) -> builtins.list[Case]:
         where, args = _filters(query)
         statuses = set(query.status)
-        ordering = "deadline, id"
+        # cases.deadline, not the epoch seconds the SELECT names `deadline`: the indexes
+        # (office, deadline, id) and (deadline, id) then give the order without a sort
+        ordering = "cases.deadline, cases.id"
         if not statuses or not (statuses <= OPEN or statuses <= FINISHED):
-            ordering = f"(status NOT IN {_OPEN_SQL}), deadline, id"
+            ordering = f"(cases.status NOT IN {_OPEN_SQL}), cases.deadline, cases.id"
         args.append(query.limit)
         sql = f"{_SELECT_CASE} {where} ORDER BY {ordering} LIMIT ${len(args)}"
         async with self.pool.acquire() as conn:
@@ -342,31 +344,34 @@ class PgCaseStore:
 
     async def sweep(self, now: float, policy: CasePolicy) -> builtins.list[Escalation]:
         out: builtins.list[Escalation] = []
+        levels: dict[str, tuple[builtins.list[str], builtins.list[float]]] = {}
+        for level, priority, delay in policy.delays():
+            priorities, cuts = levels.setdefault(level, ([], []))
+            priorities.append(priority)
+            cuts.append(now - delay)
+        # (level, case id, deadline or instruction): the statements return only ids; each
+        # case touched is read once at the end, in its final state, for the pushes
+        found: builtins.list[tuple[str, str, float, Instruction | None]] = []
         async with self.pool.acquire() as conn, conn.transaction():
-            for level, priority, delay in policy.delays():
-                for row in await conn.fetch(_SWEEP_CASES, level, priority, now - delay, now):
-                    case = _case(row)
-                    note = escalation_note(level, now - case.deadline, "case")
-                    out.append(Escalation(case, level, now, note=note))
-                rows = await conn.fetch(_SWEEP_INSTRUCTIONS, level, priority, now - delay, now)
-                if rows:
-                    ids = [r["case_id"] for r in rows]
-                    cases = {
-                        c["id"]: _case(c)
-                        for c in await conn.fetch(f"{_SELECT_CASE} WHERE id = ANY($1)", ids)
-                    }
-                    for row in rows:
-                        instruction = _instruction(row)
-                        note = escalation_note(
-                            level,
-                            now - instruction.deadline,
-                            f"instruction to {instruction.to} unacknowledged",
-                        )
-                        out.append(
-                            Escalation(
-                                cases[instruction.case_id], level, now, instruction, note=note
-                            )
-                        )
+            for level, (priorities, cuts) in levels.items():  # office, centre, provincial
+                for row in await conn.fetch(_SWEEP_CASES, level, priorities, cuts, now):
+                    found.append((level, row["id"], row["deadline"], None))
+                for row in await conn.fetch(_SWEEP_INSTRUCTIONS, level, priorities, cuts, now):
+                    sent = _instruction(row)
+                    found.append((level, sent.case_id, sent.deadline, sent))
+            if not found:
+                return []
+            ids = list({case_id for _, case_id, _, _ in found})
+            cases = {
+                r["id"]: _case(r)
+                for r in await conn.fetch(f"{_SELECT_CASE} WHERE id = ANY($1::text[])", ids)
+            }
+        for level, case_id, deadline, instruction in found:
+            what = (
+                "case" if instruction is None else f"instruction to {instruction.to} unacknowledged"
+            )
+            note = escalation_note(level, now - deadline, what)
+            out.append(Escalation(cases[case_id], level, now, instruction, note=note))
         return out
 
     async def record_delivery(self, record: DeliveryRecord) -> None:
@@ -396,15 +401,19 @@ class PgCaseStore:
         return [DeliveryRecord(**dict(r)) for r in rows]
 
 
-# $1 level, $2 priority, $3 deadline cut (now - delay), $4 now. The notes are the words of
-# `escalation_note`, so both stores write the same history.
+# $1 level, $2 priorities, $3 their deadline cuts (now - delay), $4 now: one statement per
+# level. The notes are the words of `escalation_note`, so both stores write the same.
+_DUE = "SELECT * FROM unnest($2::text[], $3::float8[]) AS d (priority, cut)"
+
 _SWEEP_CASES = f"""
 WITH due AS (
     UPDATE cases SET escalated_to = array_append(escalated_to, $1::text),
                      updated_at = to_timestamp($4)
-    WHERE status IN {_OPEN_SQL} AND priority = $2 AND deadline <= to_timestamp($3)
-      AND NOT ($1::text = ANY(escalated_to))
-    RETURNING *
+    FROM ({_DUE}) AS d
+    WHERE cases.status IN {_OPEN_SQL} AND cases.priority = d.priority
+      AND cases.deadline <= to_timestamp(d.cut)
+      AND NOT ($1::text = ANY(cases.escalated_to))
+    RETURNING cases.*
 ), logged AS (
     INSERT INTO case_history (case_id, at, change, actor, note, status)
     SELECT id, to_timestamp($4), 'escalated', NULL,
@@ -413,14 +422,15 @@ WITH due AS (
            status
     FROM due
 )
-SELECT {_CASE_COLUMNS} FROM due"""
+SELECT id, extract(epoch FROM deadline)::float8 AS deadline FROM due
+ORDER BY due.deadline, id"""
 
 _SWEEP_INSTRUCTIONS = f"""
 WITH due AS (
     UPDATE case_instructions i SET escalated_to = array_append(i.escalated_to, $1::text)
-    FROM cases c
-    WHERE c.id = i.case_id AND c.status IN {_OPEN_SQL} AND c.priority = $2
-      AND i.acknowledged_at IS NULL AND i.deadline <= to_timestamp($3)
+    FROM cases c, ({_DUE}) AS d
+    WHERE c.id = i.case_id AND c.status IN {_OPEN_SQL} AND c.priority = d.priority
+      AND i.acknowledged_at IS NULL AND i.deadline <= to_timestamp(d.cut)
       AND NOT ($1::text = ANY(i.escalated_to))
     RETURNING i.*, c.status AS case_status
 ), logged AS (
@@ -431,7 +441,7 @@ WITH due AS (
            case_status
     FROM due
 )
-SELECT {_INSTRUCTION_COLUMNS} FROM due"""
+SELECT {_INSTRUCTION_COLUMNS} FROM due ORDER BY due.deadline, id"""
 
 
 async def _locked(conn: asyncpg.Connection, case_id: str) -> Case:

@@ -33,14 +33,16 @@ CREATE TABLE cases (
     escalated_to  text[] NOT NULL DEFAULT '{}',
     incident      jsonb,                     -- kind, radius_nm, assist, within_radius
     instructed    text[] NOT NULL DEFAULT '{}'  -- receivers of its instructions
-);
+) WITH (fillfactor = 80);
+-- fillfactor: a case is updated on every transition and escalation; room on its page lets
+-- PostgreSQL update it in place (HOT) without touching the nine indexes.
 
 -- The case board of one office: open cases by deadline (and all of them by deadline).
-CREATE INDEX cases_office_open ON cases (office, deadline)
+CREATE INDEX cases_office_open ON cases (office, deadline, id)
     WHERE status IN ('new', 'assigned', 'acknowledged', 'in_progress', 'reported');
 CREATE INDEX cases_office_created ON cases (office, created_at DESC);
 -- The overdue query and the escalation sweep: open cases by deadline only.
-CREATE INDEX cases_open_deadline ON cases (deadline)
+CREATE INDEX cases_open_deadline ON cases (deadline, id)
     WHERE status IN ('new', 'assigned', 'acknowledged', 'in_progress', 'reported');
 -- A vessel's record; a boat's tasks; an alert's case.
 CREATE INDEX cases_mmsi ON cases (mmsi, created_at DESC) WHERE mmsi IS NOT NULL;
