@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from services.cases.store import PgCaseStore
 from services.core.config import SeagridConfig
+from tests.cases.fixtures import pg_pool
 from tests.web.conftest import Env, make_position, start_env
 from tests.web.test_live import live, recv_until
 
@@ -31,10 +33,18 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-async def env(demo_config: SeagridConfig, clock: Clock) -> AsyncIterator[Env]:
-    async for e in start_env(demo_config, case_clock=clock):
-        yield e
+@pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def env(
+    request: pytest.FixtureRequest, demo_config: SeagridConfig, clock: Clock, pg_url: str
+) -> AsyncIterator[Env]:
+    """The API on the memory store (as in the demo) and on PostgreSQL."""
+    if request.param == "memory":
+        async for e in start_env(demo_config, case_clock=clock):
+            yield e
+        return
+    async with pg_pool(pg_url) as pool:
+        async for e in start_env(demo_config, case_clock=clock, case_store=PgCaseStore(pool)):
+            yield e
 
 
 async def post(env: Env, user: str, path: str, body: Any = None) -> Any:
