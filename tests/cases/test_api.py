@@ -254,6 +254,10 @@ async def test_bad_input_is_refused_and_writes_nothing(env: Env, clock: Clock) -
         r = await post(env, "op", path, body)
         assert r.status_code == status and words in r.json()["detail"], (path, body, r.text)
     assert (await env.http.get("/api/cases/C-nope", headers=env.auth("op"))).status_code == 404
+    r = await env.http.get("/api/cases?status=open,lost", headers=env.auth("op"))
+    assert r.status_code == 400 and "unknown status 'lost'" in r.json()["detail"]
+    r = await env.http.get("/api/cases?status=open,closed", headers=env.auth("op"))
+    assert r.status_code == 200 and r.json()["count"] == 1
     listed = (await env.http.get("/api/cases", headers=env.auth("op"))).json()
     assert listed["count"] == 1
     detail = (await env.http.get(f"/api/cases/{cid}", headers=env.auth("op"))).json()
