@@ -388,3 +388,26 @@ async def test_incident_ranks_assistance_by_time_to_reach(env: Env) -> None:
     assert inside == [412000201, 412000202, 413990605]
     near = (await env.http.get(f"/api/patrols?lat={lat}&lon={lon}", headers=env.auth("op"))).json()
     assert near["suggested"]["mmsi"] == 413990605 and near["items"][0]["state"] == "free"
+
+
+async def test_patrol_board_states(env: Env, clock: Clock) -> None:
+    await env.positions(make_position(BOAT, 24.7, 118.7, speed=12.0))
+    await env.positions(make_position(413990605, 24.6, 118.7, speed=0.0))
+    await env.settle()
+    cid = (await new_case(env, patrol_mmsi=BOAT))["id"]
+    board = (await env.http.get("/api/patrols", headers=env.auth("shishi"))).json()
+    states = {p["mmsi"]: (p["state"], (p["case"] or {}).get("id")) for p in board["items"]}
+    assert states == {BOAT: ("on_task", cid), 413990605: ("free", None)}
+    assert (
+        await env.http.get("/api/patrols?office=huian", headers=env.auth("shishi"))
+    ).status_code == 403
+    everyone = (await env.http.get("/api/patrols", headers=env.auth("op"))).json()
+    assert everyone["count"] == 7
+    assert {p["mmsi"]: p["state"] for p in everyone["items"]}[413990601] == "out_of_contact"
+    suggestion = (
+        await env.http.get(f"/api/cases/{cid}/suggestion", headers=env.auth("shishi"))
+    ).json()
+    assert suggestion["suggested"]["mmsi"] == 413990605  # the free one, not the busy one
+    clock.now += 11 * 60  # nothing heard for 11 min
+    board = (await env.http.get("/api/patrols", headers=env.auth("shishi"))).json()
+    assert {p["state"] for p in board["items"]} == {"out_of_contact"}
