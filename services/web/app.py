@@ -29,7 +29,7 @@ from services.web import errors, openapi
 from services.web.auth import AuthError
 from services.web.headers import SecurityHeaders
 from services.web.limits import BodyLimit
-from services.web.routes import alerts, auth, geo, health, history, live, users, vessels
+from services.web.routes import alerts, auth, cases, geo, health, history, live, users, vessels
 from services.web.runtime import WebRuntime
 from services.web.throttle import LoginThrottle
 
@@ -63,7 +63,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         default=runtime.settings.max_body_bytes,
         limits=runtime.settings.body_limits,
     )
-    for module in (auth, vessels, history, geo, alerts, users, health, live):
+    for module in (auth, vessels, history, geo, alerts, cases, users, health, live):
         app.include_router(module.router)
     _static(app, frontend)
     # Added last, so outermost: even the 401/413 that BodyLimit answers carry the headers.
