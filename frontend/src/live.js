@@ -1,12 +1,13 @@
-// The /ws/live connection: subscribes with the map's box, hands `positions` and `alert`
-// messages to listeners, and reconnects with capped back-off when the link drops (a patrol
+// The /ws/live connection: subscribes with the map's box, hands `positions`, `alert` and
+// `case` messages to listeners, and reconnects with capped back-off when the link drops (a patrol
 // boat loses the network often). Each reconnect gets a fresh snapshot from the server.
 
 export class LiveClient {
-  constructor(tokenProvider, { onPositions, onAlert, onStatus } = {}) {
+  constructor(tokenProvider, { onPositions, onAlert, onCase, onStatus } = {}) {
     this.tokenProvider = tokenProvider;
     this.onPositions = onPositions || (() => {});
     this.onAlert = onAlert || (() => {});
+    this.onCase = onCase || (() => {});
     this.onStatus = onStatus || (() => {});
     this.bbox = null;
     this.ws = null;
@@ -43,6 +44,7 @@ export class LiveClient {
   dispatch(message) {
     if (message.type === "positions") this.onPositions(message);
     else if (message.type === "alert") this.onAlert(message.alert, message); // message: change, actor, note
+    else if (message.type === "case") this.onCase(message.case, message);
     else if (message.type === "ping") this.send({ type: "pong" });
   }
 

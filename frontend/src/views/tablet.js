@@ -13,6 +13,7 @@ import { MapView } from "../map_view.js";
 import { ReportQueue } from "../report_queue.js";
 import { topBar } from "../shell.js";
 import { ageSeconds } from "../alert_list.js";
+import { CaseTasks, sendCaseEntry } from "../cases/tablet_tasks.js";
 
 // One tap per report. Progress reports leave the case open; results carry the outcome that
 // closes it (patrol crews may close their own office's cases by a report: they verified it on
@@ -33,6 +34,7 @@ export function sendReport(r) {
   const written = Date.parse(r.at);
   const late = Date.now() - written > LATE_MS;
   const note = late ? `${r.note} (${t("report.written_at", { time: formatTime(r.at) })})` : r.note;
+  if (r.case || r.instruction) return sendCaseEntry({ ...r, note }); // the boat's cases (cases/tablet_tasks.js)
   const body = { note, report_id: r.id, ...(r.outcome ? { outcome: r.outcome } : {}) };
   return api(`alerts/${encodeURIComponent(r.alert)}/report`, { method: "POST", body });
 }
@@ -50,7 +52,13 @@ export function renderTablet(ctx) {
   const outbox = h("p.outbox", {});
   const recentre = h("button.big", { type: "button", "data-i18n": "tablet.centre", onclick: () => { follow = true; centre(); } }, t("tablet.centre"));
   const bar = topBar({ user, titleKey: "view.tablet", onLogout: ctx.logout });
-  const page = h("div.layout.tablet", {}, bar, h("main", {}, h("div.map-wrap", {}, mapEl), h("div.side", {}, own, recentre, h("h2", { "data-i18n": "tablet.tasks" }, t("tablet.tasks")), tasks, outbox)));
+  const page = h("div.layout.tablet", {}, bar, h("main", {}, h("div.map-wrap", {}, mapEl), h("div.side", {}, own, recentre, outbox, h("h2", { "data-i18n": "tablet.tasks" }, t("tablet.tasks")), tasks)));
+  const caseTasks = new CaseTasks({
+    mmsi: user.mmsi, mapView, queue, page, onError: ctx.showError,
+    onQueued: () => { renderOutbox(); caseTasks.render(); if (mapView.live.status === "online") sendQueued(); },
+    onFocus: ([lon, lat]) => { follow = false; mapView.flyTo(lon, lat, 13); },
+  });
+  recentre.after(caseTasks.element);
   clear(root).append(page);
   mapView.map.on("dragstart", () => (follow = false));
   if (user.mmsi) mapView.select(Number(user.mmsi)); // the ring marks (and follows) the own boat
@@ -58,7 +66,8 @@ export function renderTablet(ctx) {
     if (alerts.upsert(alert)) { chime(); flash(page); }
     render();
   };
-  mapView.vessels.onChange(() => { if (follow) centre(); renderOwn(); });
+  mapView.live.onCase = (c) => caseTasks.push(c).catch(ctx.showError);
+  mapView.vessels.onChange(() => { if (follow) centre(); renderOwn(); caseTasks.render(); });
 
   function onStatus(state) {
     bar.setStatus(state);
@@ -68,7 +77,7 @@ export function renderTablet(ctx) {
   async function sendQueued() {
     await queue.flush();
     renderOutbox();
-    await load();
+    await Promise.all([load(), caseTasks.load()]);
   }
 
   function ownVessel() {
@@ -184,10 +193,11 @@ export function renderTablet(ctx) {
 
   window.addEventListener("online", sendQueued);
   const retry = setInterval(() => queue.pending().length && sendQueued(), 15000);
-  window.addEventListener("langchange", () => { renderOwn(); renderOutbox(); });
+  window.addEventListener("langchange", () => { renderOwn(); renderOutbox(); caseTasks.render(); });
   renderOwn();
   renderOutbox();
-  mapView.loaded.then(load);
-  window.seagrid = { mapView, alerts, queue };
-  return () => { clearInterval(retry); mapView.live.close(); mapView.map.remove(); };
+  mapView.loaded.then(() => Promise.all([load(), caseTasks.load()]));
+  const casePoll = setInterval(() => mapView.live.status === "online" && caseTasks.load(), 30000);
+  window.seagrid = { mapView, alerts, queue, caseTasks };
+  return () => { clearInterval(retry); clearInterval(casePoll); mapView.live.close(); mapView.map.remove(); };
 }
