@@ -127,7 +127,7 @@ export class AlertPanel {
       h("div.actions", {}, ACTIONS.filter((a) => a.when(alert)).map((a) =>
         h("button", { type: "button", dataset: { action: a.id }, onclick: () => this.act(alert, a) }, t(`action.${a.id}`))),
         h("button", { type: "button", dataset: { action: "history" }, "aria-expanded": String(this.histories.has(alert.id)), onclick: () => this.toggleHistory(alert.id) }, t("action.history"))),
-      ...(this.decorate ? this.decorate(alert) : []),
+      ...(this.decorate ? this.decorate(alert).filter(Boolean) : []),
       ...(this.histories.has(alert.id) ? [this.historyList(this.histories.get(alert.id))] : []),
     );
     return li;

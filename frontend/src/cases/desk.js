@@ -294,9 +294,18 @@ export class CaseDesk {
     });
   }
 
-  newFromAlert(alert) {
-    const vessel = alert.mmsi ? this.vesselName(alert.mmsi) : "";
-    this.newCase(caseFromAlert(alert, `${t(`rule.${alert.rule}`)}${vessel ? " · " + vessel : ""}`));
+  /** One click: the case is opened at once from the alert (linked; its vessel, office and
+   * position inherited, type and priority from the rule and severity) and shown in the panel,
+   * where the officer assigns a boat or instructs. */
+  async newFromAlert(alert) {
+    try {
+      const created = await api("cases", { method: "POST", body: this.alertCaseBody(alert) });
+      this.list.upsert(created);
+      this.renderAll();
+      await this.open(created.id);
+    } catch (error) {
+      this.ctx.showError(error);
+    }
   }
 
   newFromVessel(mmsi) {
