@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from services.alerts.store_api import AlertNotFound, InvalidQuery, InvalidTransition
+from services.cases.model import CaseInputError, CaseNotFound, InvalidCaseTransition
 from services.core.bus import BusError
 from services.core.db import DatabaseError
 from services.web.auth import UserError
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (AlertNotFound, 404),
+    (CaseNotFound, 404),
+    (InvalidCaseTransition, 409),
+    (CaseInputError, 400),
     (InvalidTransition, 409),
     (InvalidQuery, 400),
     (ViewError, 400),

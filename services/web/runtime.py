@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.alerts.actions import AlertActions
 from services.alerts.store_api import AlertStore
+from services.cases.memory_store import MemoryCaseStore
+from services.cases.store_api import CaseStore
 from services.core.bus import Bus
 from services.core.config import SeagridConfig
 from services.core.runner import Stage
@@ -25,6 +28,9 @@ from services.web.picture import LivePicture
 from services.web.settings import WebSettings
 from services.web.stage import WebStage
 from services.web.users import UserStore
+
+if TYPE_CHECKING:
+    from services.web.case_wiring import CaseRuntime
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,11 @@ class WebRuntime:
     on_crash: Callable[[BaseException], None] | None = None
     crashed: BaseException | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # cases (docs/cases.md): memory unless the entry point gives PostgreSQL's; the clock of
+    # deadlines and escalation, which tests replace
+    case_store: CaseStore = field(default_factory=MemoryCaseStore)
+    case_clock: Callable[[], float] = time.time
+    _cases: Any = field(default=None, init=False, repr=False)
 
     @property
     def hub(self) -> Hub:
@@ -61,8 +72,16 @@ class WebRuntime:
     def actions(self) -> AlertActions:
         return AlertActions(self.alerts, self.bus)
 
+    @property
+    def cases(self) -> CaseRuntime:
+        if self._cases is None:
+            from services.web.case_wiring import CaseRuntime
+
+            self._cases = CaseRuntime.build(self)
+        return self._cases  # type: ignore[no-any-return]
+
     def all_stages(self) -> list[Stage]:
-        return [*self.stages, self.web]
+        return [*self.stages, self.web, self.cases.sweeper]
 
 
 def build_web_stage(settings: WebSettings, *, demo: bool, group: str = "web") -> WebStage:
