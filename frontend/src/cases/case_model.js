@@ -9,7 +9,7 @@ export const CASE_STATUSES = ["new", "assigned", "acknowledged", "in_progress", 
 export const PRIORITIES = ["critical", "high", "normal", "low"];
 export const OUTCOMES = ["violation", "no_violation", "not_checked"];
 export const MEASURES = ["warning", "correction", "fine", "detention", "referral"];
-export const INCIDENT_KINDS = ["distress", "collision", "fire", "man_overboard", "pollution", "other"];
+export const INCIDENT_KINDS = ["distress", "collision", "fire", "man_overboard", "pollution", "grounding", "other"];
 export const CLOSED = new Set(["closed", "cancelled"]);
 export const PRIORITY_RANK = { critical: 0, high: 1, normal: 2, low: 3 };
 /** The board's quick views: every open case, the late ones, the ones nobody has confirmed. */

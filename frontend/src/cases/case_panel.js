@@ -60,9 +60,11 @@ export class CasePanel {
         row("case.created", `${formatDateTime(c.created_at)} · ${c.created_by ?? t("history.system")}`),
         row("case.alerts", (c.alert_ids || []).length ? (c.alert_ids || []).map((id) => desk.alertLabel(id)).join("；") : null),
         c.lat != null ? row("case.position", formatLatLon(c.lat, c.lon)) : null,
-        c.description || c.text || c.note ? row("case.description", c.description || c.text || c.note) : null,
+        c.note ? row("case.description", c.note) : null,
         c.outcome ? row("case.outcome", t(`case.outcome.${c.outcome}`)) : null,
-        c.reason || c.close_reason ? row("case.reason", c.reason || c.close_reason) : null),
+        (c.measures || []).length ? row("case.measures", c.measures.map((m) => measureLabel(m)).join("、")) : null,
+        c.close_reason ? row("case.reason", c.close_reason) : null,
+        (c.escalated_to || []).length ? row("case.escalated", c.escalated_to.map((l) => t(`case.level.${l}`)).join(" → ")) : null),
       this.actions(c),
       this.emergency(c),
       this.instructions(c, now),
@@ -98,8 +100,8 @@ export class CasePanel {
       open && can.instruct(c) ? button("instruct", () => this.desk.instruct(c)) : null,
       open && can.report(c) ? button("report", () => this.desk.report(c)) : null,
       open && can.close(c) ? button("close", () => this.desk.transition(c, "close"), ".primary") : null,
-      open && can.close(c) ? button("cancel", () => this.desk.transition(c, "cancel")) : null,
-      !open && can.close(c) ? button("reopen", () => this.desk.transition(c, "reopen")) : null,
+      open && can.cancel(c) ? button("cancel", () => this.desk.transition(c, "cancel")) : null,
+      !open && can.reopen(c) ? button("reopen", () => this.desk.transition(c, "reopen")) : null,
       c.lat != null || c.area || c.mmsi ? button("locate", () => this.desk.locate(c)) : null);
   }
 

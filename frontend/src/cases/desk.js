@@ -13,7 +13,7 @@ import { caseFromAlert, CASE_TYPES, CaseList, casePoint, CLOSED, INCIDENT_KINDS,
 import { CasePanel, measureLabel } from "./case_panel.js";
 import { inMinutes, localToIso, openDialog } from "./dialog.js";
 import { PatrolList } from "./patrol_list.js";
-import { assistCandidates, patrolRows, rankBoats } from "./patrol_model.js";
+import { patrolRows, rankBoats } from "./patrol_model.js";
 
 const CENTRE_ROLES = new Set(["operator", "supervisor", "admin"]);
 const INSTRUCTION_MINUTES = [10, 15, 30, 60, 120, 240];
@@ -37,7 +37,7 @@ export class CaseDesk {
     this.list = new CaseList();
     this.served = null; // GET /api/patrols items, null when the server has none
     this.records = new Map(); // mmsi -> record (or null while loading)
-    this.emergencies = new Map(); // case id -> {kind, lat, lon, radius_nm, assist} from POST /api/incidents
+    this.emergencies = new Map(); // case id -> the latest GET /api/cases/{id}/assist
     this.configured = (ctx.ui.patrol_vessels || []).filter((p) => !office || p.office === office);
     this.layer = new CaseLayer(mapView);
     this.layer.onCaseClick = (id) => this.open(id);
@@ -55,11 +55,17 @@ export class CaseDesk {
     const u = this.user;
     const centre = CENTRE_ROLES.has(u.role);
     const own = (c) => centre || (u.role === "office" && c.office === u.office);
+    // What the case's state allows (the server's `allowed_actions`), for users who may manage it.
+    const allowed = (action) => (c) => own(c) && (!Array.isArray(c.allowed_actions) || c.allowed_actions.includes(action));
     return {
-      assign: own, instruct: own, report: own, close: own,
+      assign: allowed("assign"), instruct: (c) => own(c) && !CLOSED.has(c.status), report: own,
+      close: allowed("close"), cancel: allowed("cancel"), reopen: allowed("reopen"),
+      // only the receiver acknowledges: the office for itself and, by radio, for its own boats
       ackInstruction: (i) => {
         const target = instructionTarget(i.to);
-        return (target.kind === "office" && (u.role === "office" ? target.id === u.office : centre && false)) || (target.kind === "patrol" && u.role === "patrol" && Number(u.mmsi) === target.id);
+        if (u.role === "patrol") return target.kind === "patrol" && Number(u.mmsi) === target.id;
+        if (u.role !== "office") return false;
+        return target.kind === "office" ? target.id === u.office : this.configuredBoat(target.id)?.office === u.office;
       },
     };
   }
@@ -87,10 +93,26 @@ export class CaseDesk {
     try {
       const data = await api("cases", { params: { office: this.fixedOffice, limit: 500 } });
       this.list.reset(items(data, "cases"));
+      await this.loadPending();
     } catch (error) {
       if (error.status !== 404) this.ctx.showError(error);
     }
     this.renderAll();
+  }
+
+  /** Unacknowledged instructions per case (the list's cases do not carry their instructions). */
+  async loadPending() {
+    const pending = items(await api("instructions", { params: { pending: true } }), "instructions");
+    const counts = new Map();
+    for (const i of pending) counts.set(i.case_id, (counts.get(i.case_id) || 0) + 1);
+    for (const c of this.list.all()) c.pending_instructions = counts.get(c.id) || 0;
+  }
+
+  /** An `instruction` push (sent, acknowledged, escalated): its case and the counts follow. */
+  pushInstruction(message) {
+    if (message.case) this.push(message.case);
+    this.loadPending().then(() => this.renderAll()).catch(() => {});
+    if (this.panel.caseId && this.panel.caseId === message.instruction?.case_id) this.refresh(this.panel.caseId);
   }
 
   async loadPatrols() {
@@ -123,6 +145,9 @@ export class CaseDesk {
   }
 
   refreshClock() {
+    this.ticks = (this.ticks || 0) + 1;
+    const shown = this.panel.current();
+    if (shown && this.ticks % 6 === 0 && this.emergencyOf(shown)) this.loadAssist(shown.id); // every 30 s
     this.board.render();
     this.layer.setCases(this.list.all(), (m) => this.mapView.vessels.get(m));
   }
@@ -187,6 +212,7 @@ export class CaseDesk {
     if (!c) return;
     const e = this.emergencyOf(c);
     if (e) {
+      this.loadAssist(id);
       this.layer.setRing([e.lon, e.lat], e.radius_nm);
       this.mapView.map.flyTo({ center: [e.lon, e.lat], zoom: zoomForRadius(e.radius_nm), speed: 2.4 });
     } else {
@@ -231,23 +257,30 @@ export class CaseDesk {
     if (this.panel.current()?.mmsi === mmsi) this.panel.render();
   }
 
-  /** An emergency case's centre, radius, assistance list (server's, else from the live picture) and every vessel within the radius. */
+  /**
+   * An emergency case: the server's incident (kind, radius) and who could assist: the
+   * ranking from its creation, replaced by `GET /api/cases/{id}/assist` (live positions)
+   * while the panel shows it.
+   */
   emergencyOf(c) {
-    const known = this.emergencies.get(c.id) || {};
-    const incident = c.incident || {};
-    if (!EMERGENCY_TYPES.has(c.type) && !known.kind && !incident.kind && !c.assist) return null;
-    const lat = incident.lat ?? known.lat ?? c.lat;
-    const lon = incident.lon ?? known.lon ?? c.lon;
-    const point = lat != null ? [lon, lat] : casePoint(c, (m) => this.mapView.vessels.get(m));
-    if (!point) return null;
-    const radius = Number(incident.radius_nm ?? known.radius_nm ?? c.radius_nm ?? 5);
-    const patrolSpeed = (m) => {
-      const row = this.configuredBoat(m);
-      return row ? Number(row.service_speed_kn) || 18 : null;
+    const incident = c.incident;
+    if ((!incident && !EMERGENCY_TYPES.has(c.type)) || c.lat == null) return null;
+    const live = this.emergencies.get(c.id);
+    return {
+      kind: incident?.kind ?? (c.type === "pollution" ? "pollution" : "distress"),
+      lat: c.lat, lon: c.lon, radius_nm: Number(live?.radius_nm ?? incident?.radius_nm ?? 5),
+      assist: live?.assist ?? c.assist ?? incident?.assist ?? [],
+      within: live?.within_radius ?? incident?.within_radius ?? [],
     };
-    const local = assistCandidates(this.mapView.vessels.records ? [...this.mapView.vessels.records.values()].map((r) => r.data) : [], point, { radiusNm: radius, patrolSpeed, exclude: c.mmsi });
-    const assist = c.assist || known.assist || local.slice(0, 10);
-    return { kind: incident.kind ?? known.kind ?? c.kind ?? (c.type === "pollution" ? "pollution" : "distress"), lat: point[1], lon: point[0], radius_nm: radius, assist, within: local.filter((r) => r.within) };
+  }
+
+  async loadAssist(id) {
+    try {
+      this.emergencies.set(id, await api(`cases/${encodeURIComponent(id)}/assist`));
+    } catch (error) {
+      if (error.status !== 400) this.ctx.showError(error); // 400: no position yet
+    }
+    if (this.panel.caseId === id) this.panel.render();
   }
 
   // ---- creating cases -------------------------------------------------------------------
@@ -263,7 +296,7 @@ export class CaseDesk {
       { name: "deadline", labelKey: "case.field.deadline", kind: "datetime", hint: t("case.deadline_default") },
       { name: "mmsi", labelKey: "case.field.mmsi", value: seed.mmsi ?? "", placeholder: "412345678" },
       { name: "patrol_mmsi", labelKey: "case.field.patrol", kind: "select", value: "", options: [["", t("case.no_patrol")], ...boats.map((b) => [String(b.mmsi), this.boatOption(b)])] },
-      { name: "description", labelKey: "case.field.description", kind: "textarea", value: seed.description || "" },
+      { name: "note", labelKey: "case.field.description", kind: "textarea", value: seed.note || "" },
     ];
   }
 
@@ -281,7 +314,7 @@ export class CaseDesk {
         const body = {
           type: v.type, title: v.title, office: v.office, priority: v.priority,
           mmsi: v.mmsi ? Number(v.mmsi) : null, patrol_mmsi: v.patrol_mmsi ? Number(v.patrol_mmsi) : null,
-          alert_ids: seed.alert_ids || [], area: seed.area || null, description: v.description || null,
+          alert_ids: seed.alert_ids || [], area: seed.area || null, note: v.note || null,
           ...(seed.lat != null ? { lat: seed.lat, lon: seed.lon } : {}),
           ...(localToIso(v.deadline) ? { deadline: localToIso(v.deadline) } : {}),
         };
@@ -369,9 +402,8 @@ export class CaseDesk {
     const dialog = openDialog({
       titleKey: "incident.new_title", fields, submitKey: "incident.open", className: "incident", extra: [pick],
       onSubmit: async (v) => {
-        const body = { kind: v.kind, lat: Number(v.lat), lon: Number(v.lon), mmsi: v.mmsi ? Number(v.mmsi) : null, radius_nm: Number(v.radius_nm), ...(seed.alert_ids ? { alert_ids: seed.alert_ids } : {}) };
+        const body = { kind: v.kind, lat: Number(v.lat), lon: Number(v.lon), mmsi: v.mmsi ? Number(v.mmsi) : null, radius_nm: Number(v.radius_nm), ...(seed.alert_id ? { alert_id: seed.alert_id } : {}) };
         const created = await api("incidents", { method: "POST", body });
-        this.emergencies.set(created.id, { kind: body.kind, lat: body.lat, lon: body.lon, radius_nm: body.radius_nm, assist: created.assist });
         this.list.upsert(created);
         this.renderAll();
         this.open(created.id);
@@ -416,12 +448,11 @@ export class CaseDesk {
       ],
       onSubmit: async (v) => {
         let target = c;
-        if (alert) {
-          const existing = this.list.ofAlert(alert.id);
-          target = existing || await api("cases", { method: "POST", body: { ...this.alertCaseBody(alert), patrol_mmsi: Number(v.boat) } });
-          this.list.upsert(target);
-        }
-        await this.sendInstruction(target, `patrol:${v.boat}`, v.text, Number(v.minutes));
+        const boat = Number(v.boat);
+        if (alert) target = await api("cases", { method: "POST", body: { ...this.alertCaseBody(alert), patrol_mmsi: boat } });
+        else if (Number(c.patrol_mmsi) !== boat || c.status === "new") target = await api(`cases/${encodeURIComponent(c.id)}/assign`, { method: "POST", body: { patrol_mmsi: boat } });
+        this.list.upsert(target);
+        await this.sendInstruction(target, `patrol:${boat}`, v.text, Number(v.minutes));
         this.open(target.id);
       },
     });
@@ -513,13 +544,13 @@ export class CaseDesk {
 
   /** What an alert item shows about cases: its case (a link), and the buttons to open one. */
   alertExtras(alert) {
-    const c = this.list.ofAlert(alert.id);
+    const c = (alert.case_id && this.list.get(alert.case_id)) || this.list.ofAlert(alert.id);
     const mine = this.mode === "centre" || alert.office === this.fixedOffice;
     const buttons = [];
-    if (!c && mine) buttons.push(h("button", { type: "button", dataset: { action: "open-case" }, onclick: () => this.newFromAlert(alert) }, t("case.from_alert")));
-    if (mine && (!c || !CLOSED.has(c.status))) buttons.push(h("button", { type: "button", dataset: { action: "assign-patrol" }, onclick: () => (c ? this.assign(c) : this.assign(null, alert)) }, t("case.action.assign")));
-    if (!c && mine && alert.rule === "distress") {
-      buttons.push(h("button.danger", { type: "button", dataset: { action: "open-emergency" }, onclick: () => this.newIncident({ kind: "distress", lat: alert.lat, lon: alert.lon, mmsi: alert.mmsi, alert_ids: [alert.id] }) }, t("incident.from_alert")));
+    if ((!c || CLOSED.has(c.status)) && mine) buttons.push(h("button", { type: "button", dataset: { action: "open-case" }, onclick: () => this.newFromAlert(alert) }, t("case.from_alert")));
+    if (mine && (!c || !CLOSED.has(c.status))) buttons.push(h("button", { type: "button", dataset: { action: "assign-patrol" }, onclick: () => (c && !CLOSED.has(c.status) ? this.assign(c) : this.assign(null, alert)) }, t("case.action.assign")));
+    if ((!c || CLOSED.has(c.status)) && mine && alert.rule === "distress") {
+      buttons.push(h("button.danger", { type: "button", dataset: { action: "open-emergency" }, onclick: () => this.newIncident({ kind: "distress", lat: alert.lat, lon: alert.lon, mmsi: alert.mmsi, alert_id: alert.id }) }, t("incident.from_alert")));
     }
     return [
       c ? h("div.row.case-link", { dataset: { case: c.id, overdue: this.board && c && isLate(c) ? "1" : "" } },

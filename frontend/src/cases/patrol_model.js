@@ -27,10 +27,12 @@ export function patrolRows({ configured, served = null, live, cases, now = Date.
     const srv = fromServer.get(mmsi) || {};
     const v = live(mmsi) || {};
     const row = { ...conf, ...srv, mmsi };
-    for (const key of ["lat", "lon", "speed", "course", "ts"]) row[key] = v[key] ?? srv[key] ?? null;
+    for (const key of ["lat", "lon", "speed", "course"]) row[key] = v[key] ?? srv[key] ?? null;
+    row.ts = v.ts ?? srv.last_seen ?? null;
     const task = cases.filter((c) => isOpen(c) && Number(c.patrol_mmsi) === mmsi).sort((a, b) => (toMillis(b.created_at) || 0) - (toMillis(a.created_at) || 0))[0];
-    row.case_id = srv.case_id ?? srv.current_case?.id ?? task?.id ?? null;
-    row.case_title = srv.current_case?.title ?? srv.case_title ?? task?.title ?? null;
+    row.case_id = srv.case?.id ?? task?.id ?? null;
+    row.case_title = srv.case?.title ?? task?.title ?? null;
+    row.case_overdue = Boolean(srv.case?.overdue);
     if (!PATROL_STATES.includes(row.state)) {
       const age = (now - (toMillis(row.ts) || 0)) / 1000;
       row.state = age > staleSeconds ? "out_of_contact" : row.case_id ? "on_task" : "free";
@@ -63,25 +65,6 @@ export function rankBoats(rows, target, { office = null } = {}) {
 export function suggestBoat(rows, target, opts) {
   const first = rankBoats(rows, target, opts)[0];
   return first && first.state === "free" ? first : null;
-}
-
-/**
- * Vessels that could assist at `target` [lon, lat]: every vessel within `radiusNm`, and the
- * nearest others, each with distance and time to reach at its current speed (patrol boats at
- * their service speed); nearest time to reach first. Used when the server's `assist` list is
- * missing, and for the "within radius" list that the server does not send.
- */
-export function assistCandidates(vessels, target, { radiusNm, patrolSpeed = (mmsi) => null, exclude = null }) {
-  const rows = [];
-  for (const v of vessels) {
-    if (v.lat == null || v.mmsi === exclude) continue;
-    const d = distanceNm(v.lat, v.lon, target[1], target[0]);
-    const patrolKn = patrolSpeed(v.mmsi);
-    const speed = patrolKn ?? v.speed;
-    const eta = speed && speed > 0.5 ? (d / speed) * 60 : null;
-    rows.push({ mmsi: v.mmsi, name: v.name || null, patrol: patrolKn != null, distance_nm: d, eta_min: eta, within: d <= radiusNm, speed: v.speed });
-  }
-  return rows.sort((a, b) => (a.eta_min ?? 1e9) - (b.eta_min ?? 1e9) || a.distance_nm - b.distance_nm);
 }
 
 /** A circle of `radiusNm` around [lon, lat] as a GeoJSON polygon (for the emergency ring). */

@@ -30,7 +30,8 @@ export async function sendCaseEntry(r) {
       throw error;
     }
   }
-  const body = { report_id: r.id, outcome: r.outcome, measures: r.measures || [], note: r.note, lat: r.lat ?? null, lon: r.lon ?? null };
+  // `at`: when the crew wrote it, however late the link lets it arrive
+  const body = { report_id: r.id, outcome: r.outcome ?? null, measures: r.measures || [], note: r.note || null, lat: r.lat ?? null, lon: r.lon ?? null, at: r.at };
   return api(`cases/${encodeURIComponent(r.case)}/reports`, { method: "POST", body });
 }
 
@@ -77,6 +78,11 @@ export class CaseTasks {
     else this.cases.set(full.id, { ...this.cases.get(full.id), ...full });
     this.announce([full], true);
     this.render();
+  }
+
+  /** An `instruction` push: a new one to this boat chimes at once; its case follows. */
+  async pushInstruction(message) {
+    if (message.case) await this.push(message.case);
   }
 
   /** Chime and flash for an instruction to this boat not seen before. */

@@ -31,10 +31,10 @@ const LATE_MS = 60000; // a report sent later than this says when it was written
 
 /** POST one queued report; its outbox id is the report id, so a resend is stored once. */
 export function sendReport(r) {
+  if (r.case || r.instruction) return sendCaseEntry(r); // the boat's cases (cases/tablet_tasks.js): sent with `at`
   const written = Date.parse(r.at);
   const late = Date.now() - written > LATE_MS;
   const note = late ? `${r.note} (${t("report.written_at", { time: formatTime(r.at) })})` : r.note;
-  if (r.case || r.instruction) return sendCaseEntry({ ...r, note }); // the boat's cases (cases/tablet_tasks.js)
   const body = { note, report_id: r.id, ...(r.outcome ? { outcome: r.outcome } : {}) };
   return api(`alerts/${encodeURIComponent(r.alert)}/report`, { method: "POST", body });
 }
@@ -67,6 +67,7 @@ export function renderTablet(ctx) {
     render();
   };
   mapView.live.onCase = (c) => caseTasks.push(c).catch(ctx.showError);
+  mapView.live.onInstruction = (m) => caseTasks.pushInstruction(m).catch(ctx.showError);
   mapView.vessels.onChange(() => { if (follow) centre(); renderOwn(); caseTasks.render(); });
 
   function onStatus(state) {
