@@ -45,7 +45,7 @@ export class CasePanel {
     this.element.dataset.status = c.status;
     this.element.dataset.overdue = overdue ? "1" : "";
     const scroll = this.element.scrollTop;
-    clear(this.body).append(
+    clear(this.body).append(...[
       h("div.case-head", {},
         h("span.prio", { dataset: { priority: c.priority } }, t(`case.priority.${c.priority}`)),
         h("span.chip", {}, t(`case.type.${c.type}`)),
@@ -70,7 +70,7 @@ export class CasePanel {
       this.instructions(c, now),
       this.reports(c),
       this.record(c),
-      this.history(c));
+      this.history(c)].filter(Boolean));
     this.element.scrollTop = scroll;
   }
 

@@ -37,7 +37,8 @@ export async function sendCaseEntry(r) {
 
 export class CaseTasks {
   /** @param {{mmsi: number, mapView, queue: ReportQueue, page: HTMLElement, onQueued: () => void, onError}} opts */
-  constructor({ mmsi, mapView, queue, page, onQueued, onError, onFocus }) {
+  constructor({ mmsi, mapView, queue, page, onQueued, onError, onFocus, layer = null }) {
+    this.layer = layer; // the cases' markers on the tablet's map (CaseLayer)
     this.mmsi = Number(mmsi);
     this.mapView = mapView;
     this.queue = queue;
@@ -119,6 +120,7 @@ export class CaseTasks {
       return;
     }
     this.shape = shape;
+    this.layer?.setCases([...this.cases.values()], (m) => this.mapView.vessels.get(m));
     clear(this.list);
     if (!rows.length) this.list.append(h("li.empty", {}, t("case.crew_none")));
     for (const row of rows) this.list.append(this.card(row, me, pendingAcks, queued.get(row.c.id) || 0));
@@ -144,7 +146,7 @@ export class CaseTasks {
       onclick: (e) => e.target.tagName !== "BUTTON" && p && this.onFocus(p),
     },
       h("div.row", {}, h("span.prio", {}, t(`case.priority.${c.priority}`)), h("h3", {}, c.title || t(`case.type.${c.type}`)), h("span.deadline.age", {}, this.deadlineText(c))),
-      h("div.row", {}, t(`case.type.${c.type}`), c.mmsi ? ` · ${vessel?.name || `MMSI ${c.mmsi}`}` : "", isOverdue(c) ? h("span.badge.overdue", {}, t("case.overdue")) : null),
+      h("div.row", {}, t(`case.type.${c.type}`), c.mmsi ? ` · ${vessel?.name || `MMSI ${c.mmsi}`}` : "", h("span.status", {}, t(`case.status.${c.status}`)), isOverdue(c) ? h("span.badge.overdue", {}, t("case.overdue")) : null),
       h("div.row.nav", {}, this.navText(me, p, range)),
       ...this.mine(c).map((i) => h(`div.instruction-row${this.fresh?.has(i.id) ? ".new-instruction" : ""}`, { dataset: { instruction: i.id } },
         h("div.instruction-text", {}, i.text),

@@ -14,6 +14,7 @@ import { ReportQueue } from "../report_queue.js";
 import { topBar } from "../shell.js";
 import { ageSeconds } from "../alert_list.js";
 import { CaseTasks, sendCaseEntry } from "../cases/tablet_tasks.js";
+import { CaseLayer } from "../cases/case_layer.js";
 
 // One tap per report. Progress reports leave the case open; results carry the outcome that
 // closes it (patrol crews may close their own office's cases by a report: they verified it on
@@ -53,8 +54,9 @@ export function renderTablet(ctx) {
   const recentre = h("button.big", { type: "button", "data-i18n": "tablet.centre", onclick: () => { follow = true; centre(); } }, t("tablet.centre"));
   const bar = topBar({ user, titleKey: "view.tablet", onLogout: ctx.logout });
   const page = h("div.layout.tablet", {}, bar, h("main", {}, h("div.map-wrap", {}, mapEl), h("div.side", {}, own, recentre, outbox, h("h2", { "data-i18n": "tablet.tasks" }, t("tablet.tasks")), tasks)));
+  const caseLayer = new CaseLayer(mapView);
   const caseTasks = new CaseTasks({
-    mmsi: user.mmsi, mapView, queue, page, onError: ctx.showError,
+    mmsi: user.mmsi, mapView, queue, page, onError: ctx.showError, layer: caseLayer,
     onQueued: () => { renderOutbox(); caseTasks.render(); if (mapView.live.status === "online") sendQueued(); },
     onFocus: ([lon, lat]) => { follow = false; mapView.flyTo(lon, lat, 13); },
   });
@@ -197,7 +199,7 @@ export function renderTablet(ctx) {
   window.addEventListener("langchange", () => { renderOwn(); renderOutbox(); caseTasks.render(); });
   renderOwn();
   renderOutbox();
-  mapView.loaded.then(() => Promise.all([load(), caseTasks.load()]));
+  mapView.loaded.then(() => { caseLayer.install(); return Promise.all([load(), caseTasks.load()]); });
   const casePoll = setInterval(() => mapView.live.status === "online" && caseTasks.load(), 30000);
   window.seagrid = { mapView, alerts, queue, caseTasks };
   return () => { clearInterval(retry); clearInterval(casePoll); mapView.live.close(); mapView.map.remove(); };
