@@ -3,7 +3,7 @@
 // first, in red, whatever the filter). A click opens the case panel.
 
 import { clear, h, options } from "../dom.js";
-import { formatAge, formatNumber, t } from "../i18n.js";
+import { formatAge, formatNumber, language, t } from "../i18n.js";
 import { awaitingAck, boardCounts, CASE_STATUSES, CASE_TYPES, isOverdue, PRIORITIES, secondsLeft, VIEWS } from "./case_model.js";
 
 export class CaseBoard {
@@ -69,12 +69,21 @@ export class CaseBoard {
       if (isOverdue(c, now)) counts.overdue++;
       if (awaitingAck(c)) counts.awaiting++;
     }
+    const shown = list.filtered(this.filters(), now);
+    // Rebuilt only when something visible changed; the countdowns are updated in place, so a
+    // click is never lost to an item redrawn between press and release.
+    const signature = JSON.stringify([language(), this.view, counts, this.mode === "centre" ? boardCounts(this.desk.offices, list.all(), now) : null,
+      shown.slice(0, 200).map((c) => [c.id, c.status, c.priority, c.title, c.patrol_mmsi, c.office, isOverdue(c, now), awaitingAck(c), this.desk.vesselName(c.mmsi ?? 0)])]);
+    if (signature === this.signature) {
+      for (const el of this.items.querySelectorAll(".deadline")) el.textContent = this.deadlineText(list.get(el.closest(".case-item").dataset.id), now);
+      return;
+    }
+    this.signature = signature;
     clear(this.chips).append(...VIEWS.map((v) => h("button.chip", {
       type: "button", role: "tab", "aria-selected": String(this.view === v), dataset: { view: v, hot: v === "overdue" && counts.overdue ? "1" : "" },
       onclick: () => { this.view = v; this.render(); },
     }, t(`case.view.${v}`), h("b", {}, formatNumber(counts[v])))));
     if (this.mode === "centre") this.renderTable(now);
-    const shown = list.filtered(this.filters(), now);
     clear(this.items);
     for (const c of shown.slice(0, 200)) this.items.append(this.item(c, now));
     if (!shown.length) this.items.append(h("li.empty", {}, t("case.none")));
@@ -107,7 +116,12 @@ export class CaseBoard {
       h("div.row.when", {},
         overdue ? h("span.badge.overdue", {}, t("case.overdue")) : null,
         awaitingAck(c) ? h("span.badge.awaiting", {}, t("case.awaiting")) : null,
-        left == null || c.status === "closed" || c.status === "cancelled" ? null
-          : h("span.deadline", {}, left >= 0 ? t("case.due_in", { age: formatAge(left) }) : t("case.late_by", { age: formatAge(-left) }))));
+        left == null || c.status === "closed" || c.status === "cancelled" ? null : h("span.deadline", {}, this.deadlineText(c, now))));
+  }
+
+  deadlineText(c, now) {
+    const left = c ? secondsLeft(c, now) : null;
+    if (left == null) return "";
+    return left >= 0 ? t("case.due_in", { age: formatAge(left) }) : t("case.late_by", { age: formatAge(-left) });
   }
 }
