@@ -34,7 +34,7 @@ export class CaseBoard {
     return h("section.case-board", { "aria-labelledby": "cases-title" },
       h("header", {}, h("h2", { id: "cases-title", "data-i18n": "case.board" }, t("case.board")), this.count),
       this.newButtons, this.chips,
-      this.mode === "centre" ? this.table : null,
+      this.mode === "centre" ? h("details.by-office", { open: true }, h("summary", { "data-i18n": "case.by_office" }, t("case.by_office")), this.table) : null,
       h("div.filters", {}, this.fixedOffice ? null : this.office, this.status, this.type, this.priority),
       this.items);
   }
@@ -95,7 +95,7 @@ export class CaseBoard {
     clear(this.table).append(
       h("thead", {}, h("tr", {}, h("th", {}, t("counts.office")), h("th.num", {}, t("case.view.open")), h("th.num", {}, t("case.view.overdue")), h("th.num", {}, t("case.view.awaiting")))),
       h("tbody", {}, rows.map((r) => h("tr", { dataset: { office: r.office.id }, onclick: () => { this.office.value = this.office.value === r.office.id ? "" : r.office.id; this.render(); } },
-        h("td", {}, this.desk.officeName(r.office.id)),
+        h("td.office-name", { title: this.desk.officeName(r.office.id) }, this.desk.officeName(r.office.id)),
         h("td.num", {}, formatNumber(r.open)),
         h("td.num", { dataset: { hot: r.overdue ? "1" : "" } }, formatNumber(r.overdue)),
         h("td.num", {}, formatNumber(r.awaiting))))));

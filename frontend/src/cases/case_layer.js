@@ -44,8 +44,14 @@ export class CaseLayer {
   }
 
   /** Open cases as points and areas; `vesselOf` places a case that has only a vessel. */
+  /** False before the map has loaded and after it was removed (a view torn down). */
+  live() {
+    return this.installed && Boolean(this.map.style);
+  }
+
   setCases(cases, vesselOf) {
     if (!this.installed) { this.pending = [cases, vesselOf]; return; }
+    if (!this.live()) return;
     const now = Date.now();
     const open = cases.filter(isOpen);
     const points = [];
@@ -60,11 +66,13 @@ export class CaseLayer {
 
   /** The emergency ring around [lon, lat] (null removes it). */
   setRing(center, radiusNm) {
+    if (!this.live()) return;
     const data = center ? { type: "FeatureCollection", features: [{ type: "Feature", geometry: circlePolygon(center, radiusNm), properties: {} }] } : EMPTY;
     this.map.getSource("case-ring")?.setData(data);
   }
 
   setDraft(points) {
+    if (!this.live()) return;
     const features = points.map((p) => ({ type: "Feature", geometry: { type: "Point", coordinates: p }, properties: {} }));
     if (points.length >= 3) features.push({ type: "Feature", geometry: { type: "Polygon", coordinates: [[...points, points[0]]] }, properties: {} });
     else if (points.length === 2) features.push({ type: "Feature", geometry: { type: "LineString", coordinates: points }, properties: {} });

@@ -48,7 +48,8 @@ export class CaseDesk {
     this.can = this.permissions();
     this.timer = setInterval(() => this.refreshClock(), 5000);
     this.patrolTimer = setInterval(() => this.loadPatrols(), 15000);
-    window.addEventListener("langchange", () => this.renderAll());
+    this.onLang = () => this.renderAll();
+    window.addEventListener("langchange", this.onLang);
   }
 
   permissions() {
@@ -402,7 +403,9 @@ export class CaseDesk {
     const dialog = openDialog({
       titleKey: "incident.new_title", fields, submitKey: "incident.open", className: "incident", extra: [pick],
       onSubmit: async (v) => {
-        const body = { kind: v.kind, lat: Number(v.lat), lon: Number(v.lon), mmsi: v.mmsi ? Number(v.mmsi) : null, radius_nm: Number(v.radius_nm), ...(seed.alert_id ? { alert_id: seed.alert_id } : {}) };
+        const mmsi = v.mmsi ? Number(v.mmsi) : null;
+        const title = `${t(`incident.kind.${v.kind}`)} · ${mmsi ? this.vesselName(mmsi) : `${Number(v.lat).toFixed(4)}, ${Number(v.lon).toFixed(4)}`}`;
+        const body = { kind: v.kind, lat: Number(v.lat), lon: Number(v.lon), mmsi, radius_nm: Number(v.radius_nm), title, ...(seed.alert_id ? { alert_id: seed.alert_id } : {}) };
         const created = await api("incidents", { method: "POST", body });
         this.list.upsert(created);
         this.renderAll();
@@ -568,6 +571,7 @@ export class CaseDesk {
   }
 
   destroy() {
+    window.removeEventListener("langchange", this.onLang);
     clearInterval(this.timer);
     clearInterval(this.patrolTimer);
     this.panel.destroy();
