@@ -35,6 +35,7 @@ from services.cases.store_api import (
     ReportResult,
     due_levels,
     escalation_note,
+    report_note,
 )
 
 
@@ -266,13 +267,3 @@ class MemoryCaseStore:
 
     async def deliveries(self, case_id: str) -> builtins.list[DeliveryRecord]:
         return [d for d in self.delivery_rows if d.case_id == case_id]
-
-
-def report_note(report: Report) -> str:
-    """The history note of a report: its outcome, measures and text in one line."""
-    parts = [report.outcome or "progress"]
-    if report.measures:
-        parts.append("measures: " + ", ".join(report.measures))
-    if report.note:
-        parts.append(report.note)
-    return "; ".join(parts)

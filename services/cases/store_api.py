@@ -157,7 +157,8 @@ class CaseStore(Protocol):
 
 
 def escalation_note(level: str, late_s: float, what: str) -> str:
-    return f"to {level}: {what} {late_s / 60:.0f} min past its deadline"
+    """The history note of an escalation (the PostgreSQL sweep writes the same words)."""
+    return f"to {level}: {what} {int(max(0.0, late_s) // 60)} min past its deadline"
 
 
 def due_levels(
@@ -173,3 +174,13 @@ def due_levels(
 
 def history_sorted(entries: builtins.list[HistoryEntry]) -> builtins.list[HistoryEntry]:
     return sorted(entries, key=lambda e: e.at)
+
+
+def report_note(report: Report) -> str:
+    """The history note of a report: its outcome, measures and text in one line."""
+    parts = [report.outcome or "progress"]
+    if report.measures:
+        parts.append("measures: " + ", ".join(report.measures))
+    if report.note:
+        parts.append(report.note)
+    return "; ".join(parts)

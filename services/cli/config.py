@@ -66,6 +66,7 @@ def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
         delivery_config(config.sections)
     except DeliveryConfigError as exc:
         found += [ConfigIssue(toml, "channels", problem) for problem in exc.problems]
+    found += case_issues(config)
     for n, table in enumerate(config.sections.get("feeds", [])):
         name = table.get("name", f"#{n + 1}") if isinstance(table, dict) else f"#{n + 1}"
         try:
@@ -73,3 +74,19 @@ def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
         except (FeedConfigError, TypeError, AttributeError) as exc:
             found.append(ConfigIssue(toml, f"feeds {name}", str(exc)))
     return found
+
+
+def case_issues(config: SeagridConfig) -> list[ConfigIssue]:
+    """`[cases]` and `[[patrol_vessels]]` (docs/cases.md)."""
+    from services.alerts.channels import ChannelConfigError, parse_channels
+    from services.cases.config import CaseConfigError, CasePolicy
+
+    try:
+        names: set[str] | None = {c.name for c in parse_channels(config.sections)}
+    except ChannelConfigError:
+        names = None  # reported under "channels"
+    try:
+        CasePolicy.from_sections(config.sections, config.office_ids(), names)
+    except CaseConfigError as exc:
+        return [ConfigIssue("seagrid.toml", "cases", problem) for problem in exc.problems]
+    return []

@@ -71,7 +71,9 @@ async def demo_runtime(
         web=web,
         demo=True,
     )
-    runtime.stages = pipeline(config, settings, runtime, [feed], store)
+    from services.web.case_demo import DemoCasesStage
+
+    runtime.stages = [*pipeline(config, settings, runtime, [feed], store), DemoCasesStage(runtime)]
     return runtime, created
 
 
@@ -134,6 +136,8 @@ def _db_runtime(
         async with pool.acquire(timeout=2.0) as conn:
             await conn.fetchval("SELECT 1")
 
+    from services.cases.store import PgCaseStore
+
     return WebRuntime(
         config=config,
         settings=settings.web,
@@ -144,6 +148,7 @@ def _db_runtime(
         history=history,
         web=web,
         ready_checks={"database": database},
+        case_store=PgCaseStore(pool),
     )
 
 

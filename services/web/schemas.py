@@ -79,6 +79,9 @@ class VesselDetail(BaseModel):
     cell: str | None = None
     office: str | None = None
     live: bool = Field(description="in the live picture now (else: from the database)")
+    record: dict[str, Any] | None = Field(
+        None, description="earlier alerts, cases, outcomes and measures (12 months)"
+    )
 
 
 class TrackPoint(BaseModel):
@@ -153,6 +156,7 @@ class AlertOut(BaseModel):
     lon: float
     details: dict[str, Any]
     escalated_to: list[str] = []
+    case_id: str | None = None  # the newest case linking this alert (docs/cases.md)
 
 
 class TaskOut(BaseModel):

