@@ -157,7 +157,8 @@ export class CasePanel {
   /** The vessel's earlier alerts, cases, outcomes and measures (12 months): the repeat-offender view. */
   record(c) {
     if (!c.mmsi) return null;
-    const rec = this.desk.recordOf(c.mmsi);
+    // the case's detail carries the record (GET /api/cases/{id}: `vessel_record`); else it is fetched
+    const rec = c.vessel_record || this.desk.recordOf(c.mmsi);
     const head = h("h3", {}, t("case.record"), " ", h("span.muted", {}, this.desk.vesselName(c.mmsi)));
     if (!rec) return h("section.case-section.record", {}, head, h("p.muted", {}, t("history.loading")));
     const cases = rec.cases.filter((x) => x.id !== c.id);
@@ -168,7 +169,7 @@ export class CasePanel {
         h("a", { href: "#", onclick: (e) => { e.preventDefault(); this.desk.open(x.id); } }, x.title || t(`case.type.${x.type}`)),
         ` · ${formatDateTime(x.created_at)} · ${x.outcome ? t(`case.outcome.${x.outcome}`) : t(`case.status.${x.status}`)}`,
         (x.measures || []).length ? ` · ${x.measures.map((m) => measureLabel(m)).join("、")}` : ""))) : null,
-      rec.alerts.length ? h("ul.record-alerts", {}, rec.alerts.slice(0, 8).map((a) => h("li", { dataset: { severity: a.severity } }, `${t(`rule.${a.rule}`)} · ${formatDateTime(a.raised_at)} · ${t(`status.${a.status}`)}`))) : null);
+      rec.alerts.length ? h("ul.record-alerts", {}, rec.alerts.slice(0, 8).map((a) => h("li", { dataset: { severity: a.severity || "" } }, `${t(`rule.${a.rule}`)} · ${formatDateTime(a.raised_at)} · ${t(`status.${a.status}`)}`))) : null);
   }
 
   history(c) {

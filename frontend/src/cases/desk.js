@@ -220,7 +220,7 @@ export class CaseDesk {
       this.layer.setRing(null);
       this.locate(c);
     }
-    if (c.mmsi && !this.records.has(c.mmsi)) this.loadRecord(c.mmsi);
+    if (c.mmsi && !c.vessel_record && !this.records.has(c.mmsi)) this.loadRecord(c.mmsi);
   }
 
   async refresh(id) {
