@@ -84,8 +84,8 @@ def test_nearest_free_boat_of_the_office_is_suggested(screen: Screen) -> None:
         4: {lat: 24.9, lon: 119.01, ts: '2026-03-02T09:00:00Z'},  // nearest, silent for an hour
         5: {lat: 24.78, lon: 119.0, ts: fresh},          // 7.2 nm south, free
       };
-      const cases = [{id: 'c', status: 'assigned', patrol_mmsi: 2}];
-      const rows = patrols.patrolRows({configured, live: (m) => live[m], cases, now});
+      const open = [{id: 'c', status: 'assigned', patrol_mmsi: 2}];
+      const rows = patrols.patrolRows({configured, live: (m) => live[m], cases: open, now});
       const ranked = patrols.rankBoats(rows, [119.0, 24.9], {office: 'a'});
       return {
         states: Object.fromEntries(rows.map(r => [r.mmsi, r.state])),

@@ -566,7 +566,7 @@ export class CaseDesk {
   vesselExtras(mmsi) {
     const open = this.list.all().filter((c) => c.mmsi === mmsi && !CLOSED.has(c.status));
     return h("div.vessel-cases", {},
-      open.map((c) => h("div.case-link", { dataset: { case: c.id } }, h("a", { href: "#", onclick: (e) => { e.preventDefault(); this.open(c.id); } }, `${t("case.case")}: ${c.title}`), " ", h("span.muted", {}, t(`case.status.${c.status}`)))),
+      open.map((c) => h("div.case-link", { dataset: { case: c.id, overdue: isLate(c) ? "1" : "" } }, h("a", { href: "#", onclick: (e) => { e.preventDefault(); this.open(c.id); } }, `${t("case.case")}: ${c.title}`), " ", h("span.muted", {}, t(`case.status.${c.status}`)))),
       h("button", { type: "button", dataset: { action: "case-from-vessel" }, onclick: () => this.newFromVessel(mmsi) }, t("case.from_vessel")));
   }
 

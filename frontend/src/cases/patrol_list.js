@@ -29,7 +29,7 @@ export class PatrolList {
         h("td", {}, h("strong", {}, this.desk.patrolName(r.mmsi)), h("br"), h("small.muted", {}, r.lat != null ? formatLatLon(r.lat, r.lon) : t("value.none"))),
         h("td", {}, h("span.state", {}, t(`patrol.state.${r.state}`)), Number.isFinite(seen) ? [h("br"), h("small.muted", {}, formatAge((now - seen) / 1000))] : null),
         h("td.num", {}, units.knots(r.speed)),
-        h("td", {}, r.case_id ? h("a", { href: "#", onclick: (e) => { e.preventDefault(); this.desk.open(r.case_id); } }, r.case_title || t("case.untitled")) : t("value.none")),
+        h("td", { dataset: { overdue: r.case_overdue ? "1" : "" } }, r.case_id ? h("a", { href: "#", onclick: (e) => { e.preventDefault(); this.desk.open(r.case_id); } }, r.case_title || t("case.untitled")) : t("value.none")),
         h("td", {}, Number.isFinite(reportAt) ? `${report?.outcome ? t(`case.outcome.${report.outcome}`) : report?.note || t("patrol.report")} · ${formatAge((now - reportAt) / 1000)}` : t("value.none"))));
     }
   }
