@@ -107,7 +107,7 @@ export class CaseBoard {
     const vessel = c.mmsi ? this.desk.vesselName(c.mmsi) : null;
     const boat = c.patrol_mmsi ? this.desk.patrolName(c.patrol_mmsi) : null;
     return h("li.case-item", {
-      dataset: { id: c.id, priority: c.priority, status: c.status, overdue: overdue ? "1" : "", awaiting: awaitingAck(c) ? "1" : "" },
+      dataset: { id: c.id, type: c.type, priority: c.priority, status: c.status, overdue: overdue ? "1" : "", awaiting: awaitingAck(c) ? "1" : "" },
       tabindex: 0, onclick: () => this.desk.open(c.id), onkeydown: (e) => e.key === "Enter" && this.desk.open(c.id),
     },
       h("div.row", {}, h("span.prio", {}, t(`case.priority.${c.priority}`)), h("strong.title", {}, c.title || t(`case.type.${c.type}`)), h("span.status", {}, t(`case.status.${c.status}`))),
