@@ -199,9 +199,29 @@ export class CaseDesk {
     this.vesselPanel?.open(Number(mmsi));
   }
 
+  /** Show the case on the map: its area whole, else its point. */
   locate(c) {
+    const ring = c.area?.type === "Polygon" ? c.area.coordinates[0] : c.area?.type === "MultiPolygon" ? c.area.coordinates.flat(1).flat(1) : null;
+    if (ring?.length) {
+      const xs = ring.map((p) => p[0]);
+      const ys = ring.map((p) => p[1]);
+      this.mapView.map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: 60, maxZoom: 14 });
+      return;
+    }
     const p = casePoint(c, (m) => this.mapView.vessels.get(m));
     if (p) this.flyTo(p[0], p[1], 12);
+  }
+
+  /** Clicks on the map pick points meanwhile: vessels and case markers do not open panels. */
+  picking(on) {
+    if (on) {
+      this.savedClicks = [this.mapView.onVesselClick, this.layer.onCaseClick];
+      this.mapView.onVesselClick = null;
+      this.layer.onCaseClick = null;
+    } else if (this.savedClicks) {
+      [this.mapView.onVesselClick, this.layer.onCaseClick] = this.savedClicks;
+      this.savedClicks = null;
+    }
   }
 
   // ---- one case --------------------------------------------------------------------------
@@ -354,9 +374,11 @@ export class CaseDesk {
   /** Draw a polygon on the map (click the corners, double-click or Enter to finish). */
   newFromArea() {
     const hint = this.hint(t("case.draw_hint"));
+    this.picking(true);
     const handle = pickPoints(this.mapView.map, {
       onPoint: (pts) => this.layer.setDraft(pts),
       onDone: (pts) => {
+        this.picking(false);
         hint.remove();
         this.layer.setDraft([]);
         if (pts.length < 3) return this.ctx.showError(new Error(t("case.draw_too_few")));
@@ -364,7 +386,7 @@ export class CaseDesk {
         const office = this.fixedOffice || this.officeAt(pts) || this.offices[0]?.id;
         this.newCase({ type: "inspection", area, office, title: t("case.area_title") });
       },
-      onCancel: () => { hint.remove(); this.layer.setDraft([]); },
+      onCancel: () => { this.picking(false); hint.remove(); this.layer.setDraft([]); },
     });
     hint.querySelector("button[data-action=finish]").onclick = () => handle.finish();
     hint.querySelector("button[data-action=cancel]").onclick = () => handle.cancel();
@@ -416,14 +438,16 @@ export class CaseDesk {
       dialog.hide();
       const hint = this.hint(t("incident.pick_hint"));
       hint.querySelector("button[data-action=finish]").hidden = true;
+      this.picking(true);
       const handle = pickPoints(this.mapView.map, {
         single: true,
         onDone: ([p]) => {
+          this.picking(false);
           hint.remove();
           if (p) { dialog.inputs.get("lon").value = p[0].toFixed(5); dialog.inputs.get("lat").value = p[1].toFixed(5); }
           dialog.show();
         },
-        onCancel: () => { hint.remove(); dialog.show(); },
+        onCancel: () => { this.picking(false); hint.remove(); dialog.show(); },
       });
       hint.querySelector("button[data-action=cancel]").onclick = () => handle.cancel();
     };
