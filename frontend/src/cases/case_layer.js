@@ -98,7 +98,13 @@ export function pickPoints(map, { onPoint, onDone, onCancel, single = false }) {
     onPoint?.(points);
     if (single) finish();
   };
-  const dbl = (e) => { e.preventDefault(); finish(); };
+  // finish on a double-click at the last corner (two quick clicks at two corners are two corners)
+  const dbl = (e) => {
+    e.preventDefault();
+    const last = points[points.length - 1];
+    const p = last && map.project(last);
+    if (!p || Math.hypot(p.x - e.point.x, p.y - e.point.y) < 8) finish();
+  };
   const key = (e) => { if (e.key === "Escape") cancel(); if (e.key === "Enter") finish(); };
   const stop = () => {
     map.off("click", click);

@@ -26,7 +26,7 @@ export class PatrolList {
       this.items.append(h("li.patrol", { dataset: { mmsi: r.mmsi, state: r.state }, tabindex: 0, onclick: (e) => e.target.tagName !== "A" && r.lat != null && this.desk.flyTo(r.lon, r.lat) },
         h("div.row", {}, h("strong", {}, this.desk.patrolName(r.mmsi)), h("span.state", {}, t(`patrol.state.${r.state}`)), h("span.speed", {}, units.knots(r.speed))),
         h("div.row.muted", {}, r.lat != null ? formatLatLon(r.lat, r.lon) : t("value.none"), Number.isFinite(seen) ? ` · ${t("patrol.seen", { age: formatAge((now - seen) / 1000) })}` : ""),
-        h("div.row.task", { dataset: { overdue: r.case_overdue ? "1" : "" } }, h("span.muted", {}, `${t("patrol.task")}: `),
+        h("div.row.current-task", { dataset: { overdue: r.case_overdue ? "1" : "" } }, h("span.muted", {}, `${t("patrol.task")}: `),
           r.case_id ? h("a", { href: "#", onclick: (e) => { e.preventDefault(); this.desk.open(r.case_id); } }, r.case_title || t("case.untitled")) : t("value.none")),
         h("div.row.muted", {}, `${t("patrol.last_report")}: `, Number.isFinite(reportAt)
           ? `${report?.outcome ? t(`case.outcome.${report.outcome}`) : report?.note || t("patrol.report")} · ${formatAge((now - reportAt) / 1000)}` : t("value.none"))));
