@@ -1,8 +1,8 @@
 """The patrol boat board: each configured boat with its live position and its task.
 
 State: `out_of_contact` when the boat has not been heard for `[cases]
-patrol_contact_minutes` (or never); else `on_task` when an open case is assigned to it;
-else `free`. A boat on task but silent is out of contact: that is what the duty officer
+patrol_contact_minutes` (or never); else `on_task` when an open case is assigned to it or
+holds an instruction to it (an emergency's assist); else `free`. A boat on task but silent is out of contact: that is what the duty officer
 must see first.
 """
 
@@ -24,13 +24,12 @@ async def patrol_board(
     policy = cases.policy
     now = runtime.case_clock()
     boats = [b for b in policy.patrols if office is None or b.office == office]
-    open_cases = await cases.store.list(
-        CaseQuery(status=tuple(sorted(OPEN)), office=office, limit=1000)
-    )
     tasks: dict[int, Any] = {}
-    for case in open_cases:  # earliest deadline first: a boat's most urgent task wins
-        if case.patrol_mmsi is not None and case.patrol_mmsi not in tasks:
-            tasks[case.patrol_mmsi] = case
+    for boat in boats:  # its most urgent open case: assigned to it, or instructing it
+        query = CaseQuery(status=tuple(sorted(OPEN)), patrol_mmsi=boat.mmsi, limit=1)
+        found = await cases.store.list(query)
+        if found:
+            tasks[boat.mmsi] = found[0]
     reports = await cases.store.last_reports([b.mmsi for b in boats])
     items = []
     for boat in boats:

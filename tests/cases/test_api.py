@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from services.cases.store import PgCaseStore
 from services.core.config import SeagridConfig
+from tests.cases.fixtures import pg_pool
 from tests.web.conftest import Env, make_position, start_env
 from tests.web.test_live import live, recv_until
 
@@ -31,10 +33,18 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-async def env(demo_config: SeagridConfig, clock: Clock) -> AsyncIterator[Env]:
-    async for e in start_env(demo_config, case_clock=clock):
-        yield e
+@pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def env(
+    request: pytest.FixtureRequest, demo_config: SeagridConfig, clock: Clock, pg_url: str
+) -> AsyncIterator[Env]:
+    """The API on the memory store (as in the demo) and on PostgreSQL."""
+    if request.param == "memory":
+        async for e in start_env(demo_config, case_clock=clock):
+            yield e
+        return
+    async with pg_pool(pg_url) as pool:
+        async for e in start_env(demo_config, case_clock=clock, case_store=PgCaseStore(pool)):
+            yield e
 
 
 async def post(env: Env, user: str, path: str, body: Any = None) -> Any:
@@ -244,6 +254,10 @@ async def test_bad_input_is_refused_and_writes_nothing(env: Env, clock: Clock) -
         r = await post(env, "op", path, body)
         assert r.status_code == status and words in r.json()["detail"], (path, body, r.text)
     assert (await env.http.get("/api/cases/C-nope", headers=env.auth("op"))).status_code == 404
+    r = await env.http.get("/api/cases?status=open,lost", headers=env.auth("op"))
+    assert r.status_code == 400 and "unknown status 'lost'" in r.json()["detail"]
+    r = await env.http.get("/api/cases?status=open,closed", headers=env.auth("op"))
+    assert r.status_code == 200 and r.json()["count"] == 1
     listed = (await env.http.get("/api/cases", headers=env.auth("op"))).json()
     assert listed["count"] == 1
     detail = (await env.http.get(f"/api/cases/{cid}", headers=env.auth("op"))).json()
@@ -374,3 +388,26 @@ async def test_incident_ranks_assistance_by_time_to_reach(env: Env) -> None:
     assert inside == [412000201, 412000202, 413990605]
     near = (await env.http.get(f"/api/patrols?lat={lat}&lon={lon}", headers=env.auth("op"))).json()
     assert near["suggested"]["mmsi"] == 413990605 and near["items"][0]["state"] == "free"
+
+
+async def test_patrol_board_states(env: Env, clock: Clock) -> None:
+    await env.positions(make_position(BOAT, 24.7, 118.7, speed=12.0))
+    await env.positions(make_position(413990605, 24.6, 118.7, speed=0.0))
+    await env.settle()
+    cid = (await new_case(env, patrol_mmsi=BOAT))["id"]
+    board = (await env.http.get("/api/patrols", headers=env.auth("shishi"))).json()
+    states = {p["mmsi"]: (p["state"], (p["case"] or {}).get("id")) for p in board["items"]}
+    assert states == {BOAT: ("on_task", cid), 413990605: ("free", None)}
+    assert (
+        await env.http.get("/api/patrols?office=huian", headers=env.auth("shishi"))
+    ).status_code == 403
+    everyone = (await env.http.get("/api/patrols", headers=env.auth("op"))).json()
+    assert everyone["count"] == 7
+    assert {p["mmsi"]: p["state"] for p in everyone["items"]}[413990601] == "out_of_contact"
+    suggestion = (
+        await env.http.get(f"/api/cases/{cid}/suggestion", headers=env.auth("shishi"))
+    ).json()
+    assert suggestion["suggested"]["mmsi"] == 413990605  # the free one, not the busy one
+    clock.now += 11 * 60  # nothing heard for 11 min
+    board = (await env.http.get("/api/patrols", headers=env.auth("shishi"))).json()
+    assert {p["state"] for p in board["items"]} == {"out_of_contact"}

@@ -147,8 +147,10 @@ async def list_cases(
     office's (asking for another is 403); patrol users their boat's."""
     statuses: tuple[str, ...] = ()
     if status:
-        parts = [s for s in status.split(",") if s]
-        statuses = tuple(sorted(OPEN)) if parts == ["open"] else tuple(parts)
+        parts: list[str] = []
+        for part in (p for p in status.split(",") if p):
+            parts += sorted(OPEN) if part == "open" else [part]
+        statuses = tuple(dict.fromkeys(parts))
     if user.role == Role.OFFICE:
         if office is not None and office != user.office:
             raise HTTPException(403, f"you may only see the cases of office {user.office}")
