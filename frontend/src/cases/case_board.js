@@ -20,7 +20,7 @@ export class CaseBoard {
   build() {
     this.count = h("span.count");
     this.chips = h("div.case-views", { role: "tablist" });
-    this.table = h("table.counts-table.case-counts");
+    this.table = h("table.case-counts");
     this.office = h("select.filter", { name: "case-office", onchange: () => this.render() });
     this.status = h("select.filter", { name: "case-status", onchange: () => this.render() });
     this.type = h("select.filter", { name: "case-type", onchange: () => this.render() });
