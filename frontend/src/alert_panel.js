@@ -27,7 +27,8 @@ export class AlertPanel {
    * @param {{mode: "centre"|"office", offices: object[], officeName: (id) => string,
    *          vesselName: (mmsi) => string, onSelect: (alert) => void, fixedOffice?: string}} options
    */
-  constructor({ mode, offices, officeName, vesselName, onSelect, fixedOffice = null, flashTarget = null }) {
+  constructor({ mode, offices, officeName, vesselName, onSelect, fixedOffice = null, flashTarget = null, decorate = null }) {
+    this.decorate = decorate; // (alert) => extra rows (its case, case buttons)
     this.mode = mode;
     this.offices = offices;
     this.officeName = officeName;
@@ -126,6 +127,7 @@ export class AlertPanel {
       h("div.actions", {}, ACTIONS.filter((a) => a.when(alert)).map((a) =>
         h("button", { type: "button", dataset: { action: a.id }, onclick: () => this.act(alert, a) }, t(`action.${a.id}`))),
         h("button", { type: "button", dataset: { action: "history" }, "aria-expanded": String(this.histories.has(alert.id)), onclick: () => this.toggleHistory(alert.id) }, t("action.history"))),
+      ...(this.decorate ? this.decorate(alert).filter(Boolean) : []),
       ...(this.histories.has(alert.id) ? [this.historyList(this.histories.get(alert.id))] : []),
     );
     return li;

@@ -1,12 +1,14 @@
-// The /ws/live connection: subscribes with the map's box, hands `positions` and `alert`
-// messages to listeners, and reconnects with capped back-off when the link drops (a patrol
-// boat loses the network often). Each reconnect gets a fresh snapshot from the server.
+// The /ws/live connection: subscribes with the map's box, hands `positions`, `alert`, `case`
+// and `instruction` messages to listeners, and reconnects with capped back-off when the link
+// drops (a patrol boat loses the network often). Each reconnect gets a fresh snapshot from the server.
 
 export class LiveClient {
-  constructor(tokenProvider, { onPositions, onAlert, onStatus } = {}) {
+  constructor(tokenProvider, { onPositions, onAlert, onCase, onInstruction, onStatus } = {}) {
     this.tokenProvider = tokenProvider;
     this.onPositions = onPositions || (() => {});
     this.onAlert = onAlert || (() => {});
+    this.onCase = onCase || (() => {});
+    this.onInstruction = onInstruction || (() => {});
     this.onStatus = onStatus || (() => {});
     this.bbox = null;
     this.ws = null;
@@ -43,6 +45,8 @@ export class LiveClient {
   dispatch(message) {
     if (message.type === "positions") this.onPositions(message);
     else if (message.type === "alert") this.onAlert(message.alert, message); // message: change, actor, note
+    else if (message.type === "case") this.onCase(message.case, message);
+    else if (message.type === "instruction") this.onInstruction(message); // instruction, change, case
     else if (message.type === "ping") this.send({ type: "pong" });
   }
 

@@ -9,8 +9,9 @@ import { categoryOf } from "./shiptypes.js";
 const RANGES = [30, 60, 180, 360, 1440]; // minutes of track to draw
 
 export class VesselPanel {
-  constructor(mapView, { officeName, alertsOf }) {
+  constructor(mapView, { officeName, alertsOf, extras = null }) {
     this.mapView = mapView;
+    this.extras = extras; // (mmsi) => element: the vessel's cases and "open case"
     this.officeName = officeName;
     this.alertsOf = alertsOf;
     this.mmsi = null;
@@ -77,6 +78,7 @@ export class VesselPanel {
       h("h2.vessel-name", {}, v.name || v.shipname || t("vessel.unnamed")),
       h("dl", {}, rows.flatMap(([key, value]) => [h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] } }, value ?? t("value.none"))])),
       this.alertList(v.mmsi),
+      this.extras ? this.extras(v.mmsi) : null,
     );
   }
 

@@ -15,27 +15,33 @@ import { SearchBox } from "../search.js";
 import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
 import { officeColors } from "../overlays.js";
+import { CaseDesk } from "../cases/desk.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
   const cells = office ? { ...ctx.cells, features: ctx.cells.features.filter((f) => f.properties.office === office) } : ctx.cells;
   const mapEl = h("div.map");
+  let desk = null; // the case desk needs the alert and vessel panels, which show its cases
   const mapView = new MapView(mapEl, { ...ctx, cells, token: ctx.token, onStatus: (s) => bar.setStatus(s), homeOffice: office, limit: office ? officeLimit(cells) : null });
   const panel = new AlertPanel({
     mode, offices, officeName: ctx.officeName, fixedOffice: office,
     vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
+    decorate: (a) => (desk ? desk.alertExtras(a) : []),
   });
-  const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }) });
+  const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }), extras: (mmsi) => desk?.vesselExtras(mmsi) });
+  desk = new CaseDesk(ctx, { mode, office, mapView, alertPanel: panel, vesselPanel });
   const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
   mapView.live.onAlert = (alert, message) => panel.push(alert, message);
+  mapView.live.onCase = (c) => desk.push(c);
+  mapView.live.onInstruction = (m) => desk.pushInstruction(m);
   const replay = new Replay(mapView, { staleSeconds: ctx.ui.stale_after || 600, onAlerts: (alerts) => mapView.setAlerts(alerts ?? panel.visible()) });
   const replayButton = h("button.replay-open", { type: "button", "data-i18n": "replay.title", onclick: () => replay.open() }, t("replay.title"));
   const titleKey = office ? "view.office" : "view.console";
   const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
-  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, replay.element), side)));
+  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main.with-cases", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, desk.panel.element, replay.element), desk.column(), side)));
 
   // Vessel counts come from the server (the browser only holds the vessels in view); open
   // and critical alerts from the panel's list, which is live.
@@ -57,13 +63,14 @@ export function renderOperations(ctx, { mode, office = null }) {
   const countsTimer = office ? null : setInterval(pollCounts, 5000);
   if (!office) pollCounts();
   mapView.loaded.then(() => panel.load()).catch((e) => ctx.showError(e));
+  desk.start().catch((e) => ctx.showError(e));
 
   function focusAlert(alert) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay };
-  return () => { clearInterval(countsTimer); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk };
+  return () => { clearInterval(countsTimer); panel.destroy(); desk.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
 // How far beyond its own cells an office view receives vessels (degrees, ~3 nm): enough to

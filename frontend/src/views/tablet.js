@@ -13,6 +13,8 @@ import { MapView } from "../map_view.js";
 import { ReportQueue } from "../report_queue.js";
 import { topBar } from "../shell.js";
 import { ageSeconds } from "../alert_list.js";
+import { CaseTasks, sendCaseEntry } from "../cases/tablet_tasks.js";
+import { CaseLayer } from "../cases/case_layer.js";
 
 // One tap per report. Progress reports leave the case open; results carry the outcome that
 // closes it (patrol crews may close their own office's cases by a report: they verified it on
@@ -30,6 +32,7 @@ const LATE_MS = 60000; // a report sent later than this says when it was written
 
 /** POST one queued report; its outbox id is the report id, so a resend is stored once. */
 export function sendReport(r) {
+  if (r.case || r.instruction) return sendCaseEntry(r); // the boat's cases (cases/tablet_tasks.js): sent with `at`
   const written = Date.parse(r.at);
   const late = Date.now() - written > LATE_MS;
   const note = late ? `${r.note} (${t("report.written_at", { time: formatTime(r.at) })})` : r.note;
@@ -50,7 +53,14 @@ export function renderTablet(ctx) {
   const outbox = h("p.outbox", {});
   const recentre = h("button.big", { type: "button", "data-i18n": "tablet.centre", onclick: () => { follow = true; centre(); } }, t("tablet.centre"));
   const bar = topBar({ user, titleKey: "view.tablet", onLogout: ctx.logout });
-  const page = h("div.layout.tablet", {}, bar, h("main", {}, h("div.map-wrap", {}, mapEl), h("div.side", {}, own, recentre, h("h2", { "data-i18n": "tablet.tasks" }, t("tablet.tasks")), tasks, outbox)));
+  const page = h("div.layout.tablet", {}, bar, h("main", {}, h("div.map-wrap", {}, mapEl), h("div.side", {}, own, recentre, outbox, h("h2", { "data-i18n": "tablet.tasks" }, t("tablet.tasks")), tasks)));
+  const caseLayer = new CaseLayer(mapView);
+  const caseTasks = new CaseTasks({
+    mmsi: user.mmsi, mapView, queue, page, onError: ctx.showError, layer: caseLayer,
+    onQueued: () => { renderOutbox(); caseTasks.render(); if (mapView.live.status === "online") sendQueued(); },
+    onFocus: ([lon, lat]) => { follow = false; mapView.flyTo(lon, lat, 13); },
+  });
+  recentre.after(caseTasks.element);
   clear(root).append(page);
   mapView.map.on("dragstart", () => (follow = false));
   if (user.mmsi) mapView.select(Number(user.mmsi)); // the ring marks (and follows) the own boat
@@ -58,7 +68,9 @@ export function renderTablet(ctx) {
     if (alerts.upsert(alert)) { chime(); flash(page); }
     render();
   };
-  mapView.vessels.onChange(() => { if (follow) centre(); renderOwn(); });
+  mapView.live.onCase = (c) => caseTasks.push(c).catch(ctx.showError);
+  mapView.live.onInstruction = (m) => caseTasks.pushInstruction(m).catch(ctx.showError);
+  mapView.vessels.onChange(() => { if (follow) centre(); renderOwn(); caseTasks.render(); });
 
   function onStatus(state) {
     bar.setStatus(state);
@@ -68,7 +80,7 @@ export function renderTablet(ctx) {
   async function sendQueued() {
     await queue.flush();
     renderOutbox();
-    await load();
+    await Promise.all([load(), caseTasks.load()]);
   }
 
   function ownVessel() {
@@ -184,10 +196,11 @@ export function renderTablet(ctx) {
 
   window.addEventListener("online", sendQueued);
   const retry = setInterval(() => queue.pending().length && sendQueued(), 15000);
-  window.addEventListener("langchange", () => { renderOwn(); renderOutbox(); });
+  window.addEventListener("langchange", () => { renderOwn(); renderOutbox(); caseTasks.render(); });
   renderOwn();
   renderOutbox();
-  mapView.loaded.then(load);
-  window.seagrid = { mapView, alerts, queue };
-  return () => { clearInterval(retry); mapView.live.close(); mapView.map.remove(); };
+  mapView.loaded.then(() => { caseLayer.install(); return Promise.all([load(), caseTasks.load()]); });
+  const casePoll = setInterval(() => mapView.live.status === "online" && caseTasks.load(), 30000);
+  window.seagrid = { mapView, alerts, queue, caseTasks };
+  return () => { clearInterval(retry); clearInterval(casePoll); mapView.live.close(); mapView.map.remove(); };
 }
