@@ -20,7 +20,9 @@ def shoot(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        page = browser.new_page(
+            viewport={"width": 1280, "height": 800}, locale="zh-CN", bypass_csp=True
+        )
         page.set_default_timeout(60_000)
         login(page, base, "operator")
         emergency = ".case-item[data-type=search_rescue]"

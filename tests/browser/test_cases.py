@@ -38,7 +38,9 @@ def tab(browser: Any, server: str) -> Iterator[Any]:
 
     def open_tab(name: str, lang: str, size: dict[str, int] | None = None) -> Screen:
         # 1280x800: each live map renders in software WebGL; smaller is kinder to a busy machine
-        context = browser.new_context(viewport=size or {"width": 1280, "height": 800}, locale=lang)
+        context = browser.new_context(
+            viewport=size or {"width": 1280, "height": 800}, locale=lang, bypass_csp=True
+        )
         context.add_init_script(f"localStorage.setItem('seagrid.lang', '{lang}')")
         page = context.new_page()
         page.set_default_timeout(45_000)
