@@ -22,7 +22,17 @@ from fastapi.staticfiles import StaticFiles
 
 from services.core.runner import run_stages
 from services.web import errors
-from services.web.routes import alerts, auth, geo, health, history, live, users, vessels
+from services.web.routes import (
+    alerts,
+    auth,
+    geo,
+    health,
+    history,
+    live,
+    users,
+    vessels,
+    watchlist,
+)
 from services.web.runtime import WebRuntime
 
 log = logging.getLogger(__name__)
@@ -47,7 +57,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    for module in (auth, vessels, history, geo, alerts, users, health, live):
+    for module in (auth, vessels, history, geo, alerts, users, health, live, watchlist):
         app.include_router(module.router)
     _static(app, frontend)
     return app
@@ -77,6 +87,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: WebRuntime = app.state.runtime
     # Groups first: records the pipeline publishes before the web stage reads are not lost.
     await runtime.web.prepare(runtime.bus)
+    if runtime.info is not None:  # the alerts stages read it from the store at start too
+        await runtime.info.publish()
     _reload_grid_on_sighup(runtime)
     task = asyncio.create_task(_run(runtime), name="stages")
     try:

@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException
 from services.alerts.store_api import AlertNotFound, InvalidQuery, InvalidTransition
 from services.core.bus import BusError
 from services.core.db import DatabaseError
+from services.infocentre.model import InfoError
+from services.infocentre.model import NotFound as InfoNotFound
 from services.web.auth import UserError
 from services.web.view import ViewError
 
@@ -27,6 +29,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (InvalidTransition, 409),
     (InvalidQuery, 400),
     (ViewError, 400),
+    (InfoNotFound, 404),
+    (InfoError, 422),
     (UserError, 400),
     # SQLSTATE class 22, "data exception": a value PostgreSQL cannot take (a timestamp out of
     # range in a forged cursor, a NUL in a string). Only client values reach queries as data.
