@@ -32,6 +32,7 @@ from services.web.routes import (
     users,
     vessels,
     watchlist,
+    waterworks,
 )
 from services.web.runtime import WebRuntime
 
@@ -57,7 +58,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    for module in (auth, vessels, history, geo, alerts, users, health, live, watchlist):
+    for module in (auth, vessels, history, geo, alerts, users, health, live, watchlist, waterworks):
         app.include_router(module.router)
     _static(app, frontend)
     return app
