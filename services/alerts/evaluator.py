@@ -141,7 +141,7 @@ class RuleEngine:
             return False
         self.live_version = live.version
         self.watchlist = {e.mmsi: e for e in live.watchlist}
-        self.extra_zones = tuple(w.zone() for w in live.waterworks)
+        self.extra_zones = tuple(live.zones())
         self.modes.set(live.modes)
         self._rebuild()
         return True

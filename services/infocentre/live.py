@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.infocentre.model import ModeActivation, WatchEntry, Waterworks
+from services.core.config_zones import Zone
+from services.infocentre.model import ModeActivation, Notice, WatchEntry, Waterworks
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,12 @@ class LiveData:
     watchlist: tuple[WatchEntry, ...] = ()
     waterworks: tuple[Waterworks, ...] = ()
     modes: tuple[ModeActivation, ...] = field(default_factory=tuple)
+    notices: tuple[Notice, ...] = ()
+
+    def zones(self) -> list[Zone]:
+        """The rule zones this snapshot adds: register sites, temporary restricted areas."""
+        zones = [w.zone() for w in self.waterworks]
+        return zones + [z for z in (n.zone() for n in self.notices) if z is not None]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +35,7 @@ class LiveData:
             "watchlist": [e.to_json() for e in self.watchlist],
             "waterworks": [w.to_json() for w in self.waterworks],
             "modes": [m.to_json() for m in self.modes],
+            "notices": [n.to_json() for n in self.notices],
         }
 
     @classmethod
@@ -37,4 +45,5 @@ class LiveData:
             watchlist=tuple(WatchEntry.from_json(e) for e in data.get("watchlist", [])),
             waterworks=tuple(Waterworks.from_json(w) for w in data.get("waterworks", [])),
             modes=tuple(ModeActivation.from_json(m) for m in data.get("modes", [])),
+            notices=tuple(Notice.from_json(n) for n in data.get("notices", [])),
         )

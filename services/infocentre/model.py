@@ -194,3 +194,70 @@ class ModeActivation:
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "area"}
         area = shape(data["area"]) if data.get("area") else None
         return cls(area=area, **fields)
+
+
+NOTICE_KINDS = ("navigation_warning", "restricted_area")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A navigation-environment notice (通航环境信息通告) published to mariners.
+
+    `restricted_area` notices with an area are also `restricted` zones for zone_entry and
+    predicted_entry in their period (a temporary restricted area is exactly that).
+    """
+
+    id: str
+    kind: str
+    title: str
+    active_from: float
+    active_to: float
+    text: str = ""
+    title_en: str = ""
+    text_en: str = ""
+    area: BaseGeometry | None = None
+    office: str | None = None
+    created_by: str = ""
+    created_at: float = 0.0
+
+    def state(self, now: float) -> str:
+        if now < self.active_from:
+            return "upcoming"
+        return "active" if now < self.active_to else "ended"
+
+    def zone(self) -> Zone | None:
+        if self.kind != "restricted_area" or self.area is None:
+            return None
+        return Zone(
+            id=self.id, kind="restricted", name=self.title, geometry=self.area,
+            active_from=self.active_from, active_to=self.active_to,
+            params={"source": "notice"},
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "area"}
+        data["area"] = mapping(self.area) if self.area is not None else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Notice:
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "area"}
+        return cls(area=shape(data["area"]) if data.get("area") else None, **fields)
+
+
+def check_notice(notice: Notice, offices: frozenset[str]) -> None:
+    problems = []
+    if notice.kind not in NOTICE_KINDS:
+        problems.append(f"kind must be one of {list(NOTICE_KINDS)}")
+    if not notice.title.strip():
+        problems.append("title must not be empty")
+    if notice.kind == "restricted_area" and notice.area is None:
+        problems.append("a restricted_area notice needs an area")
+    if notice.area is not None:
+        problems += area_problems(notice.area)
+    if not notice.active_from < notice.active_to:
+        problems.append("active_to must be after active_from")
+    if notice.office is not None and notice.office not in offices:
+        problems.append(f"unknown office {notice.office!r}")
+    if problems:
+        raise InfoError(problems)

@@ -22,15 +22,17 @@ from services.infocentre.model import (
     InfoError,
     ModeActivation,
     NotFound,
+    Notice,
     WatchEntry,
     Waterworks,
     check_entry,
+    check_notice,
     check_waterworks,
 )
 from services.infocentre.modes import ModeSpec
 from services.infocentre.store import Change, Record, RecordStore
 
-WATCH, WORKS, MODE = "watchlist", "waterworks", "mode"
+WATCH, WORKS, MODE, NOTICE = "watchlist", "waterworks", "mode", "notice"
 
 
 class InfoCentre:
@@ -102,6 +104,29 @@ class InfoCentre:
             return None
         return Waterworks.from_json(record.data)
 
+    # --- notices ----------------------------------------------------------------------
+
+    async def add_notice(self, notice: Notice, actor: str) -> Notice:
+        notice = Notice.from_json(
+            {**notice.to_json(), "id": notice.id or f"nt-{uuid.uuid4().hex[:10]}",
+             "created_by": actor, "created_at": self.clock()}
+        )  # fmt: skip
+        check_notice(notice, self.offices)
+        await self._put(Record(NOTICE, notice.id, notice.to_json(), notice.office), "added", actor)
+        return notice
+
+    async def remove_notice(self, notice_id: str, actor: str, note: str | None = None) -> None:
+        await self._delete(NOTICE, notice_id, actor, note)
+
+    async def notices(self) -> list[Notice]:
+        return [Notice.from_json(r.data) for r in await self.store.list(NOTICE)]
+
+    async def notice(self, notice_id: str) -> Notice | None:
+        record = await self.store.get(NOTICE, notice_id)
+        if record is None or record.deleted_at is not None:
+            return None
+        return Notice.from_json(record.data)
+
     # --- modes -----------------------------------------------------------------------
 
     async def activate(self, activation: ModeActivation, actor: str) -> ModeActivation:
@@ -146,6 +171,7 @@ class InfoCentre:
             watchlist=tuple(await self.watchlist()),
             waterworks=tuple(w for w in await self.waterworks() if w.active_to > now - 86400),
             modes=tuple(a for a in await self.activations() if a.active_to > now),
+            notices=tuple(n for n in await self.notices() if n.active_to > now - 86400),
         )
 
     async def publish(self) -> LiveData:

@@ -29,6 +29,7 @@ from services.web.routes import (
     health,
     history,
     live,
+    notices,
     users,
     vessels,
     watchlist,
@@ -60,6 +61,8 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         )
     for module in (auth, vessels, history, geo, alerts, users, health, live, watchlist, waterworks):
         app.include_router(module.router)
+    app.include_router(notices.router)
+    app.include_router(notices.public)
     _static(app, frontend)
     return app
 
