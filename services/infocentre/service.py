@@ -46,6 +46,7 @@ class InfoCentre:
     ) -> None:
         self.store, self.bus, self.offices, self.modes = store, bus, offices, modes
         self.clock = clock
+        self.registry: Any = None  # services.registry.service.Registry, set by wiring
 
     # --- watchlist -------------------------------------------------------------------
 

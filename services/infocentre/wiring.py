@@ -20,6 +20,7 @@ from services.core.config import SeagridConfig
 from services.infocentre.modes import mode_specs
 from services.infocentre.service import InfoCentre
 from services.infocentre.store import RecordStore
+from services.registry.service import Registry
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ async def info_centre(config: SeagridConfig, store: RecordStore, bus: Bus | None
     """The service over `store`, with the configuration's watchlist seeded once."""
     specs = mode_specs(config.sections, THRESHOLD_NAMES)
     info = InfoCentre(store, bus, config.office_ids() | {config.centre.id}, specs)
+    names = {o.name: o.id for o in config.offices} | {o.id: o.id for o in config.offices}
+    info.registry = Registry(store, names, lambda: info.clock())
     added = await info.seed_watchlist(watchlist_config(config.sections.get("watchlist", [])))
     if added:
         log.info("infocentre: %d watchlist entries from seagrid.toml added", added)

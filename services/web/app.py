@@ -30,6 +30,7 @@ from services.web.routes import (
     history,
     live,
     notices,
+    registry,
     users,
     vessels,
     watchlist,
@@ -63,6 +64,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         app.include_router(module.router)
     app.include_router(notices.router)
     app.include_router(notices.public)
+    app.include_router(registry.router)
     _static(app, frontend)
     return app
 
