@@ -29,6 +29,7 @@ from services.web.routes import (
     health,
     history,
     live,
+    modes,
     notices,
     registry,
     users,
@@ -65,6 +66,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
     app.include_router(notices.router)
     app.include_router(notices.public)
     app.include_router(registry.router)
+    app.include_router(modes.router)
     _static(app, frontend)
     return app
 
