@@ -83,7 +83,9 @@ async def build_alerts(
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     await restore_alert_book(stage, store)
     await _restore_live(stage, config, pool)
-    return [stage, dispatcher]
+    from services.neighbours.handover import handover_stages
+
+    return [stage, dispatcher, *handover_stages(config)]
 
 
 async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:

@@ -47,6 +47,7 @@ class InfoCentre:
         self.store, self.bus, self.offices, self.modes = store, bus, offices, modes
         self.clock = clock
         self.registry: Any = None  # services.registry.service.Registry, set by wiring
+        self.inbound: Any = None  # services.neighbours.inbound.Inbound, when configured
 
     # --- watchlist -------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ from services.core.config import SeagridConfig
 from services.infocentre.modes import mode_specs
 from services.infocentre.service import InfoCentre
 from services.infocentre.store import RecordStore
+from services.neighbours.config import parse_neighbours
+from services.neighbours.inbound import Inbound
 from services.registry.service import Registry
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ async def info_centre(config: SeagridConfig, store: RecordStore, bus: Bus | None
     info = InfoCentre(store, bus, config.office_ids() | {config.centre.id}, specs)
     names = {o.name: o.id for o in config.offices} | {o.id: o.id for o in config.offices}
     info.registry = Registry(store, names, lambda: info.clock())
+    neighbours = parse_neighbours(config.sections)
+    if neighbours:
+        info.inbound = Inbound(config, neighbours)
     added = await info.seed_watchlist(watchlist_config(config.sections.get("watchlist", [])))
     if added:
         log.info("infocentre: %d watchlist entries from seagrid.toml added", added)

@@ -30,6 +30,7 @@ from services.web.routes import (
     history,
     live,
     modes,
+    neighbours,
     notices,
     registry,
     users,
@@ -67,6 +68,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
     app.include_router(notices.public)
     app.include_router(registry.router)
     app.include_router(modes.router)
+    app.include_router(neighbours.router)
     _static(app, frontend)
     return app
 

@@ -130,10 +130,11 @@ async def _info_centre(config: SeagridConfig, store: Any, bus: Bus) -> Any:
     """The information centre (watchlist, waterworks, modes; docs/infocentre.md)."""
     from services.infocentre.model import InfoError
     from services.infocentre.wiring import info_centre
+    from services.neighbours.config import NeighbourConfigError
 
     try:
         return await info_centre(config, store, bus)
-    except InfoError as exc:
+    except (InfoError, NeighbourConfigError) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
 
 
@@ -192,6 +193,7 @@ def pipeline(
     from services.alerts.timing import TimingError
     from services.gridding.stage import GriddingStage
     from services.ingest.stage import IngestStage
+    from services.neighbours.handover import handover_stages
 
     try:
         channels = parse_channels(config.sections)
@@ -204,13 +206,18 @@ def pipeline(
     consumer = f"dispatcher-{socket.gethostname()}-{os.getpid()}"
     dispatcher = DispatcherStage(store, config.centre.id, channels, policy, consumer=consumer)
     runtime.lag_groups = PIPELINE_GROUPS
+    stages: list[Stage] = [ingest, gridding, alerts, dispatcher, *handover_stages(config)]
+    if runtime.info is not None and runtime.info.inbound is not None:
+        runtime.status_sources["neighbours"] = runtime.info.inbound.status
     runtime.status_sources.update(
         ingest=lambda: ingest_status(ingest),
         gridding=gridding.status,
         alerts=alerts.status,
         dispatcher=lambda: dict(dispatcher.counts),
     )
-    return [ingest, gridding, alerts, dispatcher]
+    for stage in stages[4:]:
+        runtime.status_sources[stage.name] = stage.status  # type: ignore[attr-defined]
+    return stages
 
 
 def ingest_status(stage: Any) -> dict[str, Any]:
