@@ -24,7 +24,9 @@ from services.neighbours.handover import HandoverStage
 from services.neighbours.notice import sign, verify
 from tests.alerts.http_receiver import serve
 from tests.infocentre.conftest import Clock, start_info_env, wait_alert
-from tests.web.conftest import Env, make_alert
+from tests.web.conftest import Env, demo_config, make_alert
+
+__all__ = ["demo_config"]
 
 KEY = "putian-shared-key-0123456789"
 PUTIAN_AREA = [[118.8, 25.13], [119.4, 25.13], [119.4, 25.6], [118.8, 25.6], [118.8, 25.13]]
@@ -183,3 +185,20 @@ def test_neighbour_config_errors() -> None:
         parse_neighbours({"neighbours": [env_table]}, env={})
     found = parse_neighbours({"neighbours": [env_table]}, env={"NOPE": KEY})
     assert found[0].key == KEY.encode()
+
+
+def test_config_check_reports_modes_and_neighbours(demo_config: SeagridConfig) -> None:
+    from services.cli.config import infocentre_issues
+
+    assert infocentre_issues(demo_config) == []
+    broken = dataclasses.replace(
+        demo_config,
+        sections={
+            **demo_config.sections,
+            "modes": [{"name": "fog", "thresholds": {"speeding_tolerance": 1}}],
+            "neighbours": [{"id": "p", "name": "P", "url": "log://info", "key_env": "UNSET_X"}],
+        },
+    )
+    found = [str(i) for i in infocentre_issues(broken)]
+    assert any("modes" in f and "unknown threshold 'speeding_tolerance'" in f for f in found)
+    assert any("neighbours" in f and "UNSET_X is not set" in f for f in found)
