@@ -15,6 +15,7 @@ import { SearchBox } from "../search.js";
 import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
 import { officeColors } from "../overlays.js";
+import { InfoCentrePanel } from "../infocentre/panel.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -32,10 +33,11 @@ export function renderOperations(ctx, { mode, office = null }) {
   const replay = new Replay(mapView, { staleSeconds: ctx.ui.stale_after || 600, onAlerts: (alerts) => mapView.setAlerts(alerts ?? panel.visible()) });
   const replayButton = h("button.replay-open", { type: "button", "data-i18n": "replay.title", onclick: () => replay.open() }, t("replay.title"));
   const titleKey = office ? "view.office" : "view.console";
-  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton] });
+  const info = new InfoCentrePanel(ctx, mapView);
+  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, info.button] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
-  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, replay.element), side)));
+  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, replay.element, info.element), side)));
 
   // Vessel counts come from the server (the browser only holds the vessels in view); open
   // and critical alerts from the panel's list, which is live.
@@ -62,7 +64,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, info };
   return () => { clearInterval(countsTimer); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
