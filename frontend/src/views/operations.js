@@ -16,6 +16,7 @@ import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
 import { officeColors } from "../overlays.js";
 import { InfoCentrePanel } from "../infocentre/panel.js";
+import { attachVesselLinks } from "../infocentre/vessel_links.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -34,6 +35,7 @@ export function renderOperations(ctx, { mode, office = null }) {
   const replayButton = h("button.replay-open", { type: "button", "data-i18n": "replay.title", onclick: () => replay.open() }, t("replay.title"));
   const titleKey = office ? "view.office" : "view.console";
   const info = new InfoCentrePanel(ctx, mapView);
+  attachVesselLinks(vesselPanel);
   const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, info.button] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
