@@ -62,6 +62,19 @@ TEXT = {
 }
 
 
+# Served as /public/notices.css rather than inline: the site's Content-Security-Policy allows
+# styles from its own origin only.
+STYLE = """body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0 auto;max-width:60rem;
+padding:1rem;color:#1d2733;background:#f5f7fa}
+header{display:flex;justify-content:space-between;align-items:baseline;gap:1rem}
+article{background:#fff;border-left:4px solid #2a6fdb;margin:.75rem 0;padding:.5rem 1rem}
+article.restricted_area{border-color:#c62828} article.waterworks{border-color:#ef8f00}
+.state{font-size:.85em;padding:0 .4em;border-radius:3px;background:#e3ecfa}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
+dt{color:#5a6878} dd{margin:0}
+"""
+
+
 @dataclass(frozen=True)
 class PublicItem:
     id: str
@@ -181,16 +194,7 @@ def page(items: list[PublicItem], centre: str, lang: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(centre)} · {t["title"]}</title>
 <link rel="alternate" type="application/atom+xml" href="/public/notices.atom?lang={lang}">
-<style>
-body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0 auto;max-width:60rem;
-padding:1rem;color:#1d2733;background:#f5f7fa}}
-header{{display:flex;justify-content:space-between;align-items:baseline;gap:1rem}}
-article{{background:#fff;border-left:4px solid #2a6fdb;margin:.75rem 0;padding:.5rem 1rem}}
-article.restricted_area{{border-color:#c62828}} article.waterworks{{border-color:#ef8f00}}
-.state{{font-size:.85em;padding:0 .4em;border-radius:3px;background:#e3ecfa}}
-dl{{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}}
-dt{{color:#5a6878}} dd{{margin:0}}
-</style></head><body>
+<link rel="stylesheet" href="/public/notices.css"></head><body>
 <header><h1>{html.escape(centre)} {t["title"]}</h1>
 <a href="/public/notices?lang={other}" hreflang="{other}">{t["other"]}</a></header>
 <p>{t["subtitle"]}</p>

@@ -65,6 +65,9 @@ async def test_public_page_in_both_languages(ienv: Env, clock: Clock) -> None:
     browser = await ienv.http.get("/public/notices", headers={"Accept-Language": "en-GB,en"})
     assert "Navigation-environment notices" in browser.text
     assert browser.headers["vary"] == "Accept-Language"
+    assert "<style" not in zh.text  # styles from the site's own origin only (CSP)
+    css = await ienv.http.get("/public/notices.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 
 
 async def test_geojson_feed_is_valid(ienv: Env, clock: Clock) -> None:

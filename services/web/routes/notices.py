@@ -127,6 +127,12 @@ async def notices_page(runtime: Runtime, request: Request, lang: Lang = None) ->
     return _cached(request, body, "text/html; charset=utf-8", items, lang is None)
 
 
+@public.get("/notices.css", include_in_schema=False)
+async def notices_style(request: Request) -> Response:
+    body = publish.STYLE.encode()
+    return _cached(request, body, "text/css; charset=utf-8", [], False)
+
+
 @public.get("/notices.geojson")
 async def notices_geojson(runtime: Runtime, request: Request) -> Response:
     items = await _items(runtime)
