@@ -4,6 +4,7 @@
 import { h, options } from "./dom.js";
 import { LANGUAGES, setLanguage, t, language } from "./i18n.js";
 import { CATEGORIES, PATROL_COLOR } from "./shiptypes.js";
+import { modesBadge } from "./infocentre/modes_badge.js";
 
 export function topBar({ user, titleKey, search = null, mapView = null, onLogout, extra = [] }) {
   const lang = h("select.lang", { name: "lang", "data-i18n-title": "lang.choose", onchange: (e) => setLanguage(e.target.value, user?.name) });
@@ -14,7 +15,7 @@ export function topBar({ user, titleKey, search = null, mapView = null, onLogout
   const layers = mapView ? layerMenu(mapView) : null;
   const bar = h("header.topbar", {},
     h("div.brand", {}, h("span.logo", {}, "⚓"), h("span", { "data-i18n": "app.title" }, t("app.title")), h("span.view-name", { "data-i18n": titleKey }, t(titleKey))),
-    search?.element, ...extra, layers, h("div.spacer"), status, lang,
+    search?.element, ...extra, layers, h("div.spacer"), modesBadge(), status, lang,
     h("span.user", {}, `${user.name} · `, h("span", { "data-i18n": `role.${user.role}` }, t(`role.${user.role}`))),
     h("button.logout", { type: "button", onclick: onLogout, "data-i18n": "action.logout" }, t("action.logout")));
   bar.setStatus = (state) => {

@@ -13,6 +13,7 @@ position loop then only runs the rules that can apply.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import logging
 from typing import Any
@@ -23,6 +24,7 @@ import shapely
 from services.alerts.coverage import CoverageMap
 from services.alerts.geo import KNOT_MS, metres_per_degree_lon, offset
 from services.alerts.model import Observation, Rule, Severity
+from services.alerts.modes import ModeState
 from services.alerts.rules import close_quarters as cq
 from services.alerts.rules.ais_gap import expected_interval_s, gap_threshold_s, in_time
 from services.alerts.rules.anchoring import check_anchor_drag, check_anchoring_prohibited
@@ -30,6 +32,7 @@ from services.alerts.rules.emit import ended, held
 from services.alerts.rules.identity import (
     DISTRESS,
     check_distress_position,
+    check_shelter,
     check_watchlist,
     distress_text,
 )
@@ -40,8 +43,11 @@ from services.alerts.rules.zone_entry import Prediction, check_predicted_entry, 
 from services.alerts.thresholds import ThresholdError, Thresholds
 from services.alerts.track import Track
 from services.alerts.zones import ZoneIndex
-from services.core.config import SeagridConfig
+from services.core.config import SeagridConfig, Zone
 from services.core.types import CellPosition, VesselStatic
+from services.infocentre.live import LiveData
+from services.infocentre.model import InfoError, WatchEntry
+from services.infocentre.modes import mode_specs
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +55,26 @@ AIS_GAP = Rule.AIS_GAP.value
 NO_PREDICTIONS: list[Prediction] = []
 FORGET_AFTER_S = 6 * 3600.0  # a vessel silent for 6 h starts afresh (jump check included)
 PRUNE_EVERY_S = 3600.0
+THRESHOLD_NAMES = frozenset(f.name for f in dataclasses.fields(Thresholds))
 
 
 class RuleEngine:
     def __init__(self, config: SeagridConfig, thresholds: Thresholds) -> None:
         self.config = config
-        self.thresholds = thresholds
+        self.thresholds = self.base_thresholds = thresholds
         self.zones = ZoneIndex(config.zones, thresholds)
+        self.extra_zones: tuple[Zone, ...] = ()  # the waterworks register's sites
         self.tracks: dict[int, Track] = {}
-        self.watchlist = watchlist_config(config.sections.get("watchlist", []))
+        self.watchlist = {
+            mmsi: WatchEntry(mmsi, reason=reason)
+            for mmsi, reason in watchlist_config(config.sections.get("watchlist", [])).items()
+        }
+        try:
+            self.modes = ModeState(mode_specs(config.sections, THRESHOLD_NAMES))
+        except InfoError as exc:
+            raise ThresholdError(exc.problems) from None
+        self.live_version = -1
+        self._ship_types: dict[int, int] = {}
         th = thresholds
         self.coverage = CoverageMap(
             th.ais_gap_coverage_cell_deg,
@@ -91,6 +108,7 @@ class RuleEngine:
         accepted: list[CellPosition] = []
         if not positions:
             return accepted, out
+        self._refresh(positions[0].ts)
         n = len(positions)
         lon = np.fromiter((p.lon for p in positions), float, n)
         lat = np.fromiter((p.lat for p in positions), float, n)
@@ -111,7 +129,39 @@ class RuleEngine:
             self._rules(track, pos, hits[k], predictions.get(k, NO_PREDICTIONS), out)
             self._learn(track, pos)
             track.move(pos)
-        return accepted, out
+        return accepted, self.modes.filter(out)
+
+    # --- living data (services/infocentre) -------------------------------------------
+
+    def apply_live(self, live: LiveData) -> bool:
+        """Take the information centre's snapshot (watchlist, waterworks, modes) in place of
+        the previous one; an older snapshot than the one applied is ignored. The config's
+        `[[watchlist]]` is the store's initial set, so the snapshot replaces it."""
+        if live.version <= self.live_version:
+            return False
+        self.live_version = live.version
+        self.watchlist = {e.mmsi: e for e in live.watchlist}
+        self.extra_zones = tuple(live.zones())
+        self.modes.set(live.modes)
+        self._rebuild()
+        return True
+
+    def set_modes(self, activations: Any) -> None:
+        """Mode activations alone (`seagrid replay --mode`)."""
+        self.modes.set(activations)
+
+    def _refresh(self, now: float) -> None:
+        if self.modes.changed(now):
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        """A new zone index and thresholds from the config, the register and the modes."""
+        try:
+            self.thresholds = self.modes.thresholds(self.base_thresholds)
+            zones = (*self.config.zones, *self.extra_zones, *self.modes.zones())
+            self.zones = ZoneIndex(zones, self.thresholds)
+        except ThresholdError as exc:  # a bad mode must not take the rules down
+            log.error("alerts: mode or zone change not applied: %s", exc)
 
     def _rules(
         self,
@@ -133,9 +183,12 @@ class RuleEngine:
             check_predicted_entry(track, pos, self.zones, predictions, out)
         if hits or track.anchor is not None:
             check_anchor_drag(track, pos, self.zones, hits, self.thresholds, out)
-        reason = self.watchlist.get(pos.mmsi)
-        if reason is not None:
-            check_watchlist(track, pos, reason, out)
+        entry = self.watchlist.get(pos.mmsi)
+        if entry is not None or track.active:
+            check_watchlist(track, pos, entry, self.thresholds, out)
+        if self.modes.current or track.active:
+            types = self.modes.shelter_types(pos.lat, pos.lon) if self.modes.current else None
+            check_shelter(track, pos, self._ship_types.get(pos.mmsi), types, self.zones, hits, out)
         check_distress_position(track, pos, out)
         track.seen_inside = pos.cell is not None
 
@@ -195,6 +248,8 @@ class RuleEngine:
     def observe_static(self, statics: list[VesselStatic]) -> None:
         """Remember hull lengths (anchor drag radius)."""
         for static in statics:
+            if static.ship_type is not None:
+                self._ship_types[static.mmsi] = static.ship_type
             if static.to_bow is not None and static.to_stern is not None:
                 length = float(static.to_bow + static.to_stern)
                 self._lengths[static.mmsi] = length
@@ -239,6 +294,7 @@ class RuleEngine:
 
     def tick(self, now: float) -> list[Observation]:
         """Clock-driven rules at event time `now`: ais_gap and the close-quarters pass."""
+        self._refresh(now)
         out = self._gaps(now)
         if self._next_prune is None or now >= self._next_prune:
             self._next_prune = now + PRUNE_EVERY_S
@@ -246,7 +302,7 @@ class RuleEngine:
         if self._next_pass is None or now >= self._next_pass:
             self._next_pass = now + self.thresholds.close_quarters_interval_s
             out.extend(self._close_quarters(now))
-        return out
+        return self.modes.filter(out)
 
     def _prune(self, now: float) -> None:
         """Forget vessels long gone, so a feed running for months does not grow forever.

@@ -34,6 +34,10 @@ class Rule(StrEnum):
     WATCHLIST = "watchlist"
     DISTRESS = "distress"
     PREDICTED_ENTRY = "predicted_entry"
+    # the information centre's rules (docs/infocentre.md)
+    SUSPENDED_MOVING = "suspended_moving"  # a watchlisted vessel that must not sail moves
+    TYPHOON_SHELTER = "typhoon_shelter"  # typhoon mode: small craft outside a shelter
+    NEIGHBOUR_NOTICE = "neighbour_notice"  # a neighbouring MSA's handover notice
 
 
 class Severity(StrEnum):

@@ -32,10 +32,17 @@ from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition, VesselStatic
+from services.infocentre.live import LiveData
 
 log = logging.getLogger(__name__)
 
-INPUT_TOPICS = (topics.ALERT_COMMANDS, topics.STATIC, topics.MESSAGES, topics.CELL_POSITIONS)
+INPUT_TOPICS = (
+    topics.ALERT_COMMANDS,
+    topics.INFOCENTRE,
+    topics.STATIC,
+    topics.MESSAGES,
+    topics.CELL_POSITIONS,
+)
 
 
 class AlertsStage:
@@ -53,8 +60,13 @@ class AlertsStage:
         consumer: str = "alerts-1",
         count: int = 2048,
         block: float = 0.2,
+        live: LiveData | None = None,
     ) -> None:
-        """Raises ThresholdError / TimingError for bad rule settings in `config`."""
+        """Raises ThresholdError / TimingError for bad rule settings in `config`.
+
+        `live`: the information centre's snapshot at start (watchlist, waterworks, modes);
+        later ones arrive on INFOCENTRE (services/infocentre/live.py).
+        """
         if rules is None:
             from services.alerts.evaluator import RuleEngine
             from services.alerts.thresholds import Thresholds
@@ -67,6 +79,9 @@ class AlertsStage:
         self.group, self.consumer = group, consumer
         self.count, self.block = count, block
         self.counters: Counter[str] = Counter()
+        self.live_version = -1
+        if live is not None:
+            self.apply_live(live)
 
     @property
     def book(self) -> AlertBook:
@@ -83,6 +98,7 @@ class AlertsStage:
     async def step(self, bus: Bus, block: float) -> int:
         """One round over the inputs; returns how many records were handled."""
         handled = await self._read(bus, topics.ALERT_COMMANDS, self._on_commands, 0)
+        handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
         handled += await self._buffer_side_inputs(bus)
         batch = await bus.read(
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
@@ -91,6 +107,8 @@ class AlertsStage:
             # Static reports and messages published before these positions are on the bus
             # by now (ingest publishes a flush's topics back to back): buffer them first.
             handled += await self._buffer_side_inputs(bus)
+            # Likewise a live-data change published before them applies before them.
+            handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
             await self._on_positions(bus, batch)
             await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
         return handled + len(batch)
@@ -130,6 +148,22 @@ class AlertsStage:
                 self._reject("bad_command", delivery, exc)
                 continue
             self.processor.command(command)
+
+    async def _on_live(self, _bus: Bus, batch: list[Delivery]) -> None:
+        for delivery in batch:
+            try:
+                live = LiveData.from_json(decode(delivery.payload))
+            except (CodecError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                self._reject("bad_live_data", delivery, exc)
+                continue
+            self.apply_live(live)
+
+    def apply_live(self, live: LiveData) -> None:
+        """Swap in the information centre's snapshot (rules without one ignore it)."""
+        apply = getattr(self.processor.rules, "apply_live", None)
+        if apply is not None and apply(live):
+            self.counters["live_updates"] += 1
+            self.live_version = live.version
 
     async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
         positions = records_of(batch, CellPosition, self._bad("bad_position"))

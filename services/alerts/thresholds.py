@@ -91,6 +91,9 @@ class Thresholds:
     position_jump_min_distance_m: float = 500.0
     position_jump_reanchor: int = 3
     position_jump_quiet_s: float = 600.0
+    # --- watchlist: a vessel suspended from sailing (category `suspended`) "moves" above
+    # 1 kn over ground: above the GPS drift of a hull at its berth or anchor (~0.5 kn).
+    watchlist_suspended_moving_kn: float = 1.0
 
     @classmethod
     def from_config(cls, config: SeagridConfig) -> Thresholds:
@@ -150,6 +153,7 @@ _RULE_PREFIXES = (
     "ais_gap_",
     "close_quarters_",
     "position_jump_",
+    "watchlist_",
 )
 
 

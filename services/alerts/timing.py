@@ -76,6 +76,13 @@ DEFAULT_TIMINGS: dict[str, RuleTiming] = {
     Rule.WATCHLIST: RuleTiming(0.0, 1800.0),
     # Never delay distress; a device that stops transmitting for 10 min clears.
     Rule.DISTRESS: RuleTiming(0.0, 600.0),
+    # A suspended vessel under way: 30 s (two or three reports) so one SOG spike at its
+    # berth is not "sailing"; it must lie still 10 min before the alert clears.
+    Rule.SUSPENDED_MOVING: RuleTiming(30.0, 600.0),
+    # Typhoon shelter: a vessel on its way into the shelter gets 5 minutes' grace.
+    Rule.TYPHOON_SHELTER: RuleTiming(300.0, 600.0),
+    # A neighbour's handover notice is raised as received; it clears when closed.
+    Rule.NEIGHBOUR_NOTICE: RuleTiming(0.0, 0.0),
 }
 
 # Seconds between UPDATED changes of an open alert (position, details); a severity increase

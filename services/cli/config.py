@@ -73,6 +73,26 @@ def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
             FeedConfig.from_dict(table, config.directory).validate()
         except (FeedConfigError, TypeError, AttributeError) as exc:
             found.append(ConfigIssue(toml, f"feeds {name}", str(exc)))
+    return found + infocentre_issues(config)
+
+
+def infocentre_issues(config: SeagridConfig) -> list[ConfigIssue]:
+    """`[[modes]]` and `[[neighbours]]` (docs/infocentre.md). A neighbour whose key comes
+    from an unset environment variable is a problem here as at start-up."""
+    from services.infocentre.model import InfoError
+    from services.infocentre.modes import mode_specs
+    from services.infocentre.wiring import THRESHOLD_NAMES
+    from services.neighbours.config import NeighbourConfigError, parse_neighbours
+
+    found: list[ConfigIssue] = []
+    try:
+        mode_specs(config.sections, THRESHOLD_NAMES)
+    except InfoError as exc:
+        found += [ConfigIssue("seagrid.toml", "modes", p) for p in exc.problems]
+    try:
+        parse_neighbours(config.sections)
+    except NeighbourConfigError as exc:
+        found += [ConfigIssue("seagrid.toml", "neighbours", p) for p in exc.problems]
     return found
 
 

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import sys
 import time
 from collections import Counter
@@ -65,6 +66,14 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--positions-out", type=Path, help="every accepted position with cell and office"
     )
+    parser.add_argument(
+        "--mode",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="replay with a seasonal/weather mode in force throughout (fog, typhoon, winter, "
+        "holiday or a [[modes]] name; repeatable): docs/infocentre.md",
+    )
     parser.set_defaults(func=run)
 
 
@@ -80,11 +89,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(directory)
         replay = Replay(config, args.file, speed, settings, with_positions=bool(args.positions_out))
+        replay.with_modes(args.mode)
     except ConfigError as exc:
         for issue in exc.errors:
             print(f"seagrid replay: {issue}", file=sys.stderr)
         return 1
-    except (ThresholdError, TimingError) as exc:
+    except (ThresholdError, TimingError, ValueError) as exc:
         return _fail(f"{directory}: {exc}", 1)
     try:
         with _quiet_logs(not args.verbose):
@@ -145,6 +155,19 @@ class Replay:
         self.changes: Counter[tuple[str, str]] = Counter()  # (rule, change)
         self.accepted = 0
         self.elapsed = 0.0
+
+    def with_modes(self, names: list[str]) -> None:
+        """Modes in force for the whole replay; raises ValueError for an unknown name."""
+        from services.infocentre.model import ModeActivation
+
+        rules = self.alerts_stage.processor.rules
+        specs = rules.modes.specs  # type: ignore[attr-defined]
+        unknown = [n for n in names if n not in specs]
+        if unknown:
+            raise ValueError(f"unknown mode {unknown[0]!r} (known: {', '.join(sorted(specs))})")
+        forever = (-math.inf, math.inf)
+        activations = [ModeActivation(f"replay-{n}", n, *forever) for n in names]
+        rules.set_modes(activations)  # type: ignore[attr-defined]
 
     async def run(self) -> None:
         started = time.monotonic()

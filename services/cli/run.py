@@ -82,7 +82,22 @@ async def build_alerts(
     except DeliveryConfigError as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     await restore_alert_book(stage, store)
-    return [stage, dispatcher]
+    await _restore_live(stage, config, pool)
+    from services.neighbours.handover import handover_stages
+
+    return [stage, dispatcher, *handover_stages(config)]
+
+
+async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:
+    """Watchlist, waterworks and modes from the store; later changes come on the bus."""
+    from services.infocentre.model import InfoError
+    from services.infocentre.store import PgRecordStore
+    from services.infocentre.wiring import restore_live
+
+    try:
+        await restore_live(stage, config, PgRecordStore(pool))
+    except InfoError as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
 
 
 async def restore_alert_book(stage: Any, store: Any) -> None:

@@ -12,6 +12,8 @@ ALERTS = "seagrid.alerts"  # Alert records and their state changes, from alerts
 ALERT_COMMANDS = "seagrid.alert_commands"  # OperatorCommand (ack, resolve, silence...), from web
 # CellPosition the rules accepted (position jumps removed), from alerts when asked (replay)
 ACCEPTED_POSITIONS = "seagrid.accepted_positions"
+# LiveData snapshots (watchlist, waterworks, modes), from web -> alerts (services/infocentre)
+INFOCENTRE = "seagrid.infocentre"
 
 ALL = (
     POSITIONS,
@@ -22,4 +24,5 @@ ALL = (
     ALERTS,
     ALERT_COMMANDS,
     ACCEPTED_POSITIONS,
+    INFOCENTRE,
 )

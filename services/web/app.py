@@ -29,7 +29,23 @@ from services.web import errors, openapi
 from services.web.auth import AuthError
 from services.web.headers import SecurityHeaders
 from services.web.limits import BodyLimit
-from services.web.routes import alerts, auth, cases, geo, health, history, live, users, vessels
+from services.web.routes import (
+    alerts,
+    auth,
+    cases,
+    geo,
+    health,
+    history,
+    live,
+    modes,
+    neighbours,
+    notices,
+    registry,
+    users,
+    vessels,
+    watchlist,
+    waterworks,
+)
 from services.web.runtime import WebRuntime
 from services.web.throttle import LoginThrottle
 
@@ -63,8 +79,25 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         default=runtime.settings.max_body_bytes,
         limits=runtime.settings.body_limits,
     )
-    for module in (auth, vessels, history, geo, alerts, cases, users, health, live):
+    for module in (
+        auth,
+        vessels,
+        history,
+        geo,
+        alerts,
+        cases,
+        users,
+        health,
+        live,
+        watchlist,
+        waterworks,
+    ):
         app.include_router(module.router)
+    app.include_router(notices.router)
+    app.include_router(notices.public)
+    app.include_router(registry.router)
+    app.include_router(modes.router)
+    app.include_router(neighbours.router)
     _static(app, frontend)
     # Added last, so outermost: even the 401/413 that BodyLimit answers carry the headers.
     app.add_middleware(SecurityHeaders, tile_url=runtime.settings.tile_url)
@@ -123,6 +156,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: WebRuntime = app.state.runtime
     # Groups first: records the pipeline publishes before the web stage reads are not lost.
     await runtime.web.prepare(runtime.bus)
+    if runtime.info is not None:  # the alerts stages read it from the store at start too
+        await runtime.info.publish()
     _reload_grid_on_sighup(runtime)
     task = asyncio.create_task(_run(runtime), name="stages")
     try:

@@ -21,6 +21,7 @@ from services.core.bus import Bus
 from services.core.config import SeagridConfig
 from services.core.runner import Stage
 from services.core.startup import StartupError, required_pool
+from services.infocentre.store import MemoryRecordStore, PgRecordStore
 from services.web.auth import TokenSigner, User
 from services.web.demo import DEMO_PASSWORD, DemoFeed, demo_users, load_recording
 from services.web.history import MemoryHistory
@@ -57,6 +58,7 @@ async def demo_runtime(
     feed = DemoFeed(load_recording(), speed=speed)
     store = MemoryAlertStore()
     users = MemoryUserStore(config.office_ids())
+    info = await _info_centre(config, MemoryRecordStore(), bus)
     created = demo_users(config)
     for user in created:
         await users.add(user, DEMO_PASSWORD)
@@ -70,10 +72,14 @@ async def demo_runtime(
         history=MemoryHistory(web.picture),
         web=web,
         demo=True,
+        info=info,
     )
     from services.web.case_demo import DemoCasesStage
 
-    runtime.stages = [*pipeline(config, settings, runtime, [feed], store), DemoCasesStage(runtime)]
+    runtime.stages = [
+        *pipeline(config, settings, runtime, [feed], store, await info.snapshot()),
+        DemoCasesStage(runtime),
+    ]
     return runtime, created
 
 
@@ -97,8 +103,10 @@ async def serve_runtime(
     web = build_web_stage(settings.web, demo=False)
     store = PgAlertStore(pool)
     runtime = _db_runtime(config, settings, bus, pool, signer, web, store, PgHistory(pool))
+    runtime.info = await _info_centre(config, PgRecordStore(pool), bus)
+    live = await runtime.info.snapshot()
     runtime.stages = [
-        *pipeline(config, settings, runtime, feeds, store),
+        *pipeline(config, settings, runtime, feeds, store, live),
         PersistStage(pool, settings.database),
     ]
     runtime.lag_groups = PIPELINE_GROUPS + PERSIST_GROUPS
@@ -118,8 +126,21 @@ async def web_only_runtime(
     runtime = _db_runtime(
         config, settings, bus, pool, signer, web, PgAlertStore(pool), PgHistory(pool)
     )
+    runtime.info = await _info_centre(config, PgRecordStore(pool), bus)
     runtime.lag_groups = PIPELINE_GROUPS + PERSIST_GROUPS  # the other processes' groups
     return runtime
+
+
+async def _info_centre(config: SeagridConfig, store: Any, bus: Bus) -> Any:
+    """The information centre (watchlist, waterworks, modes; docs/infocentre.md)."""
+    from services.infocentre.model import InfoError
+    from services.infocentre.wiring import info_centre
+    from services.neighbours.config import NeighbourConfigError
+
+    try:
+        return await info_centre(config, store, bus)
+    except (InfoError, NeighbourConfigError) as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
 
 
 def _db_runtime(
@@ -169,6 +190,7 @@ def pipeline(
     runtime: WebRuntime,
     feeds: list[Any],
     store: Any,
+    live: Any = None,
 ) -> list[Stage]:
     """Ingest, gridding, alerts and the dispatcher (store + delivery channels)."""
     from services.alerts.channels import ChannelConfigError, parse_channels
@@ -179,11 +201,12 @@ def pipeline(
     from services.alerts.timing import TimingError
     from services.gridding.stage import GriddingStage
     from services.ingest.stage import IngestStage
+    from services.neighbours.handover import handover_stages
 
     try:
         channels = parse_channels(config.sections)
         policy = EscalationPolicy.from_sections(config.sections, {c.name for c in channels})
-        alerts = AlertsStage(config)
+        alerts = AlertsStage(config, live=live)
     except (ChannelConfigError, EscalationConfigError, ThresholdError, TimingError) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     ingest = IngestStage(feeds, settings.ingest)
@@ -191,13 +214,18 @@ def pipeline(
     consumer = f"dispatcher-{socket.gethostname()}-{os.getpid()}"
     dispatcher = DispatcherStage(store, config.centre.id, channels, policy, consumer=consumer)
     runtime.lag_groups = PIPELINE_GROUPS
+    stages: list[Stage] = [ingest, gridding, alerts, dispatcher, *handover_stages(config)]
+    if runtime.info is not None and runtime.info.inbound is not None:
+        runtime.status_sources["neighbours"] = runtime.info.inbound.status
     runtime.status_sources.update(
         ingest=lambda: ingest_status(ingest),
         gridding=gridding.status,
         alerts=alerts.status,
         dispatcher=lambda: dict(dispatcher.counts),
     )
-    return [ingest, gridding, alerts, dispatcher]
+    for stage in stages[4:]:
+        runtime.status_sources[stage.name] = stage.status  # type: ignore[attr-defined]
+    return stages
 
 
 def ingest_status(stage: Any) -> dict[str, Any]:

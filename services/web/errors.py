@@ -18,6 +18,8 @@ from services.alerts.store_api import AlertNotFound, InvalidQuery, InvalidTransi
 from services.cases.model import CaseInputError, CaseNotFound, InvalidCaseTransition
 from services.core.bus import BusError
 from services.core.db import DatabaseError
+from services.infocentre.model import InfoError
+from services.infocentre.model import NotFound as InfoNotFound
 from services.web.auth import UserError
 from services.web.view import ViewError
 
@@ -31,6 +33,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (InvalidTransition, 409),
     (InvalidQuery, 400),
     (ViewError, 400),
+    (InfoNotFound, 404),
+    (InfoError, 422),
     (UserError, 400),
     # SQLSTATE class 22, "data exception": a value PostgreSQL cannot take (a timestamp out of
     # range in a forged cursor, a NUL in a string). Only client values reach queries as data.

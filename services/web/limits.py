@@ -26,8 +26,9 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_LIMIT = 64 * 1024
-# Paths that take a body without a token: the login form, and the public pages.
-PUBLIC_PREFIXES = ("/api/auth/token", "/public/")
+# Paths that take a body without a token: the login form, the public pages, and the inbound
+# endpoint of neighbouring MSAs (authenticated by its HMAC signature, services/neighbours/).
+PUBLIC_PREFIXES = ("/api/auth/token", "/public/", "/api/neighbours/notices")
 
 
 class BodyTooLarge(Exception):

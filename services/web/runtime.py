@@ -47,6 +47,7 @@ class WebRuntime:
     web: WebStage
     stages: Sequence[Stage] = ()  # the pipeline stages run beside the web stage (serve)
     demo: bool = False
+    info: Any = None  # services.infocentre.service.InfoCentre (watchlist, waterworks, modes)
     ready_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     # (topic, group) pairs of the pipeline whose lag /metrics shows, beside the web's own
     lag_groups: tuple[tuple[str, str], ...] = ()

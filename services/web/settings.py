@@ -63,7 +63,13 @@ class WebSettings(BaseModel):
         "at most, and a body is held in memory while it is read (services/web/limits.py).",
     )
     body_limits: dict[str, int] = Field(
-        default_factory=dict,
+        # Uploads: registry exports (CSV/xlsx) and drawn or uploaded GeoJSON areas, whose
+        # detailed coastlines pass 64 KiB easily.
+        default_factory=lambda: {
+            "/api/registry/import": 10 * 1024 * 1024,
+            "/api/waterworks": 1024 * 1024,
+            "/api/notices": 1024 * 1024,
+        },
         description="Larger limits for path prefixes that take uploads, e.g. "
         '{"/api/cases/": 10485760}; the longest matching prefix wins.',
     )

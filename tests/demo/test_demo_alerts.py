@@ -49,8 +49,14 @@ def alerts(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     return [orjson.loads(line) for line in out.read_bytes().splitlines()]
 
 
+# Rules that need the information centre's living data (a suspended watchlist entry, a
+# typhoon mode, a neighbour's notice), which a recording replayed alone does not carry:
+# tests/infocentre covers them.
+LIVE_DATA_RULES = {"suspended_moving", "typhoon_shelter", "neighbour_notice"}
+
+
 def test_every_rule_has_a_scripted_situation(script: Script) -> None:
-    assert {s.rule for s in script.situations} == {r.value for r in Rule}
+    assert {s.rule for s in script.situations} == {r.value for r in Rule} - LIVE_DATA_RULES
     for s in script.situations:
         assert s.by_s <= LATE_BY_DEFINITION.get(s.rule, FIRST_MINUTES), s
         assert s.story and any(p.story == s.story for p in script.plans), s
@@ -76,7 +82,7 @@ def test_each_situation_raises_its_alert_in_time_and_place(
 
 def test_every_rule_raises_within_the_first_ten_minutes(alerts: list[dict]) -> None:
     early = {a["rule"] for a in alerts if raised_s(a) <= LATE_BY_DEFINITION.get(a["rule"], 600)}
-    assert early == {r.value for r in Rule}
+    assert early == {r.value for r in Rule} - LIVE_DATA_RULES
 
 
 def test_distress_is_critical_and_the_finished_works_stay_quiet(alerts: list[dict]) -> None:

@@ -27,6 +27,8 @@ from services.core.codec import encode
 from services.core.config import load_config
 from services.core.db import open_database
 from services.core.settings import DEMO_CONFIG_DIR
+from services.infocentre.store import MemoryRecordStore, PgRecordStore
+from services.infocentre.wiring import info_centre
 from services.web.app import create_app
 from services.web.history import PgHistory
 from services.web.server import Server, uvicorn_config
@@ -66,7 +68,10 @@ def web_schema(request: pytest.FixtureRequest, pg_url: str) -> Iterator[schemath
 
     async def serve() -> None:
         overrides, pool = await _stores(request.param, pg_url)
-        runtime = await make_runtime(load_config(DEMO_CONFIG_DIR), **overrides)
+        config = load_config(DEMO_CONFIG_DIR)
+        records = PgRecordStore(pool) if pool is not None else MemoryRecordStore()
+        runtime = await make_runtime(config, **overrides)
+        runtime.info = await info_centre(config, records, runtime.bus)
         for name, user in USERS.items():
             stored = await runtime.users.get(name) or user  # with its token generation
             TOKENS[name] = runtime.signer.issue(stored, time.time())[0]

@@ -16,6 +16,8 @@ import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
 import { officeColors } from "../overlays.js";
 import { CaseDesk } from "../cases/desk.js";
+import { InfoCentrePanel } from "../infocentre/panel.js";
+import { attachVesselLinks } from "../infocentre/vessel_links.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -38,10 +40,12 @@ export function renderOperations(ctx, { mode, office = null }) {
   const replay = new Replay(mapView, { staleSeconds: ctx.ui.stale_after || 600, onAlerts: (alerts) => mapView.setAlerts(alerts ?? panel.visible()) });
   const replayButton = h("button.replay-open", { type: "button", "data-i18n": "replay.title", onclick: () => replay.open() }, t("replay.title"));
   const titleKey = office ? "view.office" : "view.console";
-  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton] });
+  const info = new InfoCentrePanel(ctx, mapView);
+  attachVesselLinks(vesselPanel);
+  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, info.button] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
-  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main.with-cases", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, desk.panel.element, replay.element), desk.column(), side)));
+  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main.with-cases", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, desk.panel.element, replay.element, info.element), desk.column(), side)));
 
   // Vessel counts come from the server (the browser only holds the vessels in view); open
   // and critical alerts from the panel's list, which is live.
@@ -69,7 +73,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk, info };
   return () => { clearInterval(countsTimer); panel.destroy(); desk.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 

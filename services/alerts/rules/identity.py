@@ -13,10 +13,16 @@ from typing import Any
 
 from services.alerts.model import Observation, Rule, Severity
 from services.alerts.rules.emit import ended, held
+from services.alerts.thresholds import Thresholds
 from services.alerts.track import Track
+from services.alerts.zones import ZoneIndex
 from services.core.types import CellPosition, MmsiClass
+from services.infocentre.model import Category, WatchEntry
 
 WATCHLIST = Rule.WATCHLIST.value
+SUSPENDED_MOVING = Rule.SUSPENDED_MOVING.value
+TYPHOON_SHELTER = Rule.TYPHOON_SHELTER.value
+SUSPENDED = Category.SUSPENDED.value
 DISTRESS = Rule.DISTRESS.value
 CRITICAL = Severity.CRITICAL.value
 
@@ -32,14 +38,64 @@ _DISTRESS_TEXT = re.compile(
 _TEST_TEXT = re.compile(r"\bTEST", re.IGNORECASE)
 
 
-def check_watchlist(track: Track, pos: CellPosition, reason: str, out: list[Observation]) -> None:
-    """Active while a watchlisted vessel is inside the jurisdiction (a cell)."""
+def check_watchlist(
+    track: Track,
+    pos: CellPosition,
+    entry: WatchEntry | None,
+    th: Thresholds,
+    out: list[Observation],
+) -> None:
+    """`watchlist`: active while an entry in force has its vessel inside the jurisdiction.
+    `suspended_moving` (critical): a vessel suspended from sailing moves, wherever it is.
+
+    An entry removed or past its expiry ends both at the vessel's next report: expiry is
+    event time, so it needs no one to act and a replay gives the same alerts.
+    """
+    if entry is None or not entry.in_force(pos.ts):
+        ended(track, WATCHLIST, pos, out)
+        ended(track, SUSPENDED_MOVING, pos, out)
+        return
+    details: dict[str, Any] = {"reason": entry.reason, "category": entry.category}
     if pos.cell is not None:
-        out.append(
-            held(track, WATCHLIST, pos, severity=Severity.INFO.value, details={"reason": reason})
-        )
+        out.append(held(track, WATCHLIST, pos, severity=Severity.INFO.value, details=details))
     else:
         ended(track, WATCHLIST, pos, out)
+    moving = pos.speed is not None and pos.speed >= th.watchlist_suspended_moving_kn
+    if entry.category == SUSPENDED and moving:
+        details = {**details, "speed": pos.speed}
+        out.append(held(track, SUSPENDED_MOVING, pos, severity=CRITICAL, details=details))
+    else:
+        ended(track, SUSPENDED_MOVING, pos, out)
+
+
+def check_shelter(
+    track: Track,
+    pos: CellPosition,
+    ship_type: int | None,
+    types: frozenset[int] | None,
+    zones: ZoneIndex,
+    hits: tuple[int, ...],
+    out: list[Observation],
+) -> None:
+    """Typhoon mode: a vessel of a shelter type inside the jurisdiction and outside every
+    designated shelter (zones with `typhoon_shelter: true`; every `anchorage` when the
+    configuration designates none) is flagged to the office of its cell."""
+    if types and ship_type in types and pos.cell is not None and not _sheltered(zones, hits):
+        details = {"ship_type": ship_type}
+        out.append(held(track, TYPHOON_SHELTER, pos, details=details))
+    else:
+        ended(track, TYPHOON_SHELTER, pos, out)
+
+
+def _sheltered(zones: ZoneIndex, hits: tuple[int, ...]) -> bool:
+    designated = [z for z in zones.zones if z.params.get("typhoon_shelter") is True]
+    for z in hits:
+        zone = zones.zones[z]
+        if zone.params.get("typhoon_shelter") is True:
+            return True
+        if not designated and zone.kind == "anchorage":
+            return True
+    return False
 
 
 def check_distress_position(track: Track, pos: CellPosition, out: list[Observation]) -> None:

@@ -74,7 +74,18 @@ async def cell_counts(runtime: Runtime, _user: CurrentUser) -> list[CellCount]:
 
 @router.get("/zones", response_model=FeatureCollection)
 async def zones(runtime: Runtime, _user: CurrentUser) -> Response:
-    return _geojson(runtime, "zones", _zones_geojson)
+    """The configuration's zones, and the waterworks register's sites while active."""
+    response = _geojson(runtime, "zones", _zones_geojson)
+    if runtime.info is None:
+        return response
+    from services.web.routes.waterworks import active_zone_features
+
+    live = active_zone_features(await runtime.info.waterworks(), runtime.info.clock())
+    if not live:
+        return response
+    collection = orjson.loads(response.body)
+    collection["features"] += live
+    return Response(orjson.dumps(collection), media_type="application/geo+json")
 
 
 @router.get("/basemap", response_model=FeatureCollection)

@@ -1,0 +1,1 @@
+"""Neighbouring MSAs and the province: signed handover notices out, verified notices in."""
