@@ -159,7 +159,9 @@ class AlertBook:
         if state.alert is not None:
             self._maybe_update(obs, state, out)
             return
-        if self.silences.covers(obs.rule, obs.mmsi, obs.other_mmsi, obs.ts):
+        if obs.mmsi is not None and self.silences.covers(
+            obs.rule, obs.mmsi, obs.other_mmsi, obs.ts
+        ):
             state.pending_since = None
             return
         gap = self.timing.pending_gap_s

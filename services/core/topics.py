@@ -12,6 +12,8 @@ ALERTS = "seagrid.alerts"  # Alert records and their state changes, from alerts
 ALERT_COMMANDS = "seagrid.alert_commands"  # OperatorCommand (ack, resolve, silence...), from web
 # CellPosition the rules accepted (position jumps removed), from alerts when asked (replay)
 ACCEPTED_POSITIONS = "seagrid.accepted_positions"
+RADAR = "seagrid.radar"  # RadarReport (ARPA TTM/TLL targets), from ingest
+FUSION = "seagrid.fusion"  # RadarTrackState per radar track and scan, from fusion
 
 ALL = (
     POSITIONS,
@@ -22,4 +24,6 @@ ALL = (
     ALERTS,
     ALERT_COMMANDS,
     ACCEPTED_POSITIONS,
+    RADAR,
+    FUSION,
 )

@@ -140,7 +140,7 @@ class AlertOut(BaseModel):
 
     id: str
     rule: str
-    mmsi: int
+    mmsi: int | None  # None: a radar-only target (CONTRACTS §12)
     other_mmsi: int | None
     zone: str | None
     cell: str | None
@@ -153,6 +153,7 @@ class AlertOut(BaseModel):
     lon: float
     details: dict[str, Any]
     escalated_to: list[str] = []
+    track: dict[str, Any] | None = None  # radar rules: {"radar", "target"}
 
 
 class TaskOut(BaseModel):
