@@ -70,10 +70,13 @@ async def build_alerts(
     from services.alerts.store import PgAlertStore
     from services.alerts.thresholds import ThresholdError
     from services.alerts.timing import TimingError
+    from services.radar.config import RadarConfigError
+    from services.radar.stage import FusionStage
 
     try:
         stage = AlertsStage(config)
-    except (ThresholdError, TimingError) as exc:
+        fusion = FusionStage(config)
+    except (ThresholdError, TimingError, RadarConfigError) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     pool = await required_pool(settings.database_url, resources)
     store = PgAlertStore(pool)
@@ -82,7 +85,8 @@ async def build_alerts(
     except DeliveryConfigError as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     await restore_alert_book(stage, store)
-    return [stage, dispatcher]
+    await restore_alert_book(fusion, store)  # radar rules: their own book (services/radar)
+    return [stage, fusion, dispatcher]
 
 
 async def restore_alert_book(stage: Any, store: Any) -> None:

@@ -174,12 +174,21 @@ def pipeline(
     from services.alerts.timing import TimingError
     from services.gridding.stage import GriddingStage
     from services.ingest.stage import IngestStage
+    from services.radar.config import RadarConfigError
+    from services.radar.stage import FusionStage
 
     try:
         channels = parse_channels(config.sections)
         policy = EscalationPolicy.from_sections(config.sections, {c.name for c in channels})
         alerts = AlertsStage(config)
-    except (ChannelConfigError, EscalationConfigError, ThresholdError, TimingError) as exc:
+        fusion = FusionStage(config)
+    except (
+        ChannelConfigError,
+        EscalationConfigError,
+        ThresholdError,
+        TimingError,
+        RadarConfigError,
+    ) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     ingest = IngestStage(feeds, settings.ingest)
     gridding = GriddingStage(config)
@@ -191,8 +200,9 @@ def pipeline(
         gridding=gridding.status,
         alerts=alerts.status,
         dispatcher=lambda: dict(dispatcher.counts),
+        fusion=fusion.status,
     )
-    return [ingest, gridding, alerts, dispatcher]
+    return [ingest, gridding, alerts, fusion, dispatcher]
 
 
 def ingest_status(stage: Any) -> dict[str, Any]:
