@@ -202,6 +202,7 @@ class AlertBook:
             zone=obs.zone,
             cell=obs.cell,
             details=details,
+            track=obs.track,
         )
         state.alert, state.pending_since, state.last_update = alert, None, obs.ts
         self._alerts[alert.id] = alert

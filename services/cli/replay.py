@@ -285,7 +285,7 @@ def position_json(p: CellPosition) -> dict[str, Any]:
 
 def write_alerts(path: Path, alerts: Any) -> None:
     """Every alert raised, in its final state, in raising order (an empty file when none)."""
-    ordered = sorted(alerts, key=lambda a: (a.raised_at, a.rule, a.mmsi, a.id))
+    ordered = sorted(alerts, key=lambda a: (a.raised_at, a.rule, a.mmsi or 0, a.id))
     with path.open("wb") as fh:
         for alert in ordered:
             fh.write(orjson.dumps(alert.to_json(), option=orjson.OPT_APPEND_NEWLINE))

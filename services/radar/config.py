@@ -125,7 +125,8 @@ def _site(entry: dict[str, Any], where: str, problems: list[str]) -> RadarSite |
     lon = _float(entry.get("lon"), -180.0, 180.0, f"{where}: lon", problems)
     rng = _float(entry.get("range_nm"), 0.1, 200.0, f"{where}: range_nm", problems)
     heading = _float(entry.get("heading", 0.0), 0.0, 360.0, f"{where}: heading", problems)
-    unknown = sorted(set(entry) - {"id", "name", "name_en", "lat", "lon", "range_nm", "heading"})
+    known = {"id", "name", "name_en", "lat", "lon", "range_nm", "heading", "sim_sentence"}
+    unknown = sorted(set(entry) - known)
     if unknown:
         problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
     if len(problems) > before:
