@@ -55,8 +55,10 @@ def test_every_rule_has_a_scripted_situation(script: Script) -> None:
     for s in script.situations:
         assert s.by_s <= LATE_BY_DEFINITION.get(s.rule, FIRST_MINUTES), s
         # radar situations are a vessel without AIS, or a scripted vessel's GPS fault
-        radar = s.rule == Rule.RADAR_ONLY and script.dark or (
-            s.rule == Rule.POSITION_MISMATCH and any(f.mmsi == s.mmsi for f in script.faults)
+        radar = (
+            s.rule == Rule.RADAR_ONLY
+            and script.dark
+            or (s.rule == Rule.POSITION_MISMATCH and any(f.mmsi == s.mmsi for f in script.faults))
         )
         assert s.story and (radar or any(p.story == s.story for p in script.plans)), s
 
