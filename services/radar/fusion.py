@@ -174,8 +174,13 @@ class FusionEngine:
         n = len(tracks)
         t_lat = np.fromiter((t.lat for t in tracks), float, n)
         t_lon = np.fromiter((t.lon for t in tracks), float, n)
+        # a target still being acquired (Q) has no settled vector yet: no velocity gate
         t_vel = velocity(
-            np.fromiter((np.nan if t.speed is None else t.speed for t in tracks), float, n),
+            np.fromiter(
+                (np.nan if t.speed is None or t.status == "Q" else t.speed for t in tracks),
+                float,
+                n,
+            ),
             np.fromiter((np.nan if t.course is None else t.course for t in tracks), float, n),
         )
         column = {m: i for i, m in enumerate(mmsis)}

@@ -136,11 +136,13 @@ def radar_lines(
     seed: int,
     noise: RadarNoise | None = None,
     faults: Sequence[tuple[int, GpsFault]] = (),
+    truth: dict[tuple[str, int, float], int] | None = None,
 ) -> Iterator[tuple[float, str]]:
     """(time, line) of every radar sentence from start to end, in time order.
 
     `tracks`: each object on the water, as its track and the kind's speed scale (unused
-    for now, None); `faults`: (index into tracks, fault)."""
+    for now, None); `faults`: (index into tracks, fault). `truth`, when given, receives
+    (radar, target number, time) -> index into `tracks` of every report (tests, bench)."""
     noise = noise or RadarNoise()
     rng = random.Random(f"seagrid-sim/{seed}/radar")
     states = [_RadarState(site) for site in radars]
@@ -148,7 +150,8 @@ def radar_lines(
     t = start
     while t < end:
         for state in states:
-            yield from ((t, line) for line in _scan(state, tracks, fault_of, t, noise, rng))
+            lines = _scan(state, tracks, fault_of, t, noise, rng, truth)
+            yield from ((t, line) for line in lines)
         t += noise.scan_s
 
 
@@ -159,6 +162,7 @@ def _scan(
     t: float,
     noise: RadarNoise,
     rng: random.Random,
+    truth: dict[tuple[str, int, float], int] | None,
 ) -> list[str]:
     site = state.site
     lines: list[str] = []
@@ -180,6 +184,8 @@ def _scan(
             target.last = _noisy(rb, motion, noise, rng)
             status = "Q" if target.scans <= 2 else "T"
             lines.append(_line(site, target.number, target.last, status, t))
+            if truth is not None:
+                truth[(site.id, target.number, t)] = i
         elif target is not None and target.number is not None:
             target.misses += 1
             if target.misses >= noise.lost_after_misses and target.last is not None:
