@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from services.sim import behaviour as bh
 from services.sim.fleet import KINDS, Identity, Registry
-from services.sim.radar import GpsFault, SimRadar
+from services.sim.radar import GpsFault, RadarNoise, SimRadar
 from services.sim.separation import Separation
 from services.sim.track import AT_ANCHOR, MOORED, Track
 from services.sim.world import Route, World
@@ -40,6 +40,7 @@ class Scenario:
     radars: list[SimRadar] = field(default_factory=list)
     dark: list[Track] = field(default_factory=list)
     faults: list[GpsFault] = field(default_factory=list)
+    radar_noise: RadarNoise = field(default_factory=RadarNoise)
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,15 @@ def _radar(scenario: Scenario, seed: int) -> Iterator[tuple[float, str]]:
     faults = [
         (i, f) for f in scenario.faults for i, p in enumerate(plans) if p.identity.mmsi == f.mmsi
     ]
-    return radar_lines(tracks, scenario.radars, scenario.start, scenario.end, seed, faults=faults)
+    return radar_lines(
+        tracks,
+        scenario.radars,
+        scenario.start,
+        scenario.end,
+        seed,
+        scenario.radar_noise,
+        faults=faults,
+    )
 
 
 def _msg_type(payload: str) -> int:
