@@ -153,13 +153,20 @@ def _solve(
 
 
 def _solve_group(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray) -> list[tuple[int, int]]:
-    r_ids, r_idx = np.unique(rows, return_inverse=True)
-    c_ids, c_idx = np.unique(cols, return_inverse=True)
+    """Dense assignment of one small group (a handful of tracks and vessels, typically)."""
+    r_list, c_list = rows.tolist(), cols.tolist()
+    r_ids = sorted(set(r_list))
+    c_ids = sorted(set(c_list))
+    r_at = {r: i for i, r in enumerate(r_ids)}
+    c_at = {c: i for i, c in enumerate(c_ids)}
     matrix = np.full((len(r_ids), len(c_ids)), _FORBIDDEN)
-    matrix[r_idx, c_idx] = cost
+    matrix[[r_at[r] for r in r_list], [c_at[c] for c in c_list]] = cost
     sel_r, sel_c = linear_sum_assignment(matrix)
-    keep = matrix[sel_r, sel_c] < _FORBIDDEN
-    return list(zip(r_ids[sel_r[keep]].tolist(), c_ids[sel_c[keep]].tolist(), strict=True))
+    return [
+        (r_ids[i], c_ids[j])
+        for i, j in zip(sel_r.tolist(), sel_c.tolist(), strict=True)
+        if matrix[i, j] < _FORBIDDEN
+    ]
 
 
 def greedy_nearest(track_xy: np.ndarray, vessel_xy: np.ndarray, gate_m: float) -> np.ndarray:

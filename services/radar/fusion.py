@@ -29,7 +29,7 @@ from services.alerts.model import Observation
 from services.core.types import CellPosition
 from services.radar.association import Gates, associate
 from services.radar.config import RadarConfig
-from services.radar.geometry import OutOfRange, Plane, report_position, true_course, velocity
+from services.radar.geometry import Plane, locate_all, true_course, velocity
 from services.radar.nmea import RadarReport
 from services.radar.rules import (
     AisWhere,
@@ -118,15 +118,14 @@ class FusionEngine:
         site = self.config.radars[radar]
         s = self.settings
         seen: dict[TrackKey, RadarTrack] = {}
-        for report in reports:
+        located = locate_all(reports, site)
+        for report, (lat, lon) in zip(reports, located, strict=True):
             key = (radar, report.target)
             if report.status == "L":
                 self._end(key, ts, out)
                 seen.pop(key, None)
                 continue
-            try:
-                lat, lon = report_position(report, site)
-            except OutOfRange:
+            if lat is None or lon is None:
                 self.counters["out_of_range"] += 1
                 continue
             track = self.tracks.get(key)

@@ -8,6 +8,7 @@ its error is metres, far below a radar plot's 1 % of range.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -30,6 +31,41 @@ def report_position(report: RadarReport, site: RadarSite) -> tuple[float, float]
         raise OutOfRange(f"target at {report.range_nm:.2f} nm, radar range {site.range_nm} nm")
     bearing = report.bearing if report.bearing_true else (report.bearing + site.heading) % 360.0
     return offset(site.lat, site.lon, bearing, report.range_nm * NM)
+
+
+def locate_all(
+    reports: Sequence[RadarReport], site: RadarSite
+) -> list[tuple[float, float] | tuple[None, None]]:
+    """`report_position` of a whole scan at once (vectorised: a scan has thousands);
+    (None, None) for a TTM beyond the radar's range."""
+    n = len(reports)
+    ttm = np.fromiter((r.kind == TTM for r in reports), bool, n)
+    rng = np.fromiter((r.range_nm if r.range_nm is not None else np.nan for r in reports), float, n)
+    brg = np.fromiter(
+        (
+            (r.bearing if r.bearing_true else r.bearing + site.heading)
+            if r.bearing is not None
+            else np.nan
+            for r in reports
+        ),
+        float,
+        n,
+    )
+    metres = rng * NM
+    rad = np.radians(brg)
+    lat = site.lat + metres * np.cos(rad) / METRES_PER_DEGREE
+    kx = METRES_PER_DEGREE * max(math.cos(math.radians(site.lat)), 1e-6)
+    lon = site.lon + metres * np.sin(rad) / kx
+    far = ttm & ~(rng <= site.range_nm * 1.05)
+    out: list[tuple[float, float] | tuple[None, None]] = []
+    for i, r in enumerate(reports):
+        if not ttm[i]:
+            out.append((r.lat, r.lon) if r.lat is not None and r.lon is not None else (None, None))
+        elif far[i]:
+            out.append((None, None))
+        else:
+            out.append((float(lat[i]), float(lon[i])))
+    return out
 
 
 def true_course(report: RadarReport, site: RadarSite) -> float | None:
