@@ -9,6 +9,7 @@ export const OPEN = new Set(["open", "acknowledged"]);
 export const RULES = [
   "zone_entry", "speeding", "anchoring_prohibited", "anchor_drag", "loitering", "ais_gap",
   "close_quarters", "position_jump", "watchlist", "distress", "predicted_entry",
+  "radar_only", "position_mismatch",
 ];
 export const STATUSES = ["open", "acknowledged", "resolved", "false_alarm"];
 

@@ -18,6 +18,7 @@ from services.alerts.store_api import AlertStore
 from services.core.bus import Bus
 from services.core.config import SeagridConfig
 from services.core.runner import Stage
+from services.radar.picture import RadarPictureStage
 from services.web.auth import TokenSigner
 from services.web.history import PositionHistory
 from services.web.live import Hub
@@ -48,6 +49,11 @@ class WebRuntime:
     on_crash: Callable[[BaseException], None] | None = None
     crashed: BaseException | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    radar: RadarPictureStage | None = None  # radar tracks for the map (services/radar)
+
+    def __post_init__(self) -> None:
+        if self.radar is None:  # in the web's own consumer group, like the web stage
+            self.radar = RadarPictureStage(group=self.web.group, consumer=self.web.consumer)
 
     @property
     def hub(self) -> Hub:
@@ -62,7 +68,7 @@ class WebRuntime:
         return AlertActions(self.alerts, self.bus)
 
     def all_stages(self) -> list[Stage]:
-        return [*self.stages, self.web]
+        return [*self.stages, self.web, *([self.radar] if self.radar is not None else [])]
 
 
 def build_web_stage(settings: WebSettings, *, demo: bool, group: str = "web") -> WebStage:

@@ -15,6 +15,7 @@ import { SearchBox } from "../search.js";
 import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
 import { officeColors } from "../overlays.js";
+import { RadarLayer } from "../radar/radar_layer.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -25,7 +26,8 @@ export function renderOperations(ctx, { mode, office = null }) {
     mode, offices, officeName: ctx.officeName, fixedOffice: office,
     vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
   });
-  const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }) });
+  const radar = new RadarLayer(mapView, { onError: ctx.showError });
+  const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }), radar });
   const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
   mapView.live.onAlert = (alert, message) => panel.push(alert, message);
@@ -62,8 +64,8 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay };
-  return () => { clearInterval(countsTimer); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, radar };
+  return () => { clearInterval(countsTimer); radar.destroy(); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
 // How far beyond its own cells an office view receives vessels (degrees, ~3 nm): enough to
