@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from services.alerts.lifecycle import AlertBook, CommandError
-from services.alerts.model import Alert, AlertChange, alert_change_to_json, command_from_json
+from services.alerts.model import (
+    Action,
+    Alert,
+    AlertChange,
+    alert_change_to_json,
+    command_from_json,
+)
 from services.alerts.routing import Router
 from services.alerts.timing import AlertTiming
 from services.core import topics
@@ -134,8 +140,9 @@ class FusionStage:
             except (CodecError, ValueError, KeyError, TypeError) as exc:
                 self._reject("bad_command", delivery, exc)
                 continue
-            if command.rule not in RADAR_RULES and command.silence is None:
-                continue  # the AIS rules' book handles it
+            silences = command.action in (Action.SILENCE, Action.UNSILENCE)
+            if command.rule not in RADAR_RULES and not silences:
+                continue  # an AIS rule's alert: the alerts stage's book handles it
             try:
                 self.book.command(command)
             except (CommandError, ValueError) as exc:

@@ -4,25 +4,26 @@ radar-only alerts (no MMSI, a track) through the alert API."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
+from typing import Any
 
 from services.core import topics
 from services.core.codec import encode
 from services.radar.tracks import TrackState
-from tests.web.conftest import Env, make_alert, make_position
+from tests.web.conftest import Env, make_position
 
 VESSEL = 412000001
 T0 = time.time() - 300.0  # when the tracks were first seen
 
 
-def state(target: int, mmsi: int | None, ts: float, **kw: object) -> TrackState:
-    base = dict(
+def state(target: int, mmsi: int | None, ts: float, **kw: Any) -> TrackState:
+    base = TrackState(
         radar="vts-weitou", target=target, ts=ts, lat=24.56 + target * 0.001, lon=118.50,
         speed=1.5, course=90.0, status="T", first_seen=T0, confirmed=True, mmsi=mmsi,
         distance_m=42.5 if mmsi else None, cell="JJ-11", office="jinjiang",
     )  # fmt: skip
-    base.update(kw)
-    return TrackState(**base)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **kw)
 
 
 async def publish(env: Env, *states: TrackState) -> None:
