@@ -9,6 +9,7 @@ import { formatLatLon, t, units } from "../i18n.js";
 
 const EMPTY = { type: "FeatureCollection", features: [] };
 const POLL_MS = 3000;
+const START_DELAY_MS = 1500;
 const COLOR = "#f76707";
 export const RADAR_LAYERS = ["radar-sites", "radar-tracks", "radar-plots", "radar-only", "radar-only-label"];
 
@@ -41,7 +42,13 @@ export class RadarLayer {
     this.radars = [];
     this.listeners = new Set();
     this.timer = null;
-    mapView.loaded.then(() => { this.install(); this.poll(); this.timer = setInterval(() => this.poll(), POLL_MS); });
+    // after the vessels' first snapshot has had the page to itself (the 5 s login budget)
+    mapView.loaded.then(() => setTimeout(() => {
+      if (this.destroyed) return;
+      this.install();
+      this.poll();
+      this.timer = setInterval(() => this.poll(), POLL_MS);
+    }, START_DELAY_MS));
   }
 
   install() {
@@ -128,6 +135,7 @@ export class RadarLayer {
   }
 
   destroy() {
+    this.destroyed = true;
     clearInterval(this.timer);
   }
 }
