@@ -58,16 +58,17 @@ def test_radar_only_target_has_its_symbol_track_and_popup(radar_screen: Screen) 
     )
     # the symbol is the radar's, not a vessel's: no AIS vessel icon sits on it
     s.shot("-map")
-    # where the symbol is now (the target moves at ten times real time): project and check
-    point = s.js(
+    # where the symbol is now (the target moves at ten times real time, the source is
+    # re-set every 3 s and re-laid out by a worker): wait until the symbol is under it
+    point = s.page.wait_for_function(
         "(target) => { const m = window.seagrid.mapView.map;"
         " const t = window.seagrid.radar.radarOnly().find(x => x.target === target);"
-        " const p = m.project([t.lon, t.lat]); const r = m.getCanvas().getBoundingClientRect();"
-        " return {x: p.x + r.left, y: p.y + r.top,"
-        " layers: m.queryRenderedFeatures([p.x, p.y]).map(f => f.layer.id)}; }",
-        dark["target"],
-    )
-    assert "radar-only" in point["layers"], point
+        " if (!t) return null; const p = m.project([t.lon, t.lat]);"
+        " const hit = m.queryRenderedFeatures([p.x, p.y], {layers: ['radar-only']});"
+        " const r = m.getCanvas().getBoundingClientRect();"
+        " return hit.length ? {x: p.x + r.left, y: p.y + r.top} : null; }",
+        arg=dark["target"],
+    ).json_value()
     s.page.mouse.click(point["x"], point["y"])
     popup = s.page.locator(".radar-popup")
     popup.wait_for(state="visible")
