@@ -10,6 +10,7 @@ export const RULES = [
   "zone_entry", "speeding", "anchoring_prohibited", "anchor_drag", "loitering", "ais_gap",
   "close_quarters", "position_jump", "watchlist", "distress", "predicted_entry",
   "suspended_moving", "typhoon_shelter", "neighbour_notice",
+  "radar_only", "position_mismatch",
 ];
 export const STATUSES = ["open", "acknowledged", "resolved", "false_alarm"];
 

@@ -112,7 +112,8 @@ export class AlertPanel {
       onclick: (e) => e.target.tagName !== "BUTTON" && this.onSelect(alert),
       onkeydown: (e) => e.key === "Enter" && this.onSelect(alert),
     });
-    const vessel = alert.mmsi ? this.vesselName(alert.mmsi) : "";
+    const vessel = alert.mmsi ? this.vesselName(alert.mmsi)
+      : alert.track ? t("radar.alert_target", alert.track) : ""; // radar_only: no MMSI
     const where = [alert.office ? this.officeName(alert.office) : null, alert.zone, alert.cell].filter(Boolean).join(" · ");
     li.append(
       h("div.row", {},

@@ -9,9 +9,10 @@ import { categoryOf } from "./shiptypes.js";
 const RANGES = [30, 60, 180, 360, 1440]; // minutes of track to draw
 
 export class VesselPanel {
-  constructor(mapView, { officeName, alertsOf, extras = null }) {
+  constructor(mapView, { officeName, alertsOf, extras = null, radar = null }) {
     this.mapView = mapView;
     this.extras = extras; // (mmsi) => element: the vessel's cases and "open case"
+    this.radar = radar; // RadarLayer: which radars see the vessel (radar/radar_layer.js)
     this.officeName = officeName;
     this.alertsOf = alertsOf;
     this.mmsi = null;
@@ -30,6 +31,7 @@ export class VesselPanel {
       if (this.trackCount != null) this.trackInfo.textContent = t("vessel.track_points", { n: this.trackCount });
     });
     mapView.vessels.onChange(() => this.follow());
+    radar?.onChange(() => this.mmsi && this.detail && this.render(this.detail));
   }
 
   /** Keep speed, course and position current while the panel is open. */
@@ -77,9 +79,22 @@ export class VesselPanel {
     clear(this.body).append(
       h("h2.vessel-name", {}, v.name || v.shipname || t("vessel.unnamed")),
       h("dl", {}, rows.flatMap(([key, value]) => [h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] } }, value ?? t("value.none"))])),
+      this.radarInfo(v.mmsi),
       this.alertList(v.mmsi),
       this.extras ? this.extras(v.mmsi) : null,
     );
+  }
+
+  /** AIS only, or AIS + radar with each radar's distance between the AIS and radar fixes. */
+  radarInfo(mmsi) {
+    if (!this.radar) return "";
+    const seen = this.radar.forVessel(mmsi);
+    const lines = seen.map((tr) => t("radar.distance", {
+      radar: this.radar.radarName(tr.radar), target: tr.target, distance: units.metres(tr.distance_m),
+    }));
+    return h("div.vessel-radar", { dataset: { radars: String(seen.length) } },
+      h("h3", {}, t("radar.sources"), ": ", t(seen.length ? "radar.sources_both" : "radar.sources_ais")),
+      seen.length ? h("ul", {}, lines.map((line) => h("li", {}, line))) : h("p.muted", {}, t("radar.none")));
   }
 
   alertList(mmsi) {

@@ -159,7 +159,9 @@ class AlertBook:
         if state.alert is not None:
             self._maybe_update(obs, state, out)
             return
-        if self.silences.covers(obs.rule, obs.mmsi, obs.other_mmsi, obs.ts):
+        if obs.mmsi is not None and self.silences.covers(
+            obs.rule, obs.mmsi, obs.other_mmsi, obs.ts
+        ):
             state.pending_since = None
             return
         gap = self.timing.pending_gap_s
@@ -200,6 +202,7 @@ class AlertBook:
             zone=obs.zone,
             cell=obs.cell,
             details=details,
+            track=obs.track,
         )
         state.alert, state.pending_since, state.last_update = alert, None, obs.ts
         self._alerts[alert.id] = alert

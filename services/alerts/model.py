@@ -38,6 +38,8 @@ class Rule(StrEnum):
     SUSPENDED_MOVING = "suspended_moving"  # a watchlisted vessel that must not sail moves
     TYPHOON_SHELTER = "typhoon_shelter"  # typhoon mode: small craft outside a shelter
     NEIGHBOUR_NOTICE = "neighbour_notice"  # a neighbouring MSA's handover notice
+    RADAR_ONLY = "radar_only"  # CONTRACTS §12, services/radar
+    POSITION_MISMATCH = "position_mismatch"
 
 
 class Severity(StrEnum):
@@ -71,13 +73,32 @@ class Change(StrEnum):
     REPORTED = "reported"  # a field report (现场反馈): note, actor, time; status may not move
 
 
-AlertKey = tuple[str, int, str]  # (rule, mmsi, zone id or other MMSI or "")
+# (rule, mmsi, zone id or other MMSI or radar track or ""); mmsi None: a radar-only target
+AlertKey = tuple[str, int | None, str]
 
 
-def alert_key(rule: str, mmsi: int, zone: str | None, other_mmsi: int | None) -> AlertKey:
+def alert_key(
+    rule: str,
+    mmsi: int | None,
+    zone: str | None,
+    other_mmsi: int | None,
+    track: dict[str, Any] | None = None,
+) -> AlertKey:
     """The key of which at most one alert may be open (CONTRACTS §4)."""
-    subject = zone if zone is not None else (str(other_mmsi) if other_mmsi is not None else "")
+    if zone is not None:
+        subject = zone
+    elif other_mmsi is not None:
+        subject = str(other_mmsi)
+    elif mmsi is None:  # radar-only: the track is the subject
+        subject = track_subject(track)
+    else:
+        subject = ""
     return (rule, mmsi, subject)
+
+
+def track_subject(track: dict[str, Any] | None) -> str:
+    """`radar:target` of a radar track (CONTRACTS §12 `track`), "" without one."""
+    return "" if not track else f"{track['radar']}:{track['target']}"
 
 
 _ALERT_NS = uuid.UUID("6f1d3c52-51a4-4c39-9a4e-5e6a7c2b9d10")
@@ -99,7 +120,7 @@ class Observation:
     """
 
     rule: str
-    mmsi: int
+    mmsi: int | None  # None: a radar track no AIS vessel accounts for (`track` says which)
     ts: float
     active: bool
     lat: float
@@ -109,10 +130,11 @@ class Observation:
     other_mmsi: int | None = None
     severity: str = Severity.WARNING.value
     details: dict[str, Any] = field(default_factory=dict)
+    track: dict[str, Any] | None = None  # {"radar": id, "target": number} (CONTRACTS §12)
 
     @property
     def key(self) -> AlertKey:
-        return alert_key(self.rule, self.mmsi, self.zone, self.other_mmsi)
+        return alert_key(self.rule, self.mmsi, self.zone, self.other_mmsi, self.track)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +143,7 @@ class Alert:
 
     id: str
     rule: str
-    mmsi: int
+    mmsi: int | None
     office: str
     severity: str
     status: str
@@ -134,10 +156,11 @@ class Alert:
     cleared_at: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
     escalated_to: tuple[str, ...] = ()  # centre / provincial centre, in order
+    track: dict[str, Any] | None = None  # radar rules: {"radar", "target"} (CONTRACTS §12)
 
     @property
     def key(self) -> AlertKey:
-        return alert_key(self.rule, self.mmsi, self.zone, self.other_mmsi)
+        return alert_key(self.rule, self.mmsi, self.zone, self.other_mmsi, self.track)
 
     @property
     def is_open(self) -> bool:
@@ -161,6 +184,7 @@ class Alert:
             "lat": self.lat,
             "lon": self.lon,
             "details": dict(self.details),
+            **({"track": dict(self.track)} if self.track is not None else {}),
         }
 
 
@@ -341,6 +365,8 @@ def alert_from_json(data: dict[str, Any]) -> Alert:
     known["cleared_at"] = unix_seconds(data.get("cleared_at"))
     known["escalated_to"] = tuple(data.get("escalated_to") or ())
     known["details"] = dict(data.get("details") or {})
+    track = data.get("track")
+    known["track"] = dict(track) if isinstance(track, dict) else None
     return Alert(**known)
 
 

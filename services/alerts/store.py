@@ -44,16 +44,16 @@ from services.alerts.store_api import (
 
 _ALERT_COLUMNS = """
     id, rule, mmsi, office, severity, status, lat, lon, other_mmsi, zone, cell, details,
-    escalated_to, extract(epoch FROM raised_at)::float8 AS raised_at,
+    escalated_to, track, extract(epoch FROM raised_at)::float8 AS raised_at,
     extract(epoch FROM cleared_at)::float8 AS cleared_at"""
 _SELECT_ALERT = f"SELECT {_ALERT_COLUMNS} FROM alerts"
 _RESOLVE = "SELECT coalesce((SELECT alert_id FROM alert_aliases WHERE alias = $1), $1)"
 
 _INSERT_ALERT = """
 INSERT INTO alerts (id, rule, mmsi, office, severity, status, lat, lon, other_mmsi, zone,
-                    cell, details, escalated_to, raised_at, cleared_at)
+                    cell, details, escalated_to, raised_at, cleared_at, track)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_timestamp($14),
-        to_timestamp($15))
+        to_timestamp($15), $16)
 ON CONFLICT DO NOTHING
 RETURNING id"""
 
@@ -77,7 +77,7 @@ ON CONFLICT DO NOTHING"""
 _REPORT_SEEN = "SELECT 1 FROM alert_changes WHERE alert_id = $1 AND report_id = $2"
 
 _OPEN_HOLDER = f"""{_SELECT_ALERT}
-WHERE rule = $1 AND mmsi = $2 AND subject = $3
+WHERE rule = $1 AND mmsi IS NOT DISTINCT FROM $2 AND subject = $3
   AND status IN ('open', 'acknowledged') AND cleared_at IS NULL
 FOR UPDATE"""
 
@@ -354,6 +354,7 @@ async def _insert(conn: asyncpg.Connection, change: AlertChange) -> bool:
         list(a.escalated_to),
         a.raised_at,
         a.cleared_at,
+        None if a.track is None else _json(a.track),
     )
     if inserted is None:
         return False
@@ -415,6 +416,7 @@ def _alert(row: asyncpg.Record) -> Alert:
     data = dict(row)
     data["details"] = orjson.loads(data["details"])
     data["escalated_to"] = tuple(data["escalated_to"])
+    data["track"] = None if data["track"] is None else orjson.loads(data["track"])
     return Alert(**data)
 
 

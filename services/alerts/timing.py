@@ -83,6 +83,11 @@ DEFAULT_TIMINGS: dict[str, RuleTiming] = {
     Rule.TYPHOON_SHELTER: RuleTiming(300.0, 600.0),
     # A neighbour's handover notice is raised as received; it clears when closed.
     Rule.NEIGHBOUR_NOTICE: RuleTiming(0.0, 0.0),
+    # Radar rules (services/radar/rules.py) wait for their own durations (3 min unaccounted,
+    # 1 min contradicted); a track that ARPA drops and re-acquires within a minute, or a
+    # mismatch that dips under the distance for a few scans, is the same case.
+    Rule.RADAR_ONLY: RuleTiming(0.0, 60.0),
+    Rule.POSITION_MISMATCH: RuleTiming(0.0, 120.0),
 }
 
 # Seconds between UPDATED changes of an open alert (position, details); a severity increase

@@ -67,6 +67,12 @@ def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
     except DeliveryConfigError as exc:
         found += [ConfigIssue(toml, "channels", problem) for problem in exc.problems]
     found += case_issues(config)
+    from services.radar.config import RadarConfig, RadarConfigError
+
+    try:
+        RadarConfig.from_config(config)
+    except RadarConfigError as exc:
+        found += [ConfigIssue(toml, "radars", problem) for problem in exc.problems]
     for n, table in enumerate(config.sections.get("feeds", [])):
         name = table.get("name", f"#{n + 1}") if isinstance(table, dict) else f"#{n + 1}"
         try:

@@ -41,6 +41,8 @@ from services.core.types import CellPosition
 from services.gridding.stage import GriddingStage
 from services.ingest.feeds import parse_speed
 from services.ingest.stage import IngestStage
+from services.radar.config import RadarConfigError
+from services.radar.stage import FusionStage
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ GROUP = "replay"
 _UPSTREAM = ((topics.POSITIONS, "gridding"), (topics.STATIC, "gridding"))
 _ALERTS_INPUTS = tuple(
     (t, "alerts") for t in (topics.STATIC, topics.MESSAGES, topics.CELL_POSITIONS)
-)
+) + ((topics.RADAR, "fusion"), (topics.CELL_POSITIONS, "fusion"))
 
 
 def register(sub: Any) -> None:
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         for issue in exc.errors:
             print(f"seagrid replay: {issue}", file=sys.stderr)
         return 1
-    except (ThresholdError, TimingError, ValueError) as exc:
+    except (ThresholdError, TimingError, ValueError, RadarConfigError) as exc:
         return _fail(f"{directory}: {exc}", 1)
     try:
         with _quiet_logs(not args.verbose):
@@ -149,6 +151,8 @@ class Replay:
         self.ingest = IngestStage.from_files([file], settings.ingest, speed=speed)
         self.gridding = GriddingStage(config)
         self.alerts_stage = AlertsStage(config, publish_accepted=with_positions)
+        # radar fusion on event time only: no wall-clock wait for scans in a replay
+        self.fusion = FusionStage(config, max_wait=None)
         self.with_positions = with_positions
         self.positions_out: IO[bytes] | None = None
         self.alerts: dict[str, Alert] = {}
@@ -202,7 +206,9 @@ class Replay:
         stages_stop = asyncio.Event()
         drain = asyncio.create_task(self._drain(bus, stop, stages_stop))
         try:
-            await run_stages([self.ingest, self.gridding, self.alerts_stage], bus, stages_stop)
+            await run_stages(
+                [self.ingest, self.gridding, self.alerts_stage, self.fusion], bus, stages_stop
+            )
         finally:
             drain.cancel()
             done.set()
@@ -306,7 +312,7 @@ def position_json(p: CellPosition) -> dict[str, Any]:
 
 def write_alerts(path: Path, alerts: Any) -> None:
     """Every alert raised, in its final state, in raising order (an empty file when none)."""
-    ordered = sorted(alerts, key=lambda a: (a.raised_at, a.rule, a.mmsi, a.id))
+    ordered = sorted(alerts, key=lambda a: (a.raised_at, a.rule, a.mmsi or 0, a.id))
     with path.open("wb") as fh:
         for alert in ordered:
             fh.write(orjson.dumps(alert.to_json(), option=orjson.OPT_APPEND_NEWLINE))

@@ -70,10 +70,13 @@ async def build_alerts(
     from services.alerts.store import PgAlertStore
     from services.alerts.thresholds import ThresholdError
     from services.alerts.timing import TimingError
+    from services.radar.config import RadarConfigError
+    from services.radar.stage import FusionStage
 
     try:
         stage = AlertsStage(config)
-    except (ThresholdError, TimingError) as exc:
+        fusion = FusionStage(config)
+    except (ThresholdError, TimingError, RadarConfigError) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     pool = await required_pool(settings.database_url, resources)
     store = PgAlertStore(pool)
@@ -83,9 +86,10 @@ async def build_alerts(
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     await restore_alert_book(stage, store)
     await _restore_live(stage, config, pool)
+    await restore_alert_book(fusion, store)  # radar rules: their own book (services/radar)
     from services.neighbours.handover import handover_stages
 
-    return [stage, dispatcher, *handover_stages(config)]
+    return [stage, fusion, dispatcher, *handover_stages(config)]
 
 
 async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     types = ", ".join(f"{k}: {v}" for k, v in sorted(stats.messages.items()))
     print(
         f"{args.out}: {stats.lines} lines, {len(stats.vessels)} vessels, messages {{{types}}}, "
-        f"{stats.damaged} damaged lines (SIMULATED)",
+        f"{stats.radar} radar target lines, {stats.damaged} damaged lines (SIMULATED)",
         file=sys.stderr,
     )
     return 0

@@ -14,6 +14,8 @@ ALERT_COMMANDS = "seagrid.alert_commands"  # OperatorCommand (ack, resolve, sile
 ACCEPTED_POSITIONS = "seagrid.accepted_positions"
 # LiveData snapshots (watchlist, waterworks, modes), from web -> alerts (services/infocentre)
 INFOCENTRE = "seagrid.infocentre"
+RADAR = "seagrid.radar"  # RadarReport (ARPA TTM/TLL targets), from ingest
+FUSION = "seagrid.fusion"  # RadarTrackState per radar track and scan, from fusion
 
 ALL = (
     POSITIONS,
@@ -25,4 +27,6 @@ ALL = (
     ALERT_COMMANDS,
     ACCEPTED_POSITIONS,
     INFOCENTRE,
+    RADAR,
+    FUSION,
 )

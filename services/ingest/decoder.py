@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,7 @@ from services.ingest.normalize import (
     normalize,
     normalize_static,
 )
+from services.radar.nmea import RadarReport
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +109,16 @@ class Message:
 
 
 class Decoder:
-    def __init__(self, settings: IngestSettings, counters: Counters | None = None) -> None:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        counters: Counters | None = None,
+        radar_sink: Callable[[RadarReport], None] | None = None,
+    ) -> None:
+        """`radar_sink` receives radar target reports (services/radar), with their time and
+        source filled in; without one they are counted as accepted and dropped."""
         self.settings = settings
+        self.radar_sink = radar_sink
         self.counters = counters if counters is not None else Counters()
         self.faults = Faults("decoder", logger)
         self._assemblers: dict[str, Assembler] = {}
@@ -146,6 +155,11 @@ class Decoder:
             counts.accepted += 1
             counts.clock_lines += 1
             self._clocks[feed] = parsed
+        elif type(parsed) is RadarReport:
+            counts.accepted += 1
+            if self.radar_sink is not None:
+                _stamp_radar(parsed, clock, received_at)
+                self.radar_sink(parsed)
         else:
             assert type(parsed) is Rejected
             counts.rejected[parsed.reason] += 1
@@ -295,6 +309,15 @@ def _stamp(s: Sentence, clock: Clock | None) -> None:
             s.source = clock.source
     if s.ts is None:
         s.ts = s.trailing_ts
+
+
+def _stamp_radar(r: RadarReport, clock: Clock | None, received_at: float | None) -> None:
+    """Time and radar of a target report: its tag block, else a clock line, else receipt."""
+    if clock is not None:
+        r.ts = r.ts if r.ts is not None else clock.ts
+        r.radar = r.radar if r.radar is not None else clock.source
+    if r.ts is None:
+        r.ts = received_at
 
 
 def _decode_payload(payload: bytes, fill: int) -> Any:

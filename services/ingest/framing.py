@@ -7,6 +7,7 @@ A line is, after optional leading time information, one NMEA sentence:
 - `!xxVDM`/`!xxVDO` with any two-character talker: an AIS sentence (checksum verified);
 - `$PGHP,1,...` (Gatehouse wrapper): gives the time of the next sentence;
 - a tag block alone on its line: gives the time and source of the next sentence;
+- `$xxTTM`/`$xxTLL`: an ARPA radar target (services/radar/nmea.py; checksum verified);
 - anything else (`$GPRMC`, `#` comments, other `!` sentences) is `unsupported`; lines that
   look like nothing are `framing`.
 
@@ -52,6 +53,8 @@ from services.ingest.tagblock import (
     parse_tag_block,
     xor_bytes,
 )
+from services.radar.nmea import KINDS as RADAR_KINDS
+from services.radar.nmea import RadarReport, RadarSentenceError, parse_radar
 
 
 class LineBuffer:
@@ -135,7 +138,8 @@ class Rejected:
     detail: str = ""
 
 
-ParsedLine = Sentence | Clock | Rejected
+# RadarReport: an ARPA `$--TTM`/`$--TLL` target sentence (CONTRACTS §12), see services/radar.
+ParsedLine = Sentence | Clock | Rejected | RadarReport
 
 _EMPTY = Rejected(EMPTY)
 _UNSUPPORTED = Rejected(UNSUPPORTED)
@@ -210,6 +214,8 @@ def _sentence(line: bytes, ts: float | None, source: str | None, group: Group | 
         return _ais(line, ts, source, group)
     if first == 0x24 and line.startswith(b"$PGHP,"):
         return _pghp(line)
+    if first == 0x24 and line[3:6] in RADAR_KINDS:
+        return _radar(line, ts, source)
     if first in (0x24, 0x23):  # '$' other NMEA, '#' comment
         return _UNSUPPORTED
     return Rejected(FRAMING, "not an NMEA sentence")
@@ -290,6 +296,16 @@ def _trailing_time(rest: bytes) -> float | None:
             except ValueError:
                 continue
     return None
+
+
+def _radar(line: bytes, ts: float | None, source: str | None) -> ParsedLine:
+    """A radar target sentence, stamped with the line's time and source (the radar's id)."""
+    try:
+        report = parse_radar(line)
+    except RadarSentenceError as exc:
+        return Rejected(exc.reason, str(exc))
+    report.ts, report.radar = ts, source
+    return report
 
 
 def _pghp(line: bytes) -> ParsedLine:

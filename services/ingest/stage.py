@@ -35,6 +35,7 @@ from services.ingest.decoder import Decoder, Message
 from services.ingest.dedup import Deduplicator
 from services.ingest.feeds import Feed, FileFeed, StdinFeed
 from services.ingest.records import to_records
+from services.radar.nmea import RadarReport
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class IngestStage:
         self.settings = settings or IngestSettings()
         self.expire_interval = expire_interval
         self.counters = Counters()
-        self.decoder = Decoder(self.settings, self.counters)
+        self.decoder = Decoder(self.settings, self.counters, radar_sink=self._take_radar)
         self.faults = self.decoder.faults  # per-line and per-message faults, one book
         self.dedup = Deduplicator(self.settings.dedup_window)
         self.vessels = VesselTable()
@@ -157,6 +158,11 @@ class IngestStage:
             topic = topics.POSITIONS if type(record) is Position else topics.STATIC
             self._outbox[topic].append(record)
 
+    def _take_radar(self, report: RadarReport) -> None:
+        """Radar targets go on unchanged; the fusion stage, which knows the radars, locates
+        and associates them (services/radar)."""
+        self._outbox[topics.RADAR].append(encode(report))
+
     async def flush(self) -> None:
         """Publish everything queued, in order (no-op before `run` has been given a bus)."""
         if self._bus is None:
@@ -226,7 +232,7 @@ class IngestStage:
         )
 
 
-_TOPICS = (topics.POSITIONS, topics.STATIC, topics.MESSAGES)
+_TOPICS = (topics.POSITIONS, topics.STATIC, topics.MESSAGES, topics.RADAR)
 
 
 def _unique_name(name: str, feeds: Sequence[Feed]) -> str:

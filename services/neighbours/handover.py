@@ -101,6 +101,8 @@ class HandoverStage:
         except (CodecError, ValueError, KeyError, TypeError):
             self.counters["rejected_alert"] += 1
             return
+        if alert.mmsi is None:  # a radar-only track: no vessel to hand over
+            return
         alerts = self.open.setdefault(alert.mmsi, {})
         if alert.is_open:
             alerts[alert.id] = {

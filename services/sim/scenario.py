@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from services.sim import behaviour as bh
 from services.sim.fleet import KINDS, Identity, Registry
+from services.sim.radar import GpsFault, RadarNoise, SimRadar
 from services.sim.separation import Separation
 from services.sim.track import AT_ANCHOR, MOORED, Track
 from services.sim.world import Route, World
@@ -35,6 +36,11 @@ class Scenario:
     end: float
     plans: list[VesselPlan] = field(default_factory=list)
     unresolved: int = 0  # background plans still in a close-quarters situation when placed
+    # radar only (services/sim/radar.py): the sites, vessels without AIS, GPS faults
+    radars: list[SimRadar] = field(default_factory=list)
+    dark: list[Track] = field(default_factory=list)
+    faults: list[GpsFault] = field(default_factory=list)
+    radar_noise: RadarNoise = field(default_factory=RadarNoise)
 
 
 @dataclass(frozen=True)
@@ -242,4 +248,5 @@ def demo_scenario(
     c.harbour_craft(mix)
     c.fishing_fleet(mix)
     c.waiting(mix)
-    return Scenario(hz.start, hz.end, c.plans, c.unresolved)
+    radars = [SimRadar.from_table(r) for r in world.radars]
+    return Scenario(hz.start, hz.end, c.plans, c.unresolved, radars, script.dark, script.faults)

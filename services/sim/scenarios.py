@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from shapely.geometry import LineString, Point
@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from services.sim.fleet import Identity, Registry
 from services.sim.geo import Coord, distance_nm, lerp, offset
+from services.sim.radar import GpsFault
 from services.sim.track import (
     AT_ANCHOR,
     FISHING,
@@ -50,7 +51,7 @@ class Situation:
     """The alert a scripted plan must raise (what the demo test checks)."""
 
     rule: str
-    mmsi: int
+    mmsi: int | None  # None: radar_only (a vessel without AIS)
     zone: str | None
     cell: str
     office: str
@@ -64,6 +65,8 @@ class Script:
     plans: list[VesselPlan]
     situations: list[Situation]
     quiet_zones: tuple[str, ...] = ()  # zones a scripted vessel enters without an alert
+    dark: list[Track] = field(default_factory=list)  # vessels without AIS (radar sees them)
+    faults: list[GpsFault] = field(default_factory=list)  # AIS positions off the truth
 
 
 # Fixed identities of the scripted vessels (all invented).
@@ -125,6 +128,8 @@ class _Scripter:
         self.plans: list[VesselPlan] = []
         self.situations: list[Situation] = []
         self.identities: dict[int, Identity] = {}
+        self.dark: list[Track] = []
+        self.faults: list[GpsFault] = []
 
     def add(self, kind: str, mmsi: int, name: str, track: Track, story: str) -> None:
         from services.sim.scenario import VesselPlan  # scenario.py imports this module
@@ -368,9 +373,33 @@ def _sart(s: _Scripter) -> None:
     s.expect(Situation("distress", SART, None, "SS-10", "shishi", 4 * MINUTE, story))
 
 
+def _dark_dredger(s: _Scripter) -> None:
+    """A second sand dredger works in Weitou Bay with no AIS at all: only radar sees it.
+
+    Radar only (services/sim/radar.py): no AIS line changes, and it uses no random draw."""
+    corners = [(118.486, 24.566), (118.494, 24.569), (118.492, 24.574), (118.485, 24.571)]
+    b = TrackBuilder(s.t0 - 3600.0, corners[0])
+    k = 1
+    while b.t < s.end:
+        b.sail([corners[k % len(corners)]], _constant(1.5), RESTRICTED)
+        k += 1
+    s.dark.append(b.build())
+    story = "radar_only: a sand dredger without AIS in Weitou Bay, seen by the Weitou radar"
+    s.expect(Situation("radar_only", None, None, "JJ-11", "jinjiang", 6 * MINUTE, story))
+
+
+def _gps_fault(s: _Scripter) -> None:
+    """MIN SHI SHA 3's GPS drifts from T0+1 min: its AIS position lags 800 m west of where
+    the Weitou radar sees it for 20 minutes, then recovers."""
+    s.faults.append(GpsFault(DREDGER, s.t0 + MINUTE, 240.0, 20 * MINUTE, 800.0, 90.0))
+    story = "position_mismatch: MIN SHI SHA 3's AIS position drifts 800 m from its radar echo"
+    s.expect(Situation("position_mismatch", DREDGER, None, "JJ-10", "jinjiang", 7 * MINUTE, story))
+
+
 SCRIPTS = (
     _speeding, _pipeline, _anchor_drag, _dredger, _ring_intruder, _works_intruder,
     _finished_works, _turns_away, _crossing, _cloned, _goes_dark, _watched_carrier, _sart,
+    _dark_dredger, _gps_fault,
 )  # fmt: skip
 
 
@@ -388,4 +417,4 @@ def scripted(world: World, seed: int, t0: float, end: float) -> Script:
     s = _Scripter(world, t0, end, random.Random(f"seagrid-sim/{seed}/scripted"))
     for script in SCRIPTS:
         script(s)
-    return Script(s.plans, s.situations, quiet_zones=("ww-meizhou-finished",))
+    return Script(s.plans, s.situations, ("ww-meizhou-finished",), dark=s.dark, faults=s.faults)

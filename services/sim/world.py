@@ -54,6 +54,7 @@ class World:
     zones: dict[str, BaseGeometry] = field(default_factory=dict)  # every rule area, by id
     jurisdiction: BaseGeometry | None = None  # union of grid.geojson's cells, when present
     no_go: BaseGeometry | None = None  # restricted and works zones, with a margin
+    radars: list[dict[str, Any]] = field(default_factory=list)  # seagrid.toml [[radars]]
 
     def clear_of_zones(self, coords: list[Coord]) -> bool:
         """Whether a path keeps out of restricted and works zones (and their margin)."""
@@ -187,4 +188,5 @@ def load_world(config_dir: Path) -> World:
         zones=every,
         jurisdiction=_jurisdiction(config_dir),
         no_go=_no_go(config_dir),
+        radars=list(settings.get("radars", [])),
     )

@@ -10,15 +10,17 @@ from __future__ import annotations
 import heapq
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
 from services.sim.nmea import position_message, safety_message, static_messages
+from services.sim.radar import radar_lines
 from services.sim.reception import Noise, Reception
 from services.sim.scenario import Scenario, VesselPlan
 from services.sim.schedule import SART_TEXT_INTERVAL, STATIC_INTERVAL, position_interval
-from services.sim.track import AT_ANCHOR, MOORED
+from services.sim.track import AT_ANCHOR, MOORED, Track
 
 POSITION, STATIC = 0, 1
 
@@ -31,6 +33,7 @@ class Stats:
     messages: Counter[int] = field(default_factory=Counter)
     vessels: set[int] = field(default_factory=set)
     damaged: int = 0
+    radar: int = 0  # radar target lines
 
 
 def header(scenario: Scenario, seed: int, command: str) -> list[str]:
@@ -53,6 +56,8 @@ class _Run:
         self.out = out
         self.stats = Stats()
         self.heap: list[tuple[float, int, int]] = []
+        self.radar = _radar(scenario, seed)
+        self.next_radar = next(self.radar, None)
 
     def schedule_first(self) -> None:
         for i, plan in enumerate(self.scenario.plans):
@@ -66,11 +71,20 @@ class _Run:
             t, i, what = heapq.heappop(self.heap)
             if t >= self.scenario.end:
                 break
+            self._radar_until(t)
             nxt = self.step(t, self.scenario.plans[i], what)
             if nxt is not None:
                 heapq.heappush(self.heap, (nxt, i, what))
+        self._radar_until(self.scenario.end)
         self.stats.damaged = self.reception.damaged
         return self.stats
+
+    def _radar_until(self, t: float) -> None:
+        """Radar lines before `t` (whole seconds, like the AIS lines' tag blocks)."""
+        while self.next_radar is not None and self.next_radar[0] < int(t):
+            self._write([self.next_radar[1]])
+            self.stats.radar += 1
+            self.next_radar = next(self.radar, None)
 
     def step(self, t: float, plan: VesselPlan, what: int) -> float | None:
         """Emit one event; return when the next of its kind is due (None: vessel gone)."""
@@ -108,6 +122,27 @@ class _Run:
         for line in lines:
             self.out.write(line + "\n")
         self.stats.lines += len(lines)
+
+
+def _radar(scenario: Scenario, seed: int) -> Iterator[tuple[float, str]]:
+    """The scenario's radar lines: every vessel (AIS or dark, SARTs aside) to every radar."""
+    if not scenario.radars:
+        return iter(())
+    plans = [p for p in scenario.plans if p.identity.kind != "sart"]
+    tracks: list[tuple[Track, float | None]] = [(p.track, None) for p in plans]
+    tracks += [(t, None) for t in scenario.dark]
+    faults = [
+        (i, f) for f in scenario.faults for i, p in enumerate(plans) if p.identity.mmsi == f.mmsi
+    ]
+    return radar_lines(
+        tracks,
+        scenario.radars,
+        scenario.start,
+        scenario.end,
+        seed,
+        scenario.radar_noise,
+        faults=faults,
+    )
 
 
 def _msg_type(payload: str) -> int:

@@ -40,6 +40,7 @@ from services.web.routes import (
     modes,
     neighbours,
     notices,
+    radar,
     registry,
     users,
     vessels,
@@ -91,6 +92,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         live,
         watchlist,
         waterworks,
+        radar,
     ):
         app.include_router(module.router)
     app.include_router(notices.router)

@@ -202,19 +202,28 @@ def pipeline(
     from services.gridding.stage import GriddingStage
     from services.ingest.stage import IngestStage
     from services.neighbours.handover import handover_stages
+    from services.radar.config import RadarConfigError
+    from services.radar.stage import FusionStage
 
     try:
         channels = parse_channels(config.sections)
         policy = EscalationPolicy.from_sections(config.sections, {c.name for c in channels})
         alerts = AlertsStage(config, live=live)
-    except (ChannelConfigError, EscalationConfigError, ThresholdError, TimingError) as exc:
+        fusion = FusionStage(config)
+    except (
+        ChannelConfigError,
+        EscalationConfigError,
+        ThresholdError,
+        TimingError,
+        RadarConfigError,
+    ) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
     ingest = IngestStage(feeds, settings.ingest)
     gridding = GriddingStage(config)
     consumer = f"dispatcher-{socket.gethostname()}-{os.getpid()}"
     dispatcher = DispatcherStage(store, config.centre.id, channels, policy, consumer=consumer)
     runtime.lag_groups = PIPELINE_GROUPS
-    stages: list[Stage] = [ingest, gridding, alerts, dispatcher, *handover_stages(config)]
+    stages: list[Stage] = [ingest, gridding, alerts, fusion, dispatcher, *handover_stages(config)]
     if runtime.info is not None and runtime.info.inbound is not None:
         runtime.status_sources["neighbours"] = runtime.info.inbound.status
     runtime.status_sources.update(
@@ -222,8 +231,9 @@ def pipeline(
         gridding=gridding.status,
         alerts=alerts.status,
         dispatcher=lambda: dict(dispatcher.counts),
+        fusion=fusion.status,
     )
-    for stage in stages[4:]:
+    for stage in stages[5:]:
         runtime.status_sources[stage.name] = stage.status  # type: ignore[attr-defined]
     return stages
 

@@ -21,6 +21,7 @@ from services.cases.store_api import CaseStore
 from services.core.bus import Bus
 from services.core.config import SeagridConfig
 from services.core.runner import Stage
+from services.radar.picture import RadarPictureStage
 from services.web.auth import TokenSigner
 from services.web.history import PositionHistory
 from services.web.live import Hub
@@ -61,6 +62,12 @@ class WebRuntime:
     case_clock: Callable[[], float] = time.time
     _cases: Any = field(default=None, init=False, repr=False)
 
+    radar: RadarPictureStage | None = None  # radar tracks for the map (services/radar)
+
+    def __post_init__(self) -> None:
+        if self.radar is None:  # in the web's own consumer group, like the web stage
+            self.radar = RadarPictureStage(group=self.web.group, consumer=self.web.consumer)
+
     @property
     def hub(self) -> Hub:
         return self.web.hub
@@ -82,7 +89,12 @@ class WebRuntime:
         return self._cases  # type: ignore[no-any-return]
 
     def all_stages(self) -> list[Stage]:
-        return [*self.stages, self.web, self.cases.sweeper]
+        return [
+            *self.stages,
+            self.web,
+            self.cases.sweeper,
+            *([self.radar] if self.radar is not None else []),
+        ]
 
 
 def build_web_stage(settings: WebSettings, *, demo: bool, group: str = "web") -> WebStage:

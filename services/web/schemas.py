@@ -164,7 +164,7 @@ class AlertOut(BaseModel):
 
     id: str
     rule: str
-    mmsi: int
+    mmsi: int | None  # None: a radar-only target (CONTRACTS §12)
     other_mmsi: int | None
     zone: str | None
     cell: str | None
@@ -178,6 +178,7 @@ class AlertOut(BaseModel):
     details: dict[str, Any]
     escalated_to: list[str] = []
     case_id: str | None = None  # the newest case linking this alert (docs/cases.md)
+    track: dict[str, Any] | None = None  # radar rules: {"radar", "target"}
 
 
 class TaskOut(BaseModel):

@@ -19,6 +19,7 @@ from services.alerts.model import Rule
 from services.cli.main import main
 from services.demo import CONFIG_DIR, RECORDING
 from services.sim import scenarios
+from services.sim.geo import distance_nm
 from services.sim.scenarios import Script, scripted
 from services.sim.world import load_world
 
@@ -59,7 +60,13 @@ def test_every_rule_has_a_scripted_situation(script: Script) -> None:
     assert {s.rule for s in script.situations} == {r.value for r in Rule} - LIVE_DATA_RULES
     for s in script.situations:
         assert s.by_s <= LATE_BY_DEFINITION.get(s.rule, FIRST_MINUTES), s
-        assert s.story and any(p.story == s.story for p in script.plans), s
+        # radar situations are a vessel without AIS, or a scripted vessel's GPS fault
+        radar = (
+            s.rule == Rule.RADAR_ONLY
+            and script.dark
+            or (s.rule == Rule.POSITION_MISMATCH and any(f.mmsi == s.mmsi for f in script.faults))
+        )
+        assert s.story and (radar or any(p.story == s.story for p in script.plans)), s
 
 
 def test_each_situation_raises_its_alert_in_time_and_place(
@@ -102,10 +109,24 @@ def test_the_cloned_transmitter_moves_nothing(alerts: list[dict]) -> None:
     assert all(a["lon"] < 118.95 for a in cloned)  # the clone works east of 119.0
 
 
+def _dark_vessel_seen(alert: dict, script: Script) -> bool:
+    """A radar_only alert within 500 m of a scripted vessel without AIS when raised."""
+    t = raised_s(alert) + START
+    for track in script.dark:
+        leg = track.leg_at(t)
+        if leg is not None and distance_nm(leg.start, (alert["lon"], alert["lat"])) < 0.3:
+            return True
+    return False
+
+
 def test_background_alerts_are_few(alerts: list[dict], script: Script) -> None:
     involved = {p.identity.mmsi for p in script.plans}
     background = [
-        a for a in alerts if a["mmsi"] not in involved and a["other_mmsi"] not in involved
+        a
+        for a in alerts
+        if a["mmsi"] not in involved
+        and a["other_mmsi"] not in involved
+        and not (a["rule"] == Rule.RADAR_ONLY and _dark_vessel_seen(a, script))
     ]
     counts = Counter(a["rule"] for a in background)
     assert set(counts) <= set(BACKGROUND_LIMITS), counts

@@ -18,6 +18,7 @@ import { officeColors } from "../overlays.js";
 import { CaseDesk } from "../cases/desk.js";
 import { InfoCentrePanel } from "../infocentre/panel.js";
 import { attachVesselLinks } from "../infocentre/vessel_links.js";
+import { RadarLayer } from "../radar/radar_layer.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -30,7 +31,8 @@ export function renderOperations(ctx, { mode, office = null }) {
     vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
     decorate: (a) => (desk ? desk.alertExtras(a) : []),
   });
-  const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }), extras: (mmsi) => desk?.vesselExtras(mmsi) });
+  const radar = new RadarLayer(mapView, { onError: ctx.showError });
+  const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }), extras: (mmsi) => desk?.vesselExtras(mmsi), radar });
   desk = new CaseDesk(ctx, { mode, office, mapView, alertPanel: panel, vesselPanel });
   const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
@@ -73,8 +75,8 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk, info };
-  return () => { clearInterval(countsTimer); panel.destroy(); desk.destroy(); mapView.live.close(); mapView.map.remove(); };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk, info, radar };
+  return () => { clearInterval(countsTimer); radar.destroy(); panel.destroy(); desk.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
 // How far beyond its own cells an office view receives vessels (degrees, ~3 nm): enough to

@@ -195,6 +195,8 @@ async def silence_alert(
     """Silence this alert's rule for its vessel, from when it was raised until `minutes`
     from now (the alert itself stays as it is: acknowledge or resolve it separately)."""
     alert = await _visible(runtime, user, alert_id)
+    if alert.mmsi is None:
+        raise HTTPException(409, "a radar-only alert has no vessel to silence")
     body = body or AlertSilenceIn(minutes=60.0, reason=None)
     now = time.time()
     silence = await runtime.actions.silence(

@@ -1,0 +1,192 @@
+"""Radar tracks to AIS vessels, one radar's scan at a time: gated global assignment.
+
+Pure numpy/scipy over local metres (see geometry.py), so the fusion engine, the tests and
+bench/fusion.py run exactly the same code.
+
+1. Gate: a pair is a candidate when the AIS position (dead-reckoned to the scan time) lies
+   within `gate_m` of the radar plot and their velocities differ by at most `gate_ms`
+   (unknown velocities do not gate). A pair associated in earlier scans stays a candidate
+   up to `keep_gate_m` and twice the velocity gate: that is the hysteresis that lets an
+   association survive noise, a crossing, and an AIS position drifting away from its echo.
+2. Cost: squared normalised distance plus squared normalised velocity difference; a kept
+   pair's cost is multiplied by `kept_weight` (1/4), so a newcomer must fit twice as well
+   (in distance) to take a vessel over: no flicker between two similar candidates.
+3. Assignment: `scipy.optimize.linear_sum_assignment` minimises the total cost, one vessel
+   per track and one track per vessel *of this radar* (several radars may each hold the
+   same vessel). Greedy nearest-neighbour pairs the first track with its nearest vessel
+   even when that vessel is the only one a second track can have; in a crossing or an
+   overtaking that swaps identities, the global optimum does not. The gated pairs split
+   into many small independent groups (connected components of the candidate graph), so
+   each group is solved on its own: a few hundred tiny problems instead of one 2,000 x
+   2,000 matrix. Within a group, a missing pair costs `_FORBIDDEN`, so the solution first
+   maximises the number of gated pairs, then minimises their cost; forbidden pairs that
+   remain are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+_FORBIDDEN = 1e9
+KEPT_WEIGHT = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Gates:
+    gate_m: float = 300.0
+    gate_ms: float = 6.0 * 1852.0 / 3600.0
+    keep_gate_m: float = 2000.0
+    kept_weight: float = KEPT_WEIGHT
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    vessel: np.ndarray  # per track: the assigned vessel's index, or -1
+    distance_m: np.ndarray  # per track: distance to the assigned vessel (NaN if none)
+    accounted: np.ndarray  # per track: some vessel lies within gate_m (assigned or not)
+
+
+def associate(
+    track_xy: np.ndarray,
+    track_v: np.ndarray,
+    vessel_xy: np.ndarray,
+    vessel_v: np.ndarray,
+    kept: np.ndarray,
+    gates: Gates = Gates(),
+) -> Assignment:
+    """Assign tracks (n x 2 positions, n x 2 velocities in m/s, NaN when unknown) to
+    vessels (m x 2, m x 2). `kept[i]` is the vessel track i was associated with before
+    (-1 for none)."""
+    n, m = len(track_xy), len(vessel_xy)
+    vessel = np.full(n, -1, dtype=np.int64)
+    distance = np.full(n, np.nan)
+    if n == 0 or m == 0:
+        return Assignment(vessel, distance, np.zeros(n, dtype=bool))
+    rows, cols, dist = _near_pairs(track_xy, vessel_xy, gates.gate_m)
+    accounted = np.zeros(n, dtype=bool)
+    accounted[rows] = True
+    rows, cols, dist, is_kept = _with_kept(rows, cols, dist, track_xy, vessel_xy, kept, gates)
+    dv = _speed_difference(track_v[rows], vessel_v[cols])
+    limit = np.where(is_kept, 2.0 * gates.gate_ms, gates.gate_ms)
+    ok = dv <= limit
+    rows, cols, dist, dv, is_kept = rows[ok], cols[ok], dist[ok], dv[ok], is_kept[ok]
+    cost = (dist / gates.gate_m) ** 2 + (dv / gates.gate_ms) ** 2
+    cost = np.where(is_kept, cost * gates.kept_weight, cost)
+    for r, c in _solve(rows, cols, cost, n, m):
+        vessel[r] = c
+    assigned = vessel >= 0
+    if assigned.any():
+        idx = np.flatnonzero(assigned)
+        delta = track_xy[idx] - vessel_xy[vessel[idx]]
+        distance[idx] = np.hypot(delta[:, 0], delta[:, 1])
+    return Assignment(vessel, distance, accounted)
+
+
+def _near_pairs(
+    track_xy: np.ndarray, vessel_xy: np.ndarray, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    found = cKDTree(track_xy).sparse_distance_matrix(
+        cKDTree(vessel_xy), radius, output_type="coo_matrix"
+    )
+    return (
+        found.row.astype(np.int64),
+        found.col.astype(np.int64),
+        found.data.astype(float),
+    )
+
+
+def _with_kept(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    dist: np.ndarray,
+    track_xy: np.ndarray,
+    vessel_xy: np.ndarray,
+    kept: np.ndarray,
+    gates: Gates,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Add the kept pairs (up to keep_gate_m) and flag them."""
+    kt = np.flatnonzero(kept >= 0)
+    kv = kept[kt]
+    delta = track_xy[kt] - vessel_xy[kv]
+    kd = np.hypot(delta[:, 0], delta[:, 1])
+    near = kd <= gates.keep_gate_m
+    kt, kv, kd = kt[near], kv[near], kd[near]
+    is_kept = kept[rows] == cols
+    fresh = ~is_kept  # kept pairs found by the gate query are re-added below, once
+    rows = np.concatenate([rows[fresh], kt])
+    cols = np.concatenate([cols[fresh], kv])
+    dist = np.concatenate([dist[fresh], kd])
+    flags = np.concatenate([np.zeros(int(fresh.sum()), dtype=bool), np.ones(len(kt), dtype=bool)])
+    return rows, cols, dist, flags
+
+
+def _speed_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|a - b| per row in m/s; 0 where either velocity is unknown (no velocity gate)."""
+    d = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
+    return np.where(np.isnan(d), 0.0, d)
+
+
+def _solve(
+    rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int, m: int
+) -> list[tuple[int, int]]:
+    """Minimum-cost assignment over the candidate pairs, group by independent group."""
+    if not len(rows):
+        return []
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols + n)), shape=(n + m, n + m))
+    _, label = connected_components(graph, directed=False)
+    group = label[rows]
+    order = np.argsort(group, kind="stable")
+    group, rows, cols, cost = group[order], rows[order], cols[order], cost[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    ends = np.r_[starts[1:], len(group)]
+    single = ends - starts == 1
+    out = list(zip(rows[starts[single]].tolist(), cols[starts[single]].tolist(), strict=True))
+    for s, e in zip(starts[~single].tolist(), ends[~single].tolist(), strict=True):
+        out += _solve_group(rows[s:e], cols[s:e], cost[s:e])
+    return out
+
+
+def _solve_group(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray) -> list[tuple[int, int]]:
+    """Dense assignment of one small group (a handful of tracks and vessels, typically)."""
+    r_list, c_list = rows.tolist(), cols.tolist()
+    r_ids = sorted(set(r_list))
+    c_ids = sorted(set(c_list))
+    r_at = {r: i for i, r in enumerate(r_ids)}
+    c_at = {c: i for i, c in enumerate(c_ids)}
+    matrix = np.full((len(r_ids), len(c_ids)), _FORBIDDEN)
+    matrix[[r_at[r] for r in r_list], [c_at[c] for c in c_list]] = cost
+    sel_r, sel_c = linear_sum_assignment(matrix)
+    return [
+        (r_ids[i], c_ids[j])
+        for i, j in zip(sel_r.tolist(), sel_c.tolist(), strict=True)
+        if matrix[i, j] < _FORBIDDEN
+    ]
+
+
+def greedy_nearest(track_xy: np.ndarray, vessel_xy: np.ndarray, gate_m: float) -> np.ndarray:
+    """The baseline (bench/fusion.py, tests): each track in turn takes its nearest free
+    vessel within the gate. Per track: the vessel index or -1."""
+    n = len(track_xy)
+    vessel = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(vessel_xy) == 0:
+        return vessel
+    taken = np.zeros(len(vessel_xy), dtype=bool)
+    tree = cKDTree(vessel_xy)
+    k = min(8, len(vessel_xy))
+    dist, idx = tree.query(track_xy, k=k, distance_upper_bound=gate_m)
+    dist, idx = dist.reshape(n, k), idx.reshape(n, k)
+    for i in range(n):
+        for d, j in zip(dist[i], idx[i], strict=True):
+            if np.isinf(d):
+                break
+            if not taken[j]:
+                taken[j] = True
+                vessel[i] = j
+                break
+    return vessel

@@ -1,0 +1,236 @@
+"""The fusion stage: radar targets and AIS positions in; radar track states and the radar
+rules' alert changes out.
+
+Consumes RADAR (from ingest), CELL_POSITIONS (AIS with cell, from gridding) and
+ALERT_COMMANDS (operators' actions on radar alerts); publishes FUSION (one TrackState per
+track and scan, for the web's radar picture) and ALERTS (raised, updated, cleared, through
+its own AlertBook with the same routing and lifecycle as the AIS rules: the dispatcher and
+the web cannot tell the difference).
+
+Event-time order (deterministic replays): a radar scan at t is processed just before the
+first AIS position later than t, after every AIS position up to t. Radar comes straight
+from ingest and AIS through gridding, so every round reads radar first: when an AIS batch
+arrives, the scans before it are already buffered. Live, a scan that has waited
+`max_wait` seconds of wall time is processed anyway (a radar-only deployment, or AIS feeds
+down); `replay` sets no such limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from services.alerts.lifecycle import AlertBook, CommandError
+from services.alerts.model import (
+    Action,
+    Alert,
+    AlertChange,
+    alert_change_to_json,
+    command_from_json,
+)
+from services.alerts.routing import Router
+from services.alerts.timing import AlertTiming
+from services.core import topics
+from services.core.bus import Bus, Delivery
+from services.core.codec import CodecError, decode, decode_as, encode
+from services.core.config import SeagridConfig
+from services.core.types import CellPosition
+from services.gridding.grid import Grid
+from services.radar.config import RadarConfig
+from services.radar.fusion import FusionEngine, ScanResult
+from services.radar.nmea import RadarReport
+from services.radar.rules import POSITION_MISMATCH, RADAR_ONLY
+
+log = logging.getLogger(__name__)
+
+RADAR_RULES = frozenset({RADAR_ONLY, POSITION_MISMATCH})
+INPUT_TOPICS = (topics.ALERT_COMMANDS, topics.RADAR, topics.CELL_POSITIONS)
+PRUNE_EVERY_S = 600.0
+
+
+class RadarBook(AlertBook):
+    """The AlertBook of the radar rules: takes over only their open alerts at start-up."""
+
+    def restore(self, alerts: Iterable[Alert]) -> None:
+        super().restore(a for a in alerts if a.rule in RADAR_RULES)
+
+
+class FusionStage:
+    name = "fusion"
+
+    def __init__(
+        self,
+        config: SeagridConfig,
+        *,
+        max_wait: float | None = 2.0,
+        group: str = "fusion",
+        consumer: str = "fusion-1",
+        count: int = 4096,
+        block: float = 0.2,
+    ) -> None:
+        """Raises RadarConfigError / TimingError for bad settings in `config`."""
+        self.radar_config = RadarConfig.from_config(config)
+        grid = Grid(config.cells)
+        self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
+        self.book = RadarBook(Router.from_config(config), AlertTiming.from_config(config))
+        self.max_wait = max_wait
+        self.group, self.consumer, self.count, self.block = group, consumer, count, block
+        self.counters: Counter[str] = Counter()
+        self._scans: dict[tuple[float, str], list[RadarReport]] = {}
+        self._arrived: dict[tuple[float, str], float] = {}
+        self._next_prune = 0.0
+
+    async def run(self, bus: Bus, stop: asyncio.Event) -> None:
+        for topic in INPUT_TOPICS:
+            await bus.ensure_group(topic, self.group)
+        while not stop.is_set():
+            await self.step(bus, self.block)
+        await self._read(bus, topics.RADAR, self._on_radar)
+        await self._publish(bus, self._due(float("inf")))
+
+    async def step(self, bus: Bus, block: float) -> int:
+        handled = await self._read(bus, topics.ALERT_COMMANDS, self._on_commands)
+        handled += await self._read(bus, topics.RADAR, self._on_radar)
+        batch = await bus.read(
+            topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
+        )
+        if batch:
+            handled += await self._read(bus, topics.RADAR, self._on_radar)
+            await self._on_positions(bus, batch)
+            await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
+        if self.max_wait is not None and self._scans:
+            await self._publish(bus, self._stale(time.monotonic() - self.max_wait))
+        return handled + len(batch)
+
+    async def _read(self, bus: Bus, topic: str, handler: Any) -> int:
+        total = 0
+        while True:
+            batch = await bus.read(topic, self.group, self.consumer, count=self.count, block=0)
+            if not batch:
+                return total
+            handler(batch)
+            await bus.ack(topic, self.group, [d.id for d in batch])
+            total += len(batch)
+
+    def _on_radar(self, batch: list[Delivery]) -> None:
+        now = time.monotonic()
+        for delivery in batch:
+            try:
+                report = decode_as(delivery.payload, RadarReport)
+            except CodecError as exc:
+                self._reject("bad_radar", delivery, exc)
+                continue
+            if report.ts is None or report.radar is None:
+                self.counters["radar_without_time_or_source"] += 1
+                continue
+            key = (report.ts, report.radar)
+            self._scans.setdefault(key, []).append(report)
+            self._arrived.setdefault(key, now)
+
+    def _on_commands(self, batch: list[Delivery]) -> None:
+        for delivery in batch:
+            try:
+                command = command_from_json(decode(delivery.payload))
+            except (CodecError, ValueError, KeyError, TypeError) as exc:
+                self._reject("bad_command", delivery, exc)
+                continue
+            silences = command.action in (Action.SILENCE, Action.UNSILENCE)
+            if command.rule not in RADAR_RULES and not silences:
+                continue  # an AIS rule's alert: the alerts stage's book handles it
+            try:
+                self.book.command(command)
+            except (CommandError, ValueError) as exc:
+                log.info("fusion: operator command not applied: %s", exc)
+
+    async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
+        changes: list[AlertChange] = []
+        states: list[bytes] = []
+        for delivery in batch:
+            try:
+                p = decode_as(delivery.payload, CellPosition)
+            except CodecError as exc:
+                self._reject("bad_position", delivery, exc)
+                continue
+            if self._scans:
+                self._collect(self._due(p.ts), changes, states)
+            self.engine.add_position(p)
+        await self._send(bus, changes, states)
+
+    def _due(self, before: float) -> tuple[list[AlertChange], list[bytes]]:
+        changes: list[AlertChange] = []
+        states: list[bytes] = []
+        for key in sorted(k for k in self._scans if k[0] < before):
+            self._run_scan(key, changes, states)
+        return changes, states
+
+    def _stale(self, arrived_before: float) -> tuple[list[AlertChange], list[bytes]]:
+        changes: list[AlertChange] = []
+        states: list[bytes] = []
+        old = [k for k, at in self._arrived.items() if at <= arrived_before]
+        if old:
+            latest = max(old)[0]  # everything up to the stale scan, in time order
+            for key in sorted(k for k in self._scans if k[0] <= latest):
+                self._run_scan(key, changes, states)
+        return changes, states
+
+    def _run_scan(
+        self, key: tuple[float, str], changes: list[AlertChange], states: list[bytes]
+    ) -> None:
+        ts, radar = key
+        reports = self._scans.pop(key)
+        self._arrived.pop(key, None)
+        result: ScanResult = self.engine.scan(radar, ts, reports)
+        changes += self.book.observe(result.observations)
+        changes += self.book.advance(ts)
+        states += [encode(s) for s in result.states]
+        if ts >= self._next_prune:
+            self._next_prune = ts + PRUNE_EVERY_S
+            self.engine.prune(ts)
+
+    @staticmethod
+    def _collect(
+        found: tuple[list[AlertChange], list[bytes]],
+        changes: list[AlertChange],
+        states: list[bytes],
+    ) -> None:
+        changes += found[0]
+        states += found[1]
+
+    async def _publish(self, bus: Bus, found: tuple[list[AlertChange], list[bytes]]) -> None:
+        await self._send(bus, *found)
+
+    async def _send(self, bus: Bus, changes: list[AlertChange], states: list[bytes]) -> None:
+        if states:
+            await bus.publish(topics.FUSION, states)
+            self.counters["track_states"] += len(states)
+        if changes:
+            await bus.publish(topics.ALERTS, [encode(alert_change_to_json(c)) for c in changes])
+            self.counters.update(f"{c.alert.rule}_{c.change}" for c in changes)
+
+    def _reject(self, reason: str, delivery: Delivery, detail: object) -> None:
+        self.counters[f"rejected_{reason}"] += 1
+        if self.counters[f"rejected_{reason}"] <= 5:
+            log.warning("fusion: dropped record %s (%s): %s", delivery.id, reason, detail)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "radar_tracks": len(self.engine.tracks),
+            "open_alerts": len(self.book.open_alerts()),
+            "pending_scans": len(self._scans),
+            **self.engine.counters,
+            **self.counters,
+        }
+
+
+def _cell_lookup(grid: Grid) -> Any:
+    def lookup(lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[str | None]]:
+        index = grid.assign(lon, lat)
+        return [grid.cell_id(int(i)) for i in index], [grid.office(int(i)) for i in index]
+
+    return lookup

@@ -1,0 +1,98 @@
+"""Association of radar tracks with AIS vessels on simulated encounters: precision and
+recall of at least 0.99 where greedy nearest-neighbour swaps identities, no flicker."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from services.radar.association import Gates, associate, greedy_nearest
+from services.radar.fusion import FusionEngine
+from tests.radar.scenes import Scene, ais_reports, crossings, overtakings, radar_config, scene
+
+SPAN_S = 900.0
+
+
+def run(s: Scene, seed: int) -> tuple[float, float, Counter[tuple[str, int]]]:
+    """(precision, recall, association changes per track) over every report of the scene."""
+    engine = FusionEngine(radar_config())
+    ais = list(ais_reports(s, seed))
+    k = 0
+    right = made = due = 0
+    changes: Counter[tuple[str, int]] = Counter()
+    last: dict[tuple[str, int], int | None] = {}
+    for t, reports in s.scans:
+        while k < len(ais) and ais[k].ts <= t:
+            engine.add_position(ais[k])
+            k += 1
+        for state in engine.scan("vts-test", t, reports).states:
+            if state.removed:
+                continue
+            index = s.truth.get((state.radar, state.target, t))  # None: clutter
+            true = None if index is None else s.mmsis[index]
+            due += true is not None
+            made += state.mmsi is not None
+            right += state.mmsi is not None and state.mmsi == true
+            key = (state.radar, state.target)
+            if key in last and last[key] != state.mmsi:
+                changes[key] += 1
+            last[key] = state.mmsi
+    return right / made, right / due, changes
+
+
+def test_crossing_vessels_keep_their_identities() -> None:
+    s = scene(crossings(10, SPAN_S), 3, SPAN_S)
+    precision, recall, changes = run(s, 3)
+    assert precision >= 0.99 and recall >= 0.99, (precision, recall)
+    assert sum(changes.values()) <= 2  # re-acquisitions aside, nothing flips
+
+
+def test_overtaking_vessels_keep_their_identities() -> None:
+    s = scene(overtakings(10, SPAN_S), 4, SPAN_S)
+    precision, recall, changes = run(s, 4)
+    assert precision >= 0.99 and recall >= 0.99, (precision, recall)
+    assert sum(changes.values()) <= 2
+
+
+def test_a_vessel_without_ais_is_never_given_an_identity() -> None:
+    tracks = crossings(4, SPAN_S) + overtakings(4, SPAN_S)
+    s = scene(tracks, 5, SPAN_S, dark=4)  # the last two overtaking pairs have no AIS
+    precision, recall, _ = run(s, 5)
+    assert precision >= 0.99 and recall >= 0.99, (precision, recall)
+
+
+def test_global_assignment_beats_greedy_where_one_choice_forces_another() -> None:
+    """Track 0 lies nearest vessel 1, but track 1 can only be vessel 1: greedy takes the
+    nearest and leaves track 1 without its vessel, the global optimum gets both right."""
+    tracks = np.array([[0.0, 0.0], [160.0, 0.0]])
+    vessels = np.array([[-140.0, 0.0], [60.0, 0.0]])
+    no_speed = np.full((2, 2), np.nan)
+    best = associate(tracks, no_speed, vessels, no_speed, np.array([-1, -1]), Gates())
+    assert best.vessel.tolist() == [0, 1]
+    assert greedy_nearest(tracks, vessels, 300.0).tolist() == [1, -1]
+
+
+def test_hysteresis_keeps_an_association_against_a_slightly_nearer_newcomer() -> None:
+    tracks = np.array([[0.0, 0.0]])
+    vessels = np.array([[120.0, 0.0], [-100.0, 0.0]])  # vessel 1 is nearer now
+    no_speed = np.full((2, 2), np.nan)
+    kept = associate(tracks, no_speed[:1], vessels, no_speed, np.array([0]), Gates())
+    fresh = associate(tracks, no_speed[:1], vessels, no_speed, np.array([-1]), Gates())
+    assert kept.vessel.tolist() == [0] and fresh.vessel.tolist() == [1]
+    # far beyond the gate, the kept association holds up to keep_gate_m, then lets go
+    near = associate(tracks, no_speed[:1], np.array([[1500.0, 0.0]]), no_speed[:1],
+                     np.array([0]), Gates())  # fmt: skip
+    far = associate(tracks, no_speed[:1], np.array([[2500.0, 0.0]]), no_speed[:1],
+                    np.array([0]), Gates())  # fmt: skip
+    assert near.vessel.tolist() == [0] and far.vessel.tolist() == [-1]
+    assert not near.accounted[0]  # held by hysteresis, not "within the gate"
+
+
+def test_velocity_gate_separates_vessels_at_one_point() -> None:
+    tracks = np.array([[0.0, 0.0], [5.0, 0.0]])
+    track_v = np.array([[5.0, 0.0], [0.0, 5.0]])  # east, north
+    vessels = np.array([[3.0, 0.0], [1.0, 0.0]])
+    vessel_v = np.array([[0.0, 5.1], [5.1, 0.0]])  # north, east
+    a = associate(tracks, track_v, vessels, vessel_v, np.array([-1, -1]), Gates())
+    assert a.vessel.tolist() == [1, 0]
