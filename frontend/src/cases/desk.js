@@ -86,6 +86,9 @@ export class CaseDesk {
 
   async start() {
     await this.mapView.loaded;
+    // The live picture first (the console shows vessels within seconds of signing in), then
+    // the cases: wait for the first positions, or 3 s at most.
+    await new Promise((resolve) => { this.mapView.vessels.onChange(resolve); setTimeout(resolve, 3000); });
     this.layer.install();
     await Promise.all([this.load(), this.loadPatrols()]);
   }
