@@ -463,7 +463,8 @@ export class CaseDesk {
     const c = alert ? null : target;
     const point = alert ? (alert.lat != null ? [alert.lon, alert.lat] : null) : casePoint(c, (m) => this.mapView.vessels.get(m));
     const office = alert ? alert.office : c.office;
-    const own = (b) => this.mode === "centre" || b.office === this.fixedOffice;
+    // a case's boat is one of its office's (any boat for the centre's own cases)
+    const own = (b) => b.office === office || office === this.ctx.ui.centre?.id;
     const ranked = rankBoats(this.patrols(), point, { office }).filter(own);
     if (!ranked.length) return this.ctx.showError(new Error(t("patrol.none")));
     const suggested = ranked[0].state === "free" ? ranked[0] : null;
