@@ -86,6 +86,9 @@ export class CaseDesk {
 
   async start() {
     await this.mapView.loaded;
+    // The live picture first (the console shows vessels within seconds of signing in), then
+    // the cases: wait for the first positions, or 3 s at most.
+    await new Promise((resolve) => { this.mapView.vessels.onChange(resolve); setTimeout(resolve, 3000); });
     this.layer.install();
     await Promise.all([this.load(), this.loadPatrols()]);
   }
@@ -460,7 +463,8 @@ export class CaseDesk {
     const c = alert ? null : target;
     const point = alert ? (alert.lat != null ? [alert.lon, alert.lat] : null) : casePoint(c, (m) => this.mapView.vessels.get(m));
     const office = alert ? alert.office : c.office;
-    const own = (b) => this.mode === "centre" || b.office === this.fixedOffice;
+    // a case's boat is one of its office's (any boat for the centre's own cases)
+    const own = (b) => b.office === office || office === this.ctx.ui.centre?.id;
     const ranked = rankBoats(this.patrols(), point, { office }).filter(own);
     if (!ranked.length) return this.ctx.showError(new Error(t("patrol.none")));
     const suggested = ranked[0].state === "free" ? ranked[0] : null;
