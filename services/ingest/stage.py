@@ -173,8 +173,8 @@ class IngestStage:
                 # Records leave the outbox only once published: a flush cancelled halfway
                 # (stop) leaves the rest for the final flush instead of losing it.
                 batch = self._outbox[topic]
-                publish = (
-                    self._bus.publish if topic == topics.MESSAGES else self._bus.publish_records
+                publish = (  # messages and radar reports are queued encoded
+                    self._bus.publish if topic in _ENCODED else self._bus.publish_records
                 )
                 while batch:
                     chunk = batch[:size]
@@ -233,6 +233,7 @@ class IngestStage:
 
 
 _TOPICS = (topics.POSITIONS, topics.STATIC, topics.MESSAGES, topics.RADAR)
+_ENCODED = (topics.MESSAGES, topics.RADAR)
 
 
 def _unique_name(name: str, feeds: Sequence[Feed]) -> str:

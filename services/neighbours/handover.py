@@ -28,7 +28,7 @@ from services.alerts.geo import KNOT_MS, offset
 from services.alerts.model import alert_change_from_json, iso_utc
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode, decode_as
+from services.core.codec import CodecError, decode, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition
 from services.neighbours.config import Neighbour
@@ -90,8 +90,8 @@ class HandoverStage:
         batch = await bus.read(
             topics.CELL_POSITIONS, self.group, self.consumer, count=2048, block=block
         )
-        for d in batch:
-            self._on_position(d)
+        for pos in records_of(batch, CellPosition, self._bad_position):
+            self._on_position(pos)
         await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
         return len(alerts) + len(batch)
 
@@ -115,12 +115,11 @@ class HandoverStage:
         if not alerts:
             del self.open[alert.mmsi]
 
-    def _on_position(self, delivery: Delivery) -> None:
-        try:
-            pos = decode_as(delivery.payload, CellPosition)
-        except CodecError:
-            self.counters["rejected_position"] += 1
-            return
+    def _bad_position(self, delivery: Delivery, exc: CodecError) -> None:
+        del delivery, exc
+        self.counters["rejected_position"] += 1
+
+    def _on_position(self, pos: CellPosition) -> None:
         alerts = self.open.get(pos.mmsi)
         if not alerts:
             return

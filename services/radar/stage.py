@@ -22,6 +22,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from services.alerts.routing import Router
 from services.alerts.timing import AlertTiming
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode, decode_as, encode
+from services.core.codec import CodecError, decode, decode_as, encode, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition
 from services.gridding.grid import Grid
@@ -151,12 +152,8 @@ class FusionStage:
     async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
         changes: list[AlertChange] = []
         states: list[bytes] = []
-        for delivery in batch:
-            try:
-                p = decode_as(delivery.payload, CellPosition)
-            except CodecError as exc:
-                self._reject("bad_position", delivery, exc)
-                continue
+        # records_of: a batch of records on the in-process bus, one encoded record on Redis
+        for p in records_of(batch, CellPosition, partial(self._reject, "bad_position")):
             if self._scans:
                 self._collect(self._due(p.ts), changes, states)
             self.engine.add_position(p)
