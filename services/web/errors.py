@@ -53,9 +53,20 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+def _body(detail: object, status: int) -> dict[str, object]:
+    """Every 422 has the shape of a validation error (`detail` and `errors`), whether pydantic
+    or a route's own check refused the request, so clients read one schema."""
+    if status != 422:
+        return {"detail": detail}
+    return {
+        "detail": str(detail),
+        "errors": [{"loc": [], "msg": str(detail), "type": "value_error"}],
+    }
+
+
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+    return JSONResponse(_body(exc.detail, exc.status_code), exc.status_code, headers=exc.headers)
 
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:
@@ -74,8 +85,8 @@ def _domain(status: int):  # type: ignore[no-untyped-def]
         if status >= 500:
             log.warning("%s %s: %s", request.method, request.url.path, exc)
         if isinstance(exc, asyncpg.DataError):
-            return JSONResponse({"detail": f"invalid value: {exc}"}, status)
-        return JSONResponse({"detail": str(exc)}, status)
+            return JSONResponse(_body(f"invalid value: {exc}", status), status)
+        return JSONResponse(_body(str(exc), status), status)
 
     return handler
 
