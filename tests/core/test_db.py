@@ -32,7 +32,9 @@ async def fresh_url(pg_url: str) -> AsyncIterator[str]:
 
 def test_migrations_ship_in_order() -> None:
     found = db.migrations()
-    assert [m.version for m in found] == list(range(1, len(found) + 1))
+    versions = [m.version for m in found]
+    # numbers are handed out in ranges to parallel work, so gaps are expected
+    assert versions == sorted(set(versions)) and versions[:6] == list(range(1, 7))
     assert found[0].name == "vessels_positions"
     assert all("CREATE" in m.sql for m in found)
 
@@ -101,8 +103,9 @@ async def test_failed_migration_rolls_back_and_names_itself(fresh_url: str) -> N
 async def test_open_database_connects_and_migrates(fresh_url: str) -> None:
     pool = await db.open_database(fresh_url)
     try:
-        assert await pool.fetchval("SELECT max(version) FROM schema_migrations") == len(
-            db.migrations()
+        assert (
+            await pool.fetchval("SELECT max(version) FROM schema_migrations")
+            == db.migrations()[-1].version
         )
     finally:
         await pool.close()
