@@ -48,10 +48,12 @@ from services.ingest.store import (
     position_problem,
     static_problem,
 )
+from services.stats.retention import drop_old_positions
 
 log = logging.getLogger(__name__)
 
 GROUP = "persist"
+RETENTION_INTERVAL = 3600.0  # seconds between checks for position partitions past retention
 _TRANSIENT = (
     OSError,
     TimeoutError,
@@ -100,10 +102,25 @@ class PersistStage:
                 for topic in self._unacked:
                     group.create_task(self._read(bus, topic, stop))
                 group.create_task(self._flush_loop(bus, stop))
+                group.create_task(self._retention_loop(stop))
         except BaseExceptionGroup as crash:
             # What was read and not acknowledged stays pending; the bus redelivers it.
             raise crash.exceptions[0] from None
         await self._final_flush(bus)
+
+    async def _retention_loop(self, stop: asyncio.Event) -> None:
+        """Drop raw position partitions past `retention_days`, at start and then hourly.
+
+        A failure is logged and retried next hour: retention must never stop the writer.
+        """
+        keep = self.settings.retention_days
+        while keep > 0 and not stop.is_set():
+            try:
+                await drop_old_positions(self.store.pool, keep)
+            except (*_TRANSIENT, asyncpg.PostgresError) as exc:
+                log.warning("position retention failed (%s); retrying in an hour", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RETENTION_INTERVAL)
 
     async def _relay(self, stop: asyncio.Event) -> None:
         await stop.wait()

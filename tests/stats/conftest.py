@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 
 from services.core.db import open_database
+from services.stats.retention import partitions
 
 TRAFFIC = "traffic_presence, traffic_density, traffic_vessel_last"
 
@@ -14,5 +15,7 @@ TRAFFIC = "traffic_presence, traffic_density, traffic_vessel_last"
 async def pool(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await open_database(pg_url)
     await pool.execute(f"TRUNCATE positions, vessels, {TRAFFIC}")
+    for name in (await partitions(pool)).values():  # other tests' days, empty now
+        await pool.execute(f'DROP TABLE "{name}"')
     yield pool
     await pool.close()
