@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.core.runner import run_stages
 from services.web import errors
-from services.web.routes import alerts, auth, geo, health, history, live, users, vessels
+from services.web.routes import alerts, auth, geo, health, history, live, reports, users, vessels
 from services.web.runtime import WebRuntime
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    for module in (auth, vessels, history, geo, alerts, users, health, live):
+    for module in (auth, vessels, history, geo, alerts, users, health, live, reports):
         app.include_router(module.router)
     _static(app, frontend)
     return app

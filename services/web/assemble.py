@@ -144,6 +144,7 @@ def _db_runtime(
         history=history,
         web=web,
         ready_checks={"database": database},
+        database=pool,
     )
 
 

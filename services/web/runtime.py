@@ -48,6 +48,7 @@ class WebRuntime:
     on_crash: Callable[[BaseException], None] | None = None
     crashed: BaseException | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    database: Any = None  # asyncpg pool for reports and statistics; None in demo mode
 
     @property
     def hub(self) -> Hub:
