@@ -91,7 +91,7 @@ def _group_changes(data: ReportData, w: Words) -> list[Change | None]:
     now = {g["ship_group"]: g["vessels"] for g in data.traffic.groups}
     before = {g["ship_group"]: g["vessels"] for g in data.previous_traffic.groups}
     return [
-        _change(w, w.group(name) + ("船舶艘数" if w.lang == "zh-CN" else " vessels"),
+        _change(w, w.group(name) + ("艘数" if w.lang == "zh-CN" else " vessels"),
                 now.get(name, 0), before.get(name, 0))
         for name in sorted(set(now) | set(before))
     ]  # fmt: skip
