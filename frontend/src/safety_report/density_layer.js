@@ -39,8 +39,8 @@ export class DensityLayer {
       paint: {
         // log weight: a fairway with a thousand reports must not hide a cell with ten
         "heatmap-weight": ["/", ["ln", ["+", 1, ["get", "n"]]], ["ln", ["+", 2, ["coalesce", ["get", "max"], 1000]]]],
-        "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 8, 0.8, 13, 2],
-        "heatmap-radius": ["interpolate", ["exponential", 2], ["zoom"], 8, 4, 10, 12, 13, 60],
+        "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 8, 1, 13, 2.5],
+        "heatmap-radius": ["interpolate", ["exponential", 2], ["zoom"], 8, 8, 11, 30, 14, 200],
         "heatmap-opacity": 0.75,
         "heatmap-color": ["interpolate", ["linear"], ["heatmap-density"],
           0, "rgba(255,255,204,0)", 0.2, "#ffeda0", 0.4, "#feb24c", 0.6, "#fd8d3c", 0.8, "#e31a1c", 1, "#800026"],
