@@ -54,7 +54,7 @@ async def _run(args: argparse.Namespace, url: str, config: Any, period: Any) -> 
     from services.reports.render import build_report
 
     try:
-        pool = await open_database(url, max_size=2)
+        pool = await open_database(url, max_size=6)
     except DatabaseError as exc:
         return _fail(str(exc))
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -74,16 +75,25 @@ async def gather(
     area = Area(period.start, period.end, office)
     before = period.previous()
     previous = Area(before.start, before.end, office)
+    # independent reads on separate connections: PostgreSQL runs them side by side
+    now, then, alerts, then_alerts, cases, raster = await asyncio.gather(
+        traffic(pool, area),
+        traffic(pool, previous),
+        alert_figures(pool, area),
+        alert_figures(pool, previous),
+        case_figures(pool, area),
+        _density(pool, config, period, office),
+    )
     return ReportData(
         config=config,
         period=period,
         office=office,
-        traffic=await traffic(pool, area),
-        previous_traffic=await traffic(pool, previous),
-        alerts=await alert_figures(pool, area),
-        previous_alerts=await alert_figures(pool, previous),
-        cases=await case_figures(pool, area),
-        density=await _density(pool, config, period, office),
+        traffic=now,
+        previous_traffic=then,
+        alerts=alerts,
+        previous_alerts=then_alerts,
+        cases=cases,
+        density=raster,
         generated_at=dt.datetime.now(dt.UTC),
     )
 

@@ -49,31 +49,38 @@ class TrafficFigures:
 
 
 _WHERE = "p.hour >= $1 AND p.hour < $2 AND ($3::text IS NULL OR p.office = $3)"
+# Vessel-hours of the area: presence rows grouped to (hour, vessel) by hashing, which is far
+# cheaper than count(DISTINCT (hour, mmsi)) over records (a sort of every row).
+_VESSEL_HOURS = f"""
+CREATE TEMP TABLE report_vessel_hours ON COMMIT DROP AS
+SELECT p.hour, p.mmsi, (p.hour AT TIME ZONE '{REPORT_TZ}')::date AS day
+FROM traffic_presence p WHERE {_WHERE} AND p.positions > 0 GROUP BY p.hour, p.mmsi"""
 _TOTALS = f"""
-SELECT count(DISTINCT p.mmsi) FILTER (WHERE p.positions > 0) AS vessels,
-       count(DISTINCT (p.hour, p.mmsi)) FILTER (WHERE p.positions > 0) AS vessel_hours,
+SELECT (SELECT count(DISTINCT mmsi) FROM report_vessel_hours) AS vessels,
+       (SELECT count(*) FROM report_vessel_hours) AS vessel_hours,
        coalesce(sum(p.positions), 0) AS positions, coalesce(sum(p.entries), 0) AS entries,
        coalesce(sum(p.exits), 0) AS exits,
        sum(p.speed_dk) / 10.0 / nullif(sum(p.speed_n), 0) AS mean_speed,
        max(p.speed_max) AS max_speed
 FROM traffic_presence p WHERE {_WHERE}"""
 _DAYS = f"""
-SELECT (p.hour AT TIME ZONE '{REPORT_TZ}')::date AS day,
-       count(DISTINCT p.mmsi) FILTER (WHERE p.positions > 0) AS vessels,
-       count(DISTINCT (p.hour, p.mmsi)) FILTER (WHERE p.positions > 0) AS vessel_hours,
-       sum(p.entries) AS entries
-FROM traffic_presence p WHERE {_WHERE} GROUP BY 1 ORDER BY 1"""
-_GROUPS = f"""
-SELECT seagrid_ship_group(v.ship_type) AS ship_group, count(DISTINCT p.mmsi) AS vessels,
-       count(DISTINCT (p.hour, p.mmsi)) AS vessel_hours
-FROM traffic_presence p LEFT JOIN vessels v ON v.mmsi = p.mmsi
-WHERE {_WHERE} AND p.positions > 0 GROUP BY 1 ORDER BY 3 DESC, 1"""
-_SIZES = f"""
-SELECT seagrid_size_class(v.to_bow, v.to_stern) AS size_class, count(DISTINCT p.mmsi) AS vessels
-FROM traffic_presence p LEFT JOIN vessels v ON v.mmsi = p.mmsi
-WHERE {_WHERE} AND p.positions > 0 GROUP BY 1
-ORDER BY array_position(ARRAY['lt25', '25_50', '50_100', '100_200', 'ge200', 'unknown'],
-                        seagrid_size_class(v.to_bow, v.to_stern))"""
+SELECT h.day, h.vessels, h.vessel_hours, coalesce(e.entries, 0) AS entries
+FROM (SELECT day, count(DISTINCT mmsi) AS vessels, count(*) AS vessel_hours
+      FROM report_vessel_hours GROUP BY day) h
+LEFT JOIN (SELECT (p.hour AT TIME ZONE '{REPORT_TZ}')::date AS day, sum(p.entries) AS entries
+           FROM traffic_presence p WHERE {_WHERE} GROUP BY 1) e ON e.day = h.day
+ORDER BY h.day"""
+_GROUPS = """
+SELECT seagrid_ship_group(v.ship_type) AS ship_group, count(DISTINCT h.mmsi) AS vessels,
+       count(*) AS vessel_hours
+FROM report_vessel_hours h LEFT JOIN vessels v ON v.mmsi = h.mmsi
+GROUP BY 1 ORDER BY 3 DESC, 1"""
+_SIZES = """
+SELECT size_class, count(*) AS vessels
+FROM (SELECT DISTINCT h.mmsi, seagrid_size_class(v.to_bow, v.to_stern) AS size_class
+      FROM report_vessel_hours h LEFT JOIN vessels v ON v.mmsi = h.mmsi) s
+GROUP BY 1
+ORDER BY array_position(ARRAY['lt25', '25_50', '50_100', '100_200', 'ge200', 'unknown'], size_class)"""
 _CELLS = f"""
 SELECT p.cell, min(p.office) AS office,
        count(DISTINCT p.mmsi) FILTER (WHERE p.positions > 0) AS vessels,
@@ -89,12 +96,13 @@ WHERE day >= $1 AND day < $2 AND ($3::text IS NULL OR ship_group = $3) GROUP BY 
 
 async def traffic(pool: asyncpg.Pool, area: Area) -> TrafficFigures:
     args = (*area.bounds(), area.office)
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction(readonly=False):
+        await conn.execute(_VESSEL_HOURS, *args)
         totals = await conn.fetchrow(_TOTALS, *args)
         figures = TrafficFigures(**{k: _plain(v) for k, v in dict(totals).items()})
         figures.days = [_row(r) for r in await conn.fetch(_DAYS, *args)]
-        figures.groups = [_row(r) for r in await conn.fetch(_GROUPS, *args)]
-        figures.sizes = [_row(r) for r in await conn.fetch(_SIZES, *args)]
+        figures.groups = [_row(r) for r in await conn.fetch(_GROUPS)]
+        figures.sizes = [_row(r) for r in await conn.fetch(_SIZES)]
         figures.cells = [_row(r) for r in await conn.fetch(_CELLS, *args)]
     return figures
 
