@@ -42,7 +42,12 @@ async def _stores(backend: str, pg_url: str) -> tuple[dict[str, Any], Any]:
     for user in USERS.values():
         with contextlib.suppress(UserExists):
             await users.add(user, "schema-test-password")
-    overrides = {"alerts": PgAlertStore(pool), "users": users, "history": PgHistory(pool)}
+    overrides = {
+        "alerts": PgAlertStore(pool),
+        "users": users,
+        "history": PgHistory(pool),
+        "database": pool,  # reports and statistics
+    }
     return overrides, pool
 
 
@@ -105,6 +110,8 @@ def test_no_input_gives_a_server_error(web_schema: schemathesis.BaseSchema) -> N
                 headers = {"Authorization": f"Bearer {TOKENS[user]}"}
                 response = case.call(headers=headers, timeout=10)
                 seen[response.status_code // 100] += 1
+                if response.status_code == 503 and "need PostgreSQL" in response.text:
+                    continue  # reports and statistics in the memory run: no database to read
                 if response.status_code >= 500:
                     failures.append(f"{user} {case.method} {case.formatted_path}: {response.text}")
 
