@@ -48,6 +48,7 @@ class TrafficFigures:
     cells: list[dict[str, Any]] = field(default_factory=list)  # per cell, busiest first
 
 
+WORK_MEM = "64MB"
 _WHERE = "p.hour >= $1 AND p.hour < $2 AND ($3::text IS NULL OR p.office = $3)"
 # Vessel-hours of the area: presence rows grouped to (hour, vessel) by hashing, which is far
 # cheaper than count(DISTINCT (hour, mmsi)) over records (a sort of every row).
@@ -96,7 +97,10 @@ WHERE day >= $1 AND day < $2 AND ($3::text IS NULL OR ship_group = $3) GROUP BY 
 
 async def traffic(pool: asyncpg.Pool, area: Area) -> TrafficFigures:
     args = (*area.bounds(), area.office)
-    async with pool.acquire() as conn, conn.transaction(readonly=False):
+    async with pool.acquire() as conn, conn.transaction():
+        # a quarter's vessel-hours are a few hundred thousand rows: sort and hash them in
+        # memory rather than in temporary files (the default work_mem is 4 MB)
+        await conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         await conn.execute(_VESSEL_HOURS, *args)
         totals = await conn.fetchrow(_TOTALS, *args)
         figures = TrafficFigures(**{k: _plain(v) for k, v in dict(totals).items()})
