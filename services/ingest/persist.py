@@ -96,6 +96,7 @@ class PersistStage:
         """Persist until `stop` is set, then write everything read and return."""
         for topic in self._unacked:
             await bus.ensure_group(topic, GROUP)
+        await self._retention()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._relay(stop))
@@ -109,18 +110,24 @@ class PersistStage:
         await self._final_flush(bus)
 
     async def _retention_loop(self, stop: asyncio.Event) -> None:
-        """Drop raw position partitions past `retention_days`, at start and then hourly.
+        """Drop raw position partitions past `retention_days` every hour (`run` does it once
+        before reading, so a first batch of old positions is not dropped as it is written).
 
         A failure is logged and retried next hour: retention must never stop the writer.
         """
-        keep = self.settings.retention_days
-        while keep > 0 and not stop.is_set():
-            try:
-                await drop_old_positions(self.store.pool, keep)
-            except (*_TRANSIENT, asyncpg.PostgresError) as exc:
-                log.warning("position retention failed (%s); retrying in an hour", exc)
+        while self.settings.retention_days > 0 and not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), RETENTION_INTERVAL)
+            if not stop.is_set():
+                await self._retention()
+
+    async def _retention(self) -> None:
+        if self.settings.retention_days <= 0:
+            return
+        try:
+            await drop_old_positions(self.store.pool, self.settings.retention_days)
+        except (*_TRANSIENT, asyncpg.PostgresError) as exc:
+            log.warning("position retention failed (%s); retrying in an hour", exc)
 
     async def _relay(self, stop: asyncio.Event) -> None:
         await stop.wait()

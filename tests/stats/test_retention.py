@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import subprocess
@@ -10,7 +11,10 @@ import sys
 import asyncpg
 import pytest
 
+from services.core.bus_memory import MemoryBus
+from services.core.settings import DatabaseSettings
 from services.core.types import CellPosition
+from services.ingest.persist import PersistStage
 from services.ingest.store import PositionStore
 from services.stats.retention import drop_old_positions, partitions
 
@@ -62,3 +66,17 @@ def test_retention_command(pg_url: str) -> None:
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1 and "at least 1" in done.stderr
+
+
+async def test_the_persist_stage_applies_retention_when_it_starts(pool: asyncpg.Pool) -> None:
+    store = PositionStore(pool)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
+    store.add([CellPosition(412000003, old.timestamp(), 24.8, 118.6, "C-07", "shishi")])
+    await store.flush()
+    stage = PersistStage(pool, DatabaseSettings(retention_days=180))
+    stop = asyncio.Event()
+    stop.set()  # start, apply retention, write nothing, stop
+    await stage.run(MemoryBus(), stop)
+    assert await pool.fetchval("SELECT count(*) FROM positions") == 0
+    assert await pool.fetchval("SELECT sum(positions) FROM traffic_presence") == 1
+    assert old.date() not in await partitions(pool)
