@@ -55,7 +55,7 @@ def trend(
     twin.set_ylim(bottom=0)
     step = max(1, math.ceil(len(days) / 12))
     ax.set_xticks(x[::step], [d[5:] for d in days[::step]])
-    fig.legend(loc="upper left", fontsize=8, frameon=False)
+    fig.legend(loc="outside upper left", ncols=2, fontsize=8, frameon=False)
     return png_uri(fig)
 
 

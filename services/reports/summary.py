@@ -31,10 +31,13 @@ def summarise(data: ReportData, w: Words) -> list[str]:
     a, pa = data.alerts, data.previous_alerts
     opening = [
         (
-            f"本期共有{t.vessels}艘船舶在辖区内出现，累计{t.vessel_hours}船舶小时，"
+            f"本期共有{t.vessels}艘船舶在{'辖区' if data.office is None else '本处水域'}内出现，"
+            f"累计{t.vessel_hours}船舶小时，"
             f"进入网格{t.entries}次；上期为{p.vessels}艘、{p.vessel_hours}船舶小时。"
             if zh
-            else f"{t.vessels} vessels were seen ({t.vessel_hours} vessel-hours, "
+            else f"{t.vessels} vessels were seen in the "
+            f"{'jurisdiction' if data.office is None else 'office' + chr(39) + 's waters'} "
+            f"({t.vessel_hours} vessel-hours, "
             f"{t.entries} cell entries), against {p.vessels} vessels and "
             f"{p.vessel_hours} vessel-hours in the previous period."
         ),
