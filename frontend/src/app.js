@@ -6,6 +6,7 @@ import { clear, h } from "./dom.js";
 import { language, preferredLanguage, setLanguage, t } from "./i18n.js";
 import { renderLogin } from "./views/login.js";
 import { renderOperations } from "./views/operations.js";
+import { renderSafetyReports } from "./safety_report/page.js";
 import { renderTablet } from "./views/tablet.js";
 
 const root = document.getElementById("app");
@@ -76,6 +77,7 @@ async function route() {
   const ctx = { ...context, root, logout, showError };
   const [, view, arg] = location.hash.split("/");
   if (view === "tablet") teardown = renderTablet(ctx);
+  else if (view === "reports") teardown = renderSafetyReports(ctx);
   else if (view === "office") {
     const office = user.role === "office" || user.role === "patrol" ? user.office : arg || ctx.offices[0]?.id;
     teardown = renderOperations(ctx, { mode: "office", office });

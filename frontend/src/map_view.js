@@ -54,7 +54,8 @@ export class MapView {
     // Views build the map before they attach it; follow the container's real size.
     new ResizeObserver(() => this.map.resize()).observe(container);
     this.loaded = new Promise((resolve) => this.map.on("load", () => { this.install(); resolve(); }));
-    setInterval(() => this.vessels.refresh(), 15000);
+    const refresh = setInterval(() => this.vessels.refresh(), 15000);
+    this.map.on("remove", () => clearInterval(refresh)); // leaving the view (e.g. for #/reports)
   }
 
   install() {
@@ -71,7 +72,9 @@ export class MapView {
     this.map.on("mouseleave", "vessel-icons", () => (this.map.getCanvas().style.cursor = ""));
     this.live.bbox = this.liveBbox();
     this.live.connect();
-    window.addEventListener("langchange", () => this.setZones(this.zones));
+    const relabel = () => this.setZones(this.zones);
+    window.addEventListener("langchange", relabel);
+    this.map.on("remove", () => window.removeEventListener("langchange", relabel));
   }
 
   /** The box to subscribe to: the map's, cut to `limit` (all of `limit` when they miss). */

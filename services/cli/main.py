@@ -23,6 +23,8 @@ COMMANDS = {
     "run": "run",
     "serve": "serve",
     "user": "user",
+    "stats": "stats",
+    "report": "report",
 }
 
 

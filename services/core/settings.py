@@ -47,6 +47,11 @@ class DatabaseSettings(BaseModel):
         default=1.0, description="Positions are written at least this often (seconds)."
     )
     batch_size: int = Field(default=5000, description="Positions per COPY batch at most.")
+    retention_days: int = Field(
+        default=180,
+        description="Raw positions older than this many days are dropped, a daily partition "
+        "at a time (the persist stage checks hourly; 0 keeps them for ever). Statistics stay.",
+    )
 
 
 class Settings(BaseSettings):

@@ -48,10 +48,12 @@ from services.ingest.store import (
     position_problem,
     static_problem,
 )
+from services.stats.retention import drop_old_positions
 
 log = logging.getLogger(__name__)
 
 GROUP = "persist"
+RETENTION_INTERVAL = 3600.0  # seconds between checks for position partitions past retention
 _TRANSIENT = (
     OSError,
     TimeoutError,
@@ -94,16 +96,38 @@ class PersistStage:
         """Persist until `stop` is set, then write everything read and return."""
         for topic in self._unacked:
             await bus.ensure_group(topic, GROUP)
+        await self._retention()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._relay(stop))
                 for topic in self._unacked:
                     group.create_task(self._read(bus, topic, stop))
                 group.create_task(self._flush_loop(bus, stop))
+                group.create_task(self._retention_loop(stop))
         except BaseExceptionGroup as crash:
             # What was read and not acknowledged stays pending; the bus redelivers it.
             raise crash.exceptions[0] from None
         await self._final_flush(bus)
+
+    async def _retention_loop(self, stop: asyncio.Event) -> None:
+        """Drop raw position partitions past `retention_days` every hour (`run` does it once
+        before reading, so a first batch of old positions is not dropped as it is written).
+
+        A failure is logged and retried next hour: retention must never stop the writer.
+        """
+        while self.settings.retention_days > 0 and not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RETENTION_INTERVAL)
+            if not stop.is_set():
+                await self._retention()
+
+    async def _retention(self) -> None:
+        if self.settings.retention_days <= 0:
+            return
+        try:
+            await drop_old_positions(self.store.pool, self.settings.retention_days)
+        except (*_TRANSIENT, asyncpg.PostgresError) as exc:
+            log.warning("position retention failed (%s); retrying in an hour", exc)
 
     async def _relay(self, stop: asyncio.Event) -> None:
         await stop.wait()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
@@ -34,6 +35,7 @@ import asyncpg
 
 from services.core.types import STATIC_FIELDS, CellPosition, Position, VesselStatic
 from services.core.vessels import VesselState
+from services.stats.incremental import fold_sql
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,21 @@ SELECT mmsi, to_timestamp(ts), lat, lon, speed, course, turn, heading, status, m
        cell, office
 FROM {_STAGING}"""
 _SKIP_STORED = " ON CONFLICT (mmsi, ts, lat, lon) DO NOTHING"
+
+# After a conflict, the rows this batch really inserted: only they may reach the statistics.
+_NEW = "seagrid_positions_new"
+_CREATE_NEW = f"""
+CREATE TEMP TABLE IF NOT EXISTS {_NEW} (
+    mmsi integer, ts timestamptz, lat float8, lon float8, speed float8, cell text, office text
+) ON COMMIT DELETE ROWS"""
+_INSERT_NEW = f"""
+WITH inserted AS ({_INSERT_POSITIONS}{_SKIP_STORED} RETURNING mmsi, ts, lat, lon, speed, cell, office)
+INSERT INTO {_NEW} SELECT * FROM inserted"""
+_PARTITION = "SELECT seagrid_position_partition(DATE '1970-01-01' + $1::int)"
+_STATS_ALL = fold_sql(
+    f"SELECT mmsi, to_timestamp(ts) AS ts, lat, lon, speed, cell, office FROM {_STAGING}"
+)
+_STATS_NEW = fold_sql(f"SELECT mmsi, ts, lat, lon, speed, cell, office FROM {_NEW}")
 
 
 def _newest(column: str, cast: str = "float8") -> str:
@@ -189,6 +206,8 @@ class PositionStore:
         self._statics: list[VesselStatic] = []
         # One flush at a time: a second caller waits, then finds its records committed.
         self._lock = asyncio.Lock()
+        self._days: set[int] = set()  # UTC days (Unix days) whose partition is known to exist
+        self.fold_seconds = 0.0  # time spent folding batches into the statistics (bench/stats.py)
 
     @property
     def pending(self) -> int:
@@ -237,14 +256,43 @@ class PositionStore:
         return FlushResult(positions, inserted, statics)
 
     async def _write_positions(self, chunk: Sequence[CellPosition]) -> int:
+        """Store `chunk` and fold what it adds into the traffic statistics, in one transaction."""
+        await self._ensure_partitions(chunk)
+        try:
+            return await self._write_chunk(chunk)
+        except asyncpg.CheckViolationError:
+            # "no partition found for row": a day's partition was dropped (retention) after
+            # this store last saw it. Ask again for every day, once.
+            self._days.clear()
+            await self._ensure_partitions(chunk)
+            return await self._write_chunk(chunk)
+
+    async def _write_chunk(self, chunk: Sequence[CellPosition]) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(_CREATE_STAGING)
             await conn.copy_records_to_table(
                 _STAGING, records=map(_row_of, chunk), columns=_STAGING_COLUMNS
             )
-            status = await _insert_positions(conn)
+            inserted, stats = await _insert_positions(conn)
             await conn.execute(_UPSERT_LATEST)
-        return int(status.rsplit(" ", 1)[1])
+            started = time.perf_counter()
+            await conn.execute(stats)
+            self.fold_seconds += time.perf_counter() - started
+        return inserted
+
+    async def _ensure_partitions(self, chunk: Sequence[CellPosition]) -> None:
+        """Create the daily partitions `chunk` needs, each in its own short transaction.
+
+        Not inside the write: CREATE TABLE ... PARTITION OF locks the parent table, and held
+        to the end of a batch it would stall every reader of positions meanwhile.
+        """
+        missing = {int(p.ts // 86400) for p in chunk} - self._days
+        if not missing:
+            return
+        async with self.pool.acquire() as conn:
+            for day in sorted(missing):
+                await conn.execute(_PARTITION, day)
+        self._days |= missing
 
     async def _flush_statics(self) -> int:
         if not self._statics:
@@ -312,17 +360,22 @@ class PositionStore:
         return None if row is None else VesselState(**dict(row))
 
 
-async def _insert_positions(conn: asyncpg.Connection) -> str:
-    """Move the staged rows into positions, skipping any already stored.
+async def _insert_positions(conn: asyncpg.Connection) -> tuple[int, str]:
+    """Move the staged rows into positions, skipping any already stored; returns how many
+    were inserted and the statement that folds exactly those into the statistics.
 
     A plain INSERT first, in a savepoint: ON CONFLICT's speculative insertion costs a third
-    more per row, and a conflict only happens when a batch is delivered again.
+    more per row, and a conflict only happens when a batch is delivered again. Then the
+    inserted rows are kept aside (RETURNING), so that a redelivered batch counts once.
     """
     try:
         async with conn.transaction():
-            return str(await conn.execute(_INSERT_POSITIONS))
+            status = str(await conn.execute(_INSERT_POSITIONS))
+        return int(status.rsplit(" ", 1)[1]), _STATS_ALL
     except asyncpg.UniqueViolationError:
-        return str(await conn.execute(_INSERT_POSITIONS + _SKIP_STORED))
+        await conn.execute(_CREATE_NEW)
+        status = str(await conn.execute(_INSERT_NEW))
+        return int(status.rsplit(" ", 1)[1]), _STATS_NEW
 
 
 def position_problem(pos: CellPosition | Position) -> str | None:

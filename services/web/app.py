@@ -42,6 +42,7 @@ from services.web.routes import (
     notices,
     radar,
     registry,
+    reports,
     users,
     vessels,
     watchlist,
@@ -93,6 +94,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         watchlist,
         waterworks,
         radar,
+        reports,
     ):
         app.include_router(module.router)
     app.include_router(notices.router)

@@ -170,6 +170,7 @@ def _db_runtime(
         web=web,
         ready_checks={"database": database},
         case_store=PgCaseStore(pool),
+        database=pool,
     )
 
 

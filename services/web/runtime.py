@@ -61,6 +61,7 @@ class WebRuntime:
     case_store: CaseStore = field(default_factory=MemoryCaseStore)
     case_clock: Callable[[], float] = time.time
     _cases: Any = field(default=None, init=False, repr=False)
+    database: Any = None  # asyncpg pool for reports and statistics; None in demo mode
 
     radar: RadarPictureStage | None = None  # radar tracks for the map (services/radar)
 

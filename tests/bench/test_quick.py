@@ -31,6 +31,7 @@ OWN_TESTS = {
     "cases": "tests/cases/test_bench.py",  # PostgreSQL
     "fusion": "tests/radar/test_bench.py",
     "infocentre": "tests/infocentre/test_bench.py",
+    "stats": "tests/stats/test_bench.py",  # PostgreSQL
 }
 
 

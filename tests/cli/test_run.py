@@ -104,7 +104,14 @@ def _start(stage: str, database_url: str) -> subprocess.Popen[str]:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ, SEAGRID_REDIS_URL=REDIS_URL, PYTHONPATH=str(REPO))
+    # retention off: the recordings' times may be older than 180 days, and a restarted
+    # persist stage would drop what the first one stored
+    env = dict(
+        os.environ,
+        SEAGRID_REDIS_URL=REDIS_URL,
+        PYTHONPATH=str(REPO),
+        SEAGRID_DATABASE__RETENTION_DAYS="0",
+    )
     env.update(extra)
     return env
 

@@ -33,8 +33,8 @@ async def fresh_url(pg_url: str) -> AsyncIterator[str]:
 def test_migrations_ship_in_order() -> None:
     found = db.migrations()
     versions = [m.version for m in found]
-    # each issue owns a range of numbers, so gaps are allowed; order and uniqueness are not
-    assert versions == sorted(set(versions)) and versions[0] == 1
+    # numbers are handed out in ranges to parallel work, so gaps are expected
+    assert versions == sorted(set(versions)) and versions[:6] == list(range(1, 7))
     assert found[0].name == "vessels_positions"
     assert all("CREATE" in m.sql for m in found)
 

@@ -86,7 +86,9 @@ async def test_stop_writes_everything_read_and_acks_only_after(
 ) -> None:
     positions, statics = real
     bus = MemoryBus()
-    running = Running(PersistStage(pool, DatabaseSettings(flush_interval=60)), bus)
+    running = Running(
+        PersistStage(pool, DatabaseSettings(retention_days=0, flush_interval=60)), bus
+    )
     await bus.publish(topics.CELL_POSITIONS, positions)
     await bus.publish(topics.STATIC, statics)
 
@@ -115,7 +117,9 @@ async def test_flushes_within_a_second_without_stop(
 ) -> None:
     positions, _ = real
     bus = MemoryBus()
-    running = Running(PersistStage(pool, DatabaseSettings(flush_interval=1.0)), bus)
+    running = Running(
+        PersistStage(pool, DatabaseSettings(retention_days=0, flush_interval=1.0)), bus
+    )
     await asyncio.sleep(0.3)  # the stage is idle and waiting
     await bus.publish(topics.CELL_POSITIONS, positions[:50])
 
@@ -131,7 +135,9 @@ async def test_flushes_within_a_second_without_stop(
 
 async def test_a_full_batch_is_written_before_the_interval(pool: asyncpg.Pool) -> None:
     bus = MemoryBus()
-    stage = PersistStage(pool, DatabaseSettings(flush_interval=60, batch_size=100))
+    stage = PersistStage(
+        pool, DatabaseSettings(retention_days=0, flush_interval=60, batch_size=100)
+    )
     running = Running(stage, bus)
     batch = [encode(cell_pos(413000002, T0 + i)) for i in range(250)]
     await bus.publish(topics.CELL_POSITIONS, batch)
@@ -163,14 +169,20 @@ async def test_redelivery_after_a_lost_ack_stores_nothing_twice(
     positions, _ = real
     bus = AckFailsOnce(BusOptions(claim_idle=0.2))
     await bus.publish(topics.CELL_POSITIONS, positions)
-    first = Running(PersistStage(pool, DatabaseSettings(flush_interval=0.1), consumer="a"), bus)
+    first = Running(
+        PersistStage(pool, DatabaseSettings(retention_days=0, flush_interval=0.1), consumer="a"),
+        bus,
+    )
     with pytest.raises(BusError, match="bus lost"):
         await asyncio.wait_for(first.task, 10)
     written = await rows(pool)
     assert written == len(positions)
     assert await bus.pending(topics.CELL_POSITIONS, GROUP) == len(positions)
 
-    second = Running(PersistStage(pool, DatabaseSettings(flush_interval=0.1), consumer="b"), bus)
+    second = Running(
+        PersistStage(pool, DatabaseSettings(retention_days=0, flush_interval=0.1), consumer="b"),
+        bus,
+    )
 
     async def redelivered() -> bool:
         return await bus.pending(topics.CELL_POSITIONS, GROUP) == 0
@@ -195,7 +207,9 @@ async def test_bad_records_are_dead_lettered_and_the_rest_stored(pool: asyncpg.P
     ]
     await bus.publish(topics.CELL_POSITIONS, payloads)
     await bus.publish(topics.STATIC, [encode({"mmsi": 413000003, "ts": T0, "msg_type": 99})])
-    running = Running(PersistStage(pool, DatabaseSettings(flush_interval=0.1)), bus)
+    running = Running(
+        PersistStage(pool, DatabaseSettings(retention_days=0, flush_interval=0.1)), bus
+    )
 
     async def done() -> bool:
         return await bus.lag(topics.CELL_POSITIONS, GROUP) == 0 and await rows(pool) == 3
@@ -217,7 +231,9 @@ async def test_unwritable_database_leaves_records_pending(pg_url: str) -> None:
     await pool.close()  # the database goes away before the first write
     bus = MemoryBus()
     await bus.publish(topics.CELL_POSITIONS, [encode(cell_pos(413000004, T0, None, None))])
-    stage = PersistStage(pool, DatabaseSettings(flush_interval=0.05), shutdown_timeout=0.3)
+    stage = PersistStage(
+        pool, DatabaseSettings(retention_days=0, flush_interval=0.05), shutdown_timeout=0.3
+    )
     running = Running(stage, bus)
 
     async def tried() -> bool:
@@ -238,7 +254,9 @@ async def test_cell_and_office_reach_the_table_and_raw_positions_are_not_read(
     await bus.publish(topics.CELL_POSITIONS, [encode(r) for r in records])
     # Ingest's ungridded positions are gridding's to read: persist must leave them alone.
     await bus.publish(topics.POSITIONS, [encode(Position(413000007, T0, 24.8, 118.6))])
-    running = Running(PersistStage(pool, DatabaseSettings(flush_interval=0.05)), bus)
+    running = Running(
+        PersistStage(pool, DatabaseSettings(retention_days=0, flush_interval=0.05)), bus
+    )
 
     async def written() -> bool:
         return await rows(pool) == 3

@@ -54,7 +54,12 @@ async def _stores(backend: str, pg_url: str) -> tuple[dict[str, Any], Any]:
     for user in USERS.values():
         with contextlib.suppress(UserExists):
             await users.add(user, "schema-test-password")
-    overrides = {"alerts": PgAlertStore(pool), "users": users, "history": PgHistory(pool)}
+    overrides = {
+        "alerts": PgAlertStore(pool),
+        "users": users,
+        "history": PgHistory(pool),
+        "database": pool,  # reports and statistics
+    }
     return overrides, pool
 
 
@@ -120,6 +125,8 @@ def test_every_response_conforms_to_the_schema(web_schema: schemathesis.BaseSche
                 headers = {"Authorization": f"Bearer {TOKENS[user]}"}
                 response = case.call(headers=headers, timeout=10)
                 seen[response.status_code // 100] += 1
+                if response.status_code == 503 and "need PostgreSQL" in response.text:
+                    continue  # reports and statistics in the memory run: no database to read
                 try:
                     case.validate_response(response, checks=CHECKS, headers=headers)
                 except Exception as exc:  # a schemathesis Failure or FailureGroup

@@ -19,6 +19,7 @@ import { CaseDesk } from "../cases/desk.js";
 import { InfoCentrePanel } from "../infocentre/panel.js";
 import { attachVesselLinks } from "../infocentre/vessel_links.js";
 import { RadarLayer } from "../radar/radar_layer.js";
+import { DensityLayer } from "../safety_report/density_layer.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -44,7 +45,9 @@ export function renderOperations(ctx, { mode, office = null }) {
   const titleKey = office ? "view.office" : "view.console";
   const info = new InfoCentrePanel(ctx, mapView);
   attachVesselLinks(vesselPanel);
-  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, info.button] });
+  const density = new DensityLayer(mapView, { showError: ctx.showError });
+  const reportsLink = h("a.reports-open", { href: "#/reports", "data-i18n": "safety_report.open" }, t("safety_report.open"));
+  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, density.element, reportsLink, info.button] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
   clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main.with-cases", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, desk.panel.element, replay.element, info.element), desk.column(), side)));
@@ -75,7 +78,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk, info, radar };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk, info, radar, density };
   return () => { clearInterval(countsTimer); radar.destroy(); panel.destroy(); desk.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
