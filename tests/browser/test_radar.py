@@ -25,7 +25,9 @@ def fast_server() -> Iterator[str]:
 def radar_screen(
     browser: Any, fast_server: str, request: pytest.FixtureRequest
 ) -> Iterator[Screen]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     s = Screen(page, fast_server, request.node.name)

@@ -75,7 +75,9 @@ def db_server() -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Any, db_server: str, request: pytest.FixtureRequest) -> Iterator[Screen]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", bypass_csp=True
+    )
     tab = context.new_page()
     tab.set_default_timeout(60_000)  # a report takes seconds of CPU to draw
     screen = Screen(tab, db_server, request.node.name)
