@@ -18,6 +18,7 @@ from services.reports import charts
 from services.reports.data import ReportData, gather
 from services.reports.i18n import Words
 from services.reports.period import Period
+from services.reports.style import REPORT_CSS
 from services.reports.summary import summarise
 from services.stats.incremental import REPORT_TZ
 
@@ -66,6 +67,7 @@ def _context(data: ReportData, w: Words) -> dict[str, Any]:
         "w": w,
         "d": data,
         "lang": w.lang,
+        "css": REPORT_CSS,  # exactly, so that its CSP hash matches (services/reports/style.py)
         "title": w.t("title"),
         "subtitle": f"{office_name} · {w.t('period.' + data.period.kind)}",
         "period_text": f"{data.period.start.isoformat()} – {data.period.last.isoformat()}",

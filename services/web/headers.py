@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.reports.style import STYLE_HASH  # the one inline stylesheet allowed
+
 _DOCS_PATHS = ("/docs", "/redoc")
 _DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -38,7 +40,7 @@ def map_policy(tile_url: str | None) -> str:
             tiles = f" {parts.scheme}://{parts.netloc}"
     return (
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src blob:; "
-        f"style-src 'self'; img-src 'self' data: blob:{tiles}; connect-src 'self'{tiles}; "
+        f"style-src 'self' {STYLE_HASH}; img-src 'self' data: blob:{tiles}; connect-src 'self'{tiles}; "
         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'"
     )

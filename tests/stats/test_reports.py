@@ -4,7 +4,9 @@ empty period, and the command's errors."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import os
 import re
 import subprocess
@@ -23,6 +25,7 @@ from services.reports.period import period_for
 from services.reports.render import build_report
 from services.stats.alerts import alert_figures
 from services.stats.traffic import Area
+from services.web.headers import map_policy
 from tests.stats.conftest import RECORDING_DAY
 
 pytestmark = pytest.mark.postgres
@@ -175,6 +178,11 @@ def test_an_empty_period_gives_a_report_saying_so(filled_url: str, tmp_path: Pat
     assert done.returncode == 0, done.stderr
     html = out.read_text()
     assert 'id="empty"' in html and "本期无数据" in html
+    # the map page's CSP allows exactly this inline stylesheet (the report preview is a blob:)
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style is not None and "style=" not in html
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in map_policy(None)
     pdf = tmp_path / "empty.pdf"
     done = _run(
         "--period", "quarter", "--end", "2025-01-31", "--lang", "en", "--format", "pdf",
