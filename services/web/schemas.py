@@ -153,6 +153,8 @@ class AlertOut(BaseModel):
     lon: float
     details: dict[str, Any]
     escalated_to: list[str] = []
+    name: str | None = Field(None, description="the vessel's name, when known")
+    other_name: str | None = Field(None, description="the other vessel's name, when known")
 
 
 class TaskOut(BaseModel):

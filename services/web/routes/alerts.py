@@ -23,6 +23,7 @@ from services.alerts.model import Action, Alert, Rule, Silence
 from services.alerts.store_api import AlertNotFound, AlertQuery, statuses
 from services.web.auth import Role, User
 from services.web.deps import CurrentUser, Runtime, Time, require
+from services.web.picture import LivePicture, vessel_names
 from services.web.runtime import WebRuntime
 from services.web.schemas import (
     ActionIn,
@@ -47,8 +48,11 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def alert_out(alert: Alert) -> AlertOut:
-    return AlertOut(**alert.to_json(), escalated_to=list(alert.escalated_to))
+def alert_out(alert: Alert, picture: LivePicture | None = None) -> AlertOut:
+    """The §4 object with `escalated_to`, and the vessels' names when `picture` knows them
+    (so a list shows names at once, not bare MMSIs until the map has heard the vessels)."""
+    names = vessel_names(picture, alert.mmsi, alert.other_mmsi) if picture is not None else {}
+    return AlertOut(**alert.to_json(), escalated_to=list(alert.escalated_to), **names)
 
 
 @router.get("/alerts", response_model=AlertPageOut)
@@ -83,7 +87,8 @@ async def list_alerts(
         cursor=cursor,
     )
     page = await runtime.alerts.list(query)
-    return AlertPageOut(items=[alert_out(a) for a in page.items], next_cursor=page.next_cursor)
+    items = [alert_out(a, runtime.picture) for a in page.items]
+    return AlertPageOut(items=items, next_cursor=page.next_cursor)
 
 
 async def _visible(runtime: WebRuntime, user: User, alert_id: str) -> Alert:
@@ -95,7 +100,7 @@ async def _visible(runtime: WebRuntime, user: User, alert_id: str) -> Alert:
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut, responses=NOT_FOUND)
 async def get_alert(runtime: Runtime, user: CurrentUser, alert_id: str) -> AlertOut:
-    return alert_out(await _visible(runtime, user, alert_id))
+    return alert_out(await _visible(runtime, user, alert_id), runtime.picture)
 
 
 @router.get(
@@ -126,7 +131,7 @@ async def _act(
     result = await runtime.actions.act(
         alert.id, action.value, user.name, body.note if body else None
     )
-    return alert_out(result.alert)
+    return alert_out(result.alert, runtime.picture)
 
 
 _ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -169,7 +174,7 @@ async def report(runtime: Runtime, user: CurrentUser, alert_id: str, body: Repor
         alert.id, user.name, body.note, outcome=body.outcome, report_id=rid
     )
     return ReportOut(
-        alert=alert_out(result.alert),
+        alert=alert_out(result.alert, runtime.picture),
         report_id=rid,
         duplicate=result.duplicate,
         changes=[c.change for c in result.changes],

@@ -45,9 +45,13 @@ async def vessels(
 
 @router.get("/{mmsi}", response_model=VesselDetail, responses={404: {"description": "unknown"}})
 async def vessel(runtime: Runtime, _user: CurrentUser, mmsi: MMSI) -> VesselDetail:
-    live = runtime.picture.get(mmsi)
-    if live is not None and live.state.lat is not None:
-        return VesselDetail(**live.detail_json(), live=True)
+    """The vessel as live now, else as last heard (`live` false): from the picture's memory of
+    vessels that left it (a dark vessel keeps its last position, course and speed), then
+    from the database."""
+    picture = runtime.picture
+    known = picture.last_known(mmsi)
+    if known is not None and known.state.lat is not None:
+        return VesselDetail(**known.detail_json(), live=picture.get(mmsi) is known)
     stored = await runtime.history.vessel(mmsi)
     if stored is None:
         raise HTTPException(404, f"no vessel {mmsi}")
