@@ -18,6 +18,15 @@ function defaultRoute(user) {
   return "#/console";
 }
 
+// Views a role is kept out of: an office user is sent to its office view, a patrol crew to
+// its tablet (the server limits their data anyway; the centre console would only mislead).
+const KEPT_OUT = { office: new Set(["console", "tablet"]), patrol: new Set(["console", "office"]) };
+
+/** The route to go to instead of `view`, or null when the user may open it. */
+export function redirectFor(user, view) {
+  return KEPT_OUT[user.role]?.has(view || "console") ? defaultRoute(user) : null;
+}
+
 async function optional(path, fallback) {
   try {
     return await api(path);
@@ -42,8 +51,12 @@ async function loadContext(user) {
   return { user, ui, land, cells, zones, offices, patrol, officeName, token: () => session.token };
 }
 
+// A refusal says what it is: not allowed (403) or no longer possible (409), with the server's reason.
+const ERROR_KEYS = { 403: "error.forbidden", 409: "error.conflict" };
+
 function showError(error) {
-  const box = h("div.toast", { role: "alert" }, t("error.generic", { message: error.message || String(error) }));
+  const key = ERROR_KEYS[error?.status] || "error.generic";
+  const box = h("div.toast", { role: "alert" }, t(key, { message: error?.message || String(error) }));
   document.body.append(box);
   setTimeout(() => box.remove(), 6000);
 }
@@ -75,6 +88,11 @@ async function route() {
   if (wanted !== language()) await setLanguage(wanted, user.name, false);
   const ctx = { ...context, root, logout, showError };
   const [, view, arg] = location.hash.split("/");
+  const redirect = redirectFor(user, view);
+  if (redirect) {
+    history.replaceState(null, "", redirect);
+    return route();
+  }
   if (view === "tablet") teardown = renderTablet(ctx);
   else if (view === "office") {
     const office = user.role === "office" || user.role === "patrol" ? user.office : arg || ctx.offices[0]?.id;

@@ -22,9 +22,11 @@ export function renderOperations(ctx, { mode, office = null }) {
   const mapEl = h("div.map");
   const mapView = new MapView(mapEl, { ...ctx, cells, token: ctx.token, onStatus: (s) => bar.setStatus(s), homeOffice: office, limit: office ? officeLimit(cells) : null });
   const panel = new AlertPanel({
-    mode, offices, officeName: ctx.officeName, fixedOffice: office,
-    vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
+    mode, offices, officeName: ctx.officeName, fixedOffice: office, role: user.role, zones: ctx.zones,
+    vesselName: (mmsi) => mapView.vessels.get(mmsi)?.name || null, onSelect: (a) => focusAlert(a), flashTarget: root,
   });
+  // A refused action (403, 409...) says why instead of failing silently.
+  panel.element.addEventListener("error", (e) => ctx.showError(e.detail));
   const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }) });
   const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
@@ -78,13 +80,10 @@ function officeLimit(cells) {
   return [b[0][0] - m, b[0][1] - m, b[1][0] + m, b[1][1] + m];
 }
 
-function vesselName(mapView, mmsi) {
-  const v = mapView.vessels.get(mmsi);
-  return v?.name ? `${v.name} (${mmsi})` : String(mmsi);
-}
-
 function officeHeader(ctx, office) {
-  return h("section.office-header", {}, h("h2", {}, ctx.officeName(office)), h("p.muted", { "data-i18n": "office.hint" }, t("office.hint")));
+  const title = h("h2", {}, ctx.officeName(office));
+  window.addEventListener("langchange", () => (title.textContent = ctx.officeName(office)));
+  return h("section.office-header", {}, title, h("p.muted", { "data-i18n": "office.hint" }, t("office.hint")));
 }
 
 function renderCounts(section, ctx, rows) {
