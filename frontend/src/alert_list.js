@@ -66,10 +66,10 @@ export function bySeverity(a, b) {
   );
 }
 
-/** Office: critical not yet closed first (acknowledged too: it stays on top until resolved),
- * then unacknowledged open, then acknowledged, then closed; oldest first within. */
+/** Office: critical not yet closed first (unacknowledged, then acknowledged: it stays on top
+ * until resolved), then the others open, then acknowledged, then closed; oldest first within. */
 export function byOldestOpen(a, b) {
-  const rank = (x) => (hot(x) ? 0 : x.status === "open" ? 1 : x.status === "acknowledged" ? 2 : 3);
+  const rank = (x) => (x.status === "open" ? 0 : x.status === "acknowledged" ? 1 : 2) + (hot(x) ? 0 : 2);
   return rank(a) - rank(b) || time(a) - time(b);
 }
 

@@ -133,7 +133,7 @@ export class AlertPanel {
     const where = [alert.office ? this.officeName(alert.office) : null, zoneName(this.zones, alert.zone), alert.cell].filter(Boolean).join(" · ");
     const figures = alertFigures(alert, { zones: this.zones });
     const known = lastKnown(alert);
-    li.append(
+    li.append(...[
       h("div.row", {},
         h("span.severity", {}, t(`severity.${alert.severity}`)),
         h("strong.rule", {}, t(`rule.${alert.rule}`)),
@@ -151,8 +151,8 @@ export class AlertPanel {
       held ? this.heldRow(alert, held) : h("div.actions", {}, this.actions.filter((a) => a.when(alert)).map((a) =>
         h("button", { type: "button", dataset: { action: a.id }, onclick: () => this.act(alert, a) }, t(`action.${a.id}`))),
         h("button", { type: "button", dataset: { action: "history" }, "aria-expanded": String(this.histories.has(alert.id)), onclick: () => this.toggleHistory(alert.id) }, t("action.history"))),
-      ...(this.histories.has(alert.id) ? [this.historyList(this.histories.get(alert.id))] : []),
-    );
+      this.histories.has(alert.id) ? this.historyList(this.histories.get(alert.id)) : null,
+    ].filter(Boolean));
     return li;
   }
 

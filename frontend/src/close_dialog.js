@@ -42,6 +42,24 @@ export function askReason(action, title) {
   });
 }
 
+/** A yes/no question in a dialog large enough for a finger; resolves true on yes. */
+export function confirmAction(question) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog.close-dialog.confirm", { "aria-label": question },
+      h("form", { method: "dialog" },
+        h("p.question", {}, question),
+        h("div.actions", {},
+          h("button.big", { type: "submit", value: "cancel", dataset: { role: "cancel" } }, t("close.cancel")),
+          h("button.big.primary", { type: "submit", value: "ok", dataset: { role: "confirm" } }, t("close.confirm")))));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "ok");
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
 /** Closing actions held for `delay` ms with an undo; `send(entry)` posts one to the server. */
 export class HeldActions {
   constructor(send, delay = UNDO_MS) {
