@@ -111,13 +111,31 @@ export class AlertPanel {
     return this.list.filtered(filters).sort(this.mode === "office" ? byOldestOpen : bySeverity);
   }
 
+  /** Rebuild only the cards whose content changed and move nodes only when the order did:
+   * pushes arrive every few seconds, and a card redrawn between a press and its release
+   * loses the click (or opens a dialog twice). */
   render() {
-    const alerts = this.visible();
-    clear(this.items);
-    for (const alert of alerts.slice(0, 300)) this.items.append(this.item(alert));
-    if (!alerts.length) this.items.append(h("li.empty", {}, t("alerts.none")));
-    this.count.textContent = t("alerts.count", { n: alerts.length });
+    const alerts = this.visible().slice(0, 300);
+    const cards = new Map();
+    const wanted = alerts.map((alert) => {
+      const key = this.cardKey(alert);
+      const old = this.cards?.get(alert.id);
+      const li = old && old.key === key ? old.li : this.item(alert);
+      cards.set(alert.id, { key, li });
+      return li;
+    });
+    this.cards = cards;
+    if (!alerts.length) wanted.push(h("li.empty", {}, t("alerts.none")));
+    const current = [...this.items.children];
+    if (current.length !== wanted.length || current.some((el, i) => el !== wanted[i])) this.items.replaceChildren(...wanted);
+    this.count.textContent = t("alerts.count", { n: this.visible().length });
     for (const listener of this.listeners) listener(this.list.all());
+  }
+
+  cardKey(alert) {
+    const held = this.held.get(alert.id);
+    const history = this.histories.has(alert.id) ? this.histories.get(alert.id) ?? "loading" : null;
+    return JSON.stringify([alert, held?.action, history, document.documentElement.lang, this.vesselName(alert.mmsi), this.vesselName(alert.other_mmsi)]);
   }
 
   item(alert) {
@@ -218,6 +236,7 @@ export class AlertPanel {
   /** Resolve and false alarm ask why and are held for the undo minute; the rest go at once. */
   async act(alert, action) {
     if (!action.reason) return this.send(alert, action);
+    if (document.querySelector("dialog.close-dialog[open]")) return; // one question at a time
     const note = await askReason(action.id, `${t(`rule.${alert.rule}`)} · ${vesselsLine(alert, (m) => this.vesselName(m))}`);
     if (note !== null) this.held.hold(alert, action.id, note);
   }

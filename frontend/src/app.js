@@ -68,9 +68,14 @@ function logout() {
 }
 
 async function route() {
+  const user = session.user;
+  const redirect = user && redirectFor(user, location.hash.split("/")[1]);
+  if (redirect) {
+    history.replaceState(null, "", redirect); // before the current view is torn down: it stays
+    if (document.body.dataset.ready) return;
+  }
   teardown();
   teardown = () => {};
-  const user = session.user;
   if (!user) {
     if (location.hash !== "#/login") history.replaceState(null, "", "#/login");
     teardown = renderLogin(root, async (u) => {
@@ -88,11 +93,6 @@ async function route() {
   if (wanted !== language()) await setLanguage(wanted, user.name, false);
   const ctx = { ...context, root, logout, showError };
   const [, view, arg] = location.hash.split("/");
-  const redirect = redirectFor(user, view);
-  if (redirect) {
-    history.replaceState(null, "", redirect);
-    return route();
-  }
   if (view === "tablet") teardown = renderTablet(ctx);
   else if (view === "office") {
     const office = user.role === "office" || user.role === "patrol" ? user.office : arg || ctx.offices[0]?.id;

@@ -66,6 +66,7 @@ export function setGroupVisible(map, group, visible) {
 }
 
 export function setSource(map, id, data) {
+  if (!map.style) return; // the map was removed (the view changed): a late update is moot
   map.getSource(id)?.setData(data || EMPTY);
 }
 
