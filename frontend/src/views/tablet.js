@@ -59,7 +59,10 @@ export function renderTablet(ctx) {
   if (user.mmsi) mapView.select(Number(user.mmsi)); // the ring marks (and follows) the own boat
   const sent = new Map(); // alert id -> reports already recorded on it [{note, at, actor}]
   const lastTap = new Map(); // `${alert}:${kind}` -> time of the last tap
+  const pushes = []; // recent pushes, re-applied over a list fetched while they arrived
   mapView.live.onAlert = (alert, message = {}) => {
+    pushes.push({ at: Date.now(), alert });
+    if (pushes.length > 200) pushes.shift();
     if (message.change === "reported" && message.note) addSent(alert.id, { note: message.note, at: Date.now() / 1000, actor: message.actor });
     if (alerts.upsert(alert)) { chime(); flash(page); }
     render();
@@ -204,11 +207,13 @@ export function renderTablet(ctx) {
   }
 
   async function load() {
+    const started = Date.now();
     try {
       const data = await api("alerts", { params: { status: "open" } });
       const acked = await api("alerts", { params: { status: "acknowledged" } });
       const list = (d) => (Array.isArray(d) ? d : d.items ?? d.alerts ?? []);
       alerts.reset([...list(data), ...list(acked)]);
+      for (const p of pushes) if (p.at >= started - 1000) alerts.upsert(p.alert); // newer than the fetch
       await loadSent(alerts.all().slice(0, 30));
     } catch (error) {
       if (error.status) ctx.showError(error);
