@@ -15,6 +15,7 @@ import { SearchBox } from "../search.js";
 import { topBar } from "../shell.js";
 import { VesselPanel } from "../vessel_panel.js";
 import { officeColors } from "../overlays.js";
+import { RangeBearing } from "../range_bearing.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -34,10 +35,11 @@ export function renderOperations(ctx, { mode, office = null }) {
   const replay = new Replay(mapView, { staleSeconds: ctx.ui.stale_after || 600, onAlerts: (alerts) => mapView.setAlerts(alerts ?? panel.visible()) });
   const replayButton = h("button.replay-open", { type: "button", "data-i18n": "replay.title", onclick: () => replay.open() }, t("replay.title"));
   const titleKey = office ? "view.office" : "view.console";
-  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton] });
+  const range = new RangeBearing(mapView);
+  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, range.button] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
-  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, replay.element), side)));
+  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main", {}, h("div.map-wrap", {}, mapEl, replay.banner, vesselPanel.element, replay.element, range.readout), side)));
 
   // Vessel counts come from the server (the browser only holds the vessels in view); open
   // and critical alerts from the panel's list, which is live.
@@ -64,7 +66,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, range };
   return () => { clearInterval(countsTimer); panel.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
