@@ -29,7 +29,7 @@ export function renderOperations(ctx, { mode, office = null }) {
   // A refused action (403, 409...) says why instead of failing silently.
   panel.element.addEventListener("error", (e) => ctx.showError(e.detail));
   const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }) });
-  const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
+  const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi), ctx.ui.patrol_vessels || []);
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
   mapView.live.onAlert = (alert, message) => panel.push(alert, message);
   const replay = new Replay(mapView, { staleSeconds: ctx.ui.stale_after || 600, onAlerts: (alerts) => mapView.setAlerts(alerts ?? panel.visible()) });
