@@ -56,6 +56,9 @@ export function matches(alert, { office, rule, status, mmsi } = {}) {
 
 const time = (a) => toMillis(a.raised_at) || 0;
 
+/** An open or acknowledged critical alert: stays at the top until someone closes it. */
+const hot = (a) => OPEN.has(a.status) && a.severity === "critical";
+
 /** Centre: open before closed, then critical first, then newest first. */
 export function bySeverity(a, b) {
   return (
@@ -65,9 +68,10 @@ export function bySeverity(a, b) {
   );
 }
 
-/** Office: unacknowledged open first, then acknowledged, then closed; oldest first within. */
+/** Office: critical not yet closed first (unacknowledged, then acknowledged: it stays on top
+ * until resolved), then the others open, then acknowledged, then closed; oldest first within. */
 export function byOldestOpen(a, b) {
-  const rank = (x) => (x.status === "open" ? 0 : x.status === "acknowledged" ? 1 : 2);
+  const rank = (x) => (x.status === "open" ? 0 : x.status === "acknowledged" ? 1 : 2) + (hot(x) ? 0 : 2);
   return rank(a) - rank(b) || time(a) - time(b);
 }
 

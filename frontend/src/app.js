@@ -19,6 +19,15 @@ function defaultRoute(user) {
   return "#/console";
 }
 
+// Views a role is kept out of: an office user is sent to its office view, a patrol crew to
+// its tablet (the server limits their data anyway; the centre console would only mislead).
+const KEPT_OUT = { office: new Set(["console", "tablet"]), patrol: new Set(["console", "office"]) };
+
+/** The route to go to instead of `view`, or null when the user may open it. */
+export function redirectFor(user, view) {
+  return KEPT_OUT[user.role]?.has(view || "console") ? defaultRoute(user) : null;
+}
+
 async function optional(path, fallback) {
   try {
     return await api(path);
@@ -43,8 +52,12 @@ async function loadContext(user) {
   return { user, ui, land, cells, zones, offices, patrol, officeName, token: () => session.token };
 }
 
+// A refusal says what it is: not allowed (403) or no longer possible (409), with the server's reason.
+const ERROR_KEYS = { 403: "error.forbidden", 409: "error.conflict" };
+
 function showError(error) {
-  const box = h("div.toast", { role: "alert" }, t("error.generic", { message: error.message || String(error) }));
+  const key = ERROR_KEYS[error?.status] || "error.generic";
+  const box = h("div.toast", { role: "alert" }, t(key, { message: error?.message || String(error) }));
   document.body.append(box);
   setTimeout(() => box.remove(), 6000);
 }
@@ -56,9 +69,14 @@ function logout() {
 }
 
 async function route() {
+  const user = session.user;
+  const redirect = user && redirectFor(user, location.hash.split("/")[1]);
+  if (redirect) {
+    history.replaceState(null, "", redirect); // before the current view is torn down: it stays
+    if (document.body.dataset.ready) return;
+  }
   teardown();
   teardown = () => {};
-  const user = session.user;
   if (!user) {
     if (location.hash !== "#/login") history.replaceState(null, "", "#/login");
     teardown = renderLogin(root, async (u) => {

@@ -74,17 +74,24 @@ export function toMillis(value) {
   return Date.parse(value);
 }
 
-export function formatDateTime(iso) {
+// Dates and times as VTS logs write them, the same in both languages: 24-hour, ISO-like
+// (2026-12-03 14:56), local time. Intl's "short" styles give 2026/12/3 in Chinese and
+// 12/3/26, 2:56 PM in English: two forms for one log, and a 12-hour clock on a watch.
+const pad = (n) => String(n).padStart(2, "0");
+
+export function formatDateTime(iso, { seconds = false } = {}) {
   if (!iso || Number.isNaN(toMillis(iso))) return t("value.none");
-  return new Intl.DateTimeFormat(state.lang, {
-    dateStyle: "short",
-    timeStyle: "medium",
-  }).format(new Date(toMillis(iso)));
+  const d = new Date(toMillis(iso));
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(d, seconds)}`;
 }
 
 export function formatTime(iso) {
   if (!iso || Number.isNaN(toMillis(iso))) return t("value.none");
-  return new Intl.DateTimeFormat(state.lang, { timeStyle: "medium" }).format(new Date(toMillis(iso)));
+  return formatClock(new Date(toMillis(iso)), true);
+}
+
+function formatClock(d, seconds) {
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? `:${pad(d.getSeconds())}` : ""}`;
 }
 
 export const units = {
@@ -104,7 +111,23 @@ export function formatAge(seconds) {
   return t("age.hours", { h: formatNumber(hours), m: formatNumber(minutes % 60) });
 }
 
+/** Degrees and decimal minutes, as VTS and ECDIS show positions: 25°01.94′N 119°04.79′E. */
 export function formatLatLon(lat, lon) {
-  const fmt = (v, pos, neg) => `${formatNumber(Math.abs(v), 4)}°${v >= 0 ? pos : neg}`;
+  if (lat == null || lon == null) return t("value.none");
+  return `${ddm(lat, 2, "N", "S")} ${ddm(lon, 3, "E", "W")}`;
+}
+
+function ddm(value, width, pos, neg) {
+  let degrees = Math.floor(Math.abs(value));
+  let minutes = Math.round((Math.abs(value) - degrees) * 60 * 100) / 100;
+  if (minutes >= 60) { degrees += 1; minutes = 0; } // 59.995′ rounds up to the next degree
+  const mm = minutes.toFixed(2).padStart(5, "0");
+  return `${String(degrees).padStart(width, "0")}°${mm}′${value >= 0 ? pos : neg}`;
+}
+
+/** Decimal degrees (on hover, or where a tool needs them): 25.0323°N 119.0798°E. */
+export function formatLatLonDecimal(lat, lon) {
+  if (lat == null || lon == null) return t("value.none");
+  const fmt = (v, p, n) => `${Math.abs(v).toFixed(4)}°${v >= 0 ? p : n}`;
   return `${fmt(lat, "N", "S")} ${fmt(lon, "E", "W")}`;
 }

@@ -15,6 +15,19 @@ export class LiveClient {
     this.delay = 500;
     this.closed = false;
     this.status = "connecting";
+    // The badge must tell the truth: a socket whose network is gone can take minutes to
+    // notice, so the browser's own offline/online events decide at once.
+    window.addEventListener("offline", () => {
+      if (this.closed) return;
+      this.setStatus("offline");
+      this.ws?.close();
+    });
+    window.addEventListener("online", () => {
+      if (this.closed || this.status === "online") return;
+      this.delay = 500;
+      clearTimeout(this.retry);
+      this.connect();
+    });
   }
 
   url() {
@@ -26,6 +39,10 @@ export class LiveClient {
 
   connect() {
     this.closed = false;
+    if (navigator.onLine === false) {
+      this.setStatus("offline"); // no network: do not claim to be connecting; "online" retries
+      return;
+    }
     this.setStatus("connecting");
     const ws = (this.ws = new WebSocket(this.url()));
     ws.onopen = () => {
@@ -37,7 +54,7 @@ export class LiveClient {
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.setStatus("offline");
-      if (!this.closed) setTimeout(() => this.connect(), this.delay);
+      if (!this.closed) this.retry = setTimeout(() => this.connect(), this.delay);
       this.delay = Math.min(this.delay * 2, 10000);
     };
   }

@@ -15,6 +15,20 @@ const LABEL_STYLES = {
   zone: { color: "#862e9c", size: 12 },
 };
 
+const MIN_ZOOM = 7; // a whole municipal jurisdiction (~100 km) on one screen
+const MAX_ZOOM = 17; // a berth; AIS positions are not better than that
+const TILE_MARGIN_DEG = 1.0;
+
+/** Where the view may go: the basemap extract's extent, else the cells' plus a margin. */
+export function viewLimit(land, cells) {
+  const extent = land ? boundsOf(land) : null;
+  if (extent) return extent;
+  const b = cells ? boundsOf(cells) : null;
+  if (!b) return null;
+  const m = TILE_MARGIN_DEG;
+  return [[b[0][0] - m, b[0][1] - m], [b[1][0] + m, b[1][1] + m]];
+}
+
 export class MapView {
   /**
    * `homeOffice`: an office view's office (vessels outside its cells faded); `limit`: [w, s, e, n]
@@ -33,6 +47,13 @@ export class MapView {
       style: baseStyle({ tileUrl: ui.tile_url, land, attribution }),
       bounds: (this.home = boundsOf(cells) || [[118.3, 24.4], [119.3, 25.3]]),
       fitBoundsOptions: { padding: 20 },
+      // The offline basemap is a coastline extract: outside it there is no land, only the
+      // water background, so the view is kept inside it (MapLibre then stops zooming out
+      // once the extract fills the screen). Raster tiles cover more: the jurisdiction plus
+      // a margin is enough there.
+      maxBounds: viewLimit(ui.tile_url ? null : land, cells),
+      minZoom: MIN_ZOOM,
+      maxZoom: MAX_ZOOM,
       attributionControl: { compact: true },
       dragRotate: false,
       pitchWithRotate: false,
@@ -67,7 +88,7 @@ export class MapView {
     this.setCells(this.cells);
     this.setZones(this.zones);
     this.map.on("moveend", () => this.live.subscribe(this.liveBbox()));
-    this.map.on("click", "vessel-icons", (e) => this.onVesselClick?.(e.features[0].properties.mmsi));
+    this.map.on("click", "vessel-icons", (e) => !this.measuring && this.onVesselClick?.(e.features[0].properties.mmsi));
     this.map.on("mouseenter", "vessel-icons", () => (this.map.getCanvas().style.cursor = "pointer"));
     this.map.on("mouseleave", "vessel-icons", () => (this.map.getCanvas().style.cursor = ""));
     this.live.bbox = this.liveBbox();

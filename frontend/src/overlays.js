@@ -66,6 +66,7 @@ export function setGroupVisible(map, group, visible) {
 }
 
 export function setSource(map, id, data) {
+  if (!map.style) return; // the map was removed (the view changed): a late update is moot
   map.getSource(id)?.setData(data || EMPTY);
 }
 
@@ -73,7 +74,8 @@ export function alertFeatures(alerts) {
   return {
     type: "FeatureCollection",
     features: alerts
-      .filter((a) => a.lat != null && a.lon != null && a.status !== "resolved" && a.status !== "false_alarm")
+      // no ring once the situation has ended (cleared): the ships are no longer there
+      .filter((a) => a.lat != null && a.lon != null && a.status !== "resolved" && a.status !== "false_alarm" && !a.cleared_at)
       .map((a) => ({ type: "Feature", geometry: { type: "Point", coordinates: [a.lon, a.lat] }, properties: { id: a.id, severity: a.severity, rule: a.rule } })),
   };
 }

@@ -1,12 +1,15 @@
 // History replay: the recorded tracks of the vessels and the alerts of a chosen time range,
 // played back on a timeline at a chosen speed. While it plays, live positions are held back
 // from the map; "back to live" re-subscribes, which makes the server send a fresh snapshot.
+// A banner over the map says that what it shows is not live, with the alerts open at the
+// replayed time (the live alert panel beside it keeps showing the present).
 //
 // The API has no bulk history endpoint yet, so tracks are fetched per vessel (the vessels
 // of the live picture, a few requests at a time); see frontend/README.md.
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { alertFigures, vesselsLine } from "./alert_figures.js";
 import { formatDateTime, t, toMillis } from "./i18n.js";
 import { mapBbox } from "./live.js";
 
@@ -39,6 +42,15 @@ export class Replay {
     this.playing = false;
     this.active = false;
     this.element = this.build();
+    this.alertList = h("ol.replay-alerts", {});
+    this.bannerText = h("strong", {});
+    this.banner = h("div.replay-banner", { hidden: true, role: "status" }, this.bannerText, this.alertList);
+    window.addEventListener("langchange", () => this.relabel());
+  }
+
+  relabel() {
+    this.playButton.textContent = t(this.playing ? "replay.pause" : "replay.play");
+    if (this.active && this.clock.dataset.time) this.seek(Number(this.slider.value) / 1000);
   }
 
   build() {
@@ -59,15 +71,22 @@ export class Replay {
       h("button", { type: "button", dataset: { action: "live" }, "data-i18n": "replay.live", onclick: () => this.stop() }, t("replay.live")));
   }
 
-  /** Open the bar on the last 30 minutes (the inputs count in whole minutes: round up). */
-  open() {
+  /** Open the bar on the last 30 minutes (the inputs count in whole minutes: round up), or
+   * from the first recorded minute when the history is shorter than that. */
+  async open() {
     const local = (ms) => { const d = new Date(ms); return new Date(ms - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); };
-    if (!this.loadedRange) {
-      const end = Math.ceil(Date.now() / 60000) * 60000;
-      this.from.value = local(end - 30 * 60000);
-      this.to.value = local(end);
-    }
     this.element.hidden = false;
+    if (this.loadedRange) return;
+    const end = Math.ceil(Date.now() / 60000) * 60000;
+    this.from.value = local(end - 30 * 60000);
+    this.to.value = local(end);
+    try {
+      const first = await api("history", { params: { since: (end - 30 * 60000) / 1000, until: end / 1000, limit: 1 } });
+      const t0 = toMillis(first.points?.[0]?.ts);
+      if (!Number.isNaN(t0)) this.from.value = local(Math.floor(t0 / 60000) * 60000);
+    } catch {
+      // the default range stands
+    }
   }
 
   range() {
@@ -105,6 +124,7 @@ export class Replay {
 
   start() {
     this.active = true;
+    this.banner.hidden = false;
     this.playing = true;
     this.mapView.live.paused = true;
     this.playButton.textContent = t("replay.pause");
@@ -144,7 +164,19 @@ export class Replay {
     this.mapView.vessels.records.clear();
     this.mapView.vessels.now = () => time;
     this.mapView.vessels.apply({ vessels, removed: [] });
-    this.onAlerts(alertsAt(this.alerts, time));
+    const open = alertsAt(this.alerts, time);
+    this.onAlerts(open);
+    this.renderBanner(time, open);
+  }
+
+  /** "Replay, not live", the replayed time, and the alerts open then. */
+  renderBanner(time, open) {
+    this.bannerText.textContent = t("replay.banner", { time: formatDateTime(new Date(time).toISOString(), { seconds: true }) });
+    const shown = open.slice(0, 8);
+    this.alertList.replaceChildren(...shown.map((a) => h("li", { dataset: { severity: a.severity, id: a.id } },
+      h("span.severity", {}, t(`severity.${a.severity}`)), " ", h("strong", {}, t(`rule.${a.rule}`)), " ",
+      vesselsLine(a, (m) => this.names?.get(m)?.name), " ", h("span.muted", {}, alertFigures(a, { zones: this.mapView.zones })))),
+      ...(shown.length ? [] : [h("li.muted", {}, t("replay.no_alerts"))]));
   }
 
   /** Back to live: drop the replayed picture and ask the server for a fresh snapshot. */
@@ -152,6 +184,7 @@ export class Replay {
     this.pause();
     this.active = false;
     this.element.hidden = true;
+    this.banner.hidden = true;
     this.mapView.live.paused = false;
     this.mapView.vessels.now = Date.now;
     this.mapView.vessels.clear();

@@ -5,19 +5,27 @@ import { api } from "./api.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
 
-/** Pure: does vessel `v` match the query `q` (case-insensitive substring / number prefix)? */
-export function matchesQuery(v, q) {
-  const text = q.trim().toUpperCase();
+// Names are compared without spaces: AIS pads and splits names ("HAIXUN 08608"), people type
+// "海巡 08608" or "haixun08608".
+const squash = (s) => String(s).toUpperCase().replace(/\s+/g, "");
+
+/** Pure: does vessel `v` match the query `q` (case-insensitive substring, spaces ignored, or
+ * number prefix)? `aliases` are other names of it: the configured Chinese names of patrol
+ * craft, which AIS (6-bit text) cannot carry. */
+export function matchesQuery(v, q, aliases = []) {
+  const text = squash(q);
   if (!text) return false;
-  const fields = [v.name, v.shipname, v.callsign].filter(Boolean).map((s) => String(s).toUpperCase());
+  const fields = [v.name, v.shipname, v.callsign, ...aliases].filter(Boolean).map(squash);
   if (fields.some((f) => f.includes(text))) return true;
   return [v.mmsi, v.imo].some((n) => n != null && String(n).startsWith(text));
 }
 
 export class SearchBox {
-  constructor(vesselLayer, onPick) {
+  /** `known`: [{mmsi, name, name_en}] named in the configuration (patrol craft). */
+  constructor(vesselLayer, onPick, known = []) {
     this.vessels = vesselLayer;
     this.onPick = onPick;
+    this.aliases = new Map(known.map((k) => [k.mmsi, [k.name, k.name_en].filter(Boolean)]));
     this.input = h("input.search", { type: "search", name: "search", autocomplete: "off", "data-i18n-placeholder": "search.placeholder", placeholder: t("search.placeholder"), oninput: () => this.schedule(), onkeydown: (e) => e.key === "Enter" && this.pickFirst() });
     this.results = h("ul.search-results", { role: "listbox", hidden: true });
     this.element = h("div.search-box", {}, this.input, this.results);
@@ -32,7 +40,7 @@ export class SearchBox {
   async run() {
     const q = this.input.value.trim();
     if (!q) return this.show([]);
-    const local = [...this.vessels.records.values()].map((r) => r.data).filter((v) => matchesQuery(v, q)).slice(0, 20);
+    const local = [...this.vessels.records.values()].map((r) => r.data).filter((v) => matchesQuery(v, q, this.aliases.get(v.mmsi))).slice(0, 20);
     this.show(local);
     try {
       const remote = await api("vessels", { params: { q, limit: 20 } });

@@ -47,6 +47,9 @@ export class VesselLayer {
     // office watches the ships about to cross its border; hiding them would make them pop
     // into existence at the line.
     const fade = ["case", ["get", "stale"], 0.35, ["get", "away"], 0.3, 1];
+    // Labels fade less: at 0.75 the name still reads at 5.7:1 on water (WCAG AA; 0.3 gave
+    // 1.8:1), while the faint icon already says "not ours" or "not heard lately".
+    const labelFade = ["case", ["any", ["get", "stale"], ["get", "away"]], 0.75, 1];
     map.addLayer({
       id: "vessel-vectors", type: "line", source: "vessel-vectors", minzoom: 9,
       paint: { "line-color": colorExpression(), "line-width": 1.6, "line-opacity": fade },
@@ -76,7 +79,7 @@ export class VesselLayer {
         "icon-offset": [12, 0],
         "icon-padding": 1,
       },
-      paint: { "icon-opacity": fade },
+      paint: { "icon-opacity": labelFade },
     }, beforeLayer);
   }
 

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { clear, h, options } from "./dom.js";
-import { formatDateTime, formatLatLon, t, units } from "./i18n.js";
+import { formatDateTime, formatLatLon, formatLatLonDecimal, t, units } from "./i18n.js";
 import { categoryOf } from "./shiptypes.js";
 
 const RANGES = [30, 60, 180, 360, 1440]; // minutes of track to draw
@@ -72,13 +72,17 @@ export class VesselPanel {
       ["vessel.speed", units.knots(v.speed)], ["vessel.course", units.degrees(v.course)],
       ["vessel.heading", units.degrees(v.heading)], ["vessel.status", v.status != null ? t(`navstatus.${v.status}`) : null],
       ["vessel.destination", v.destination], ["vessel.draught", v.draught != null ? units.metres(v.draught) : null],
-      ["vessel.length", v.to_bow != null && v.to_stern != null ? units.metres(v.to_bow + v.to_stern) : null],
+      ["vessel.length", metres(v.length ?? (v.to_bow != null && v.to_stern != null ? v.to_bow + v.to_stern : null))],
+      ["vessel.beam", metres(v.beam ?? (v.to_port != null && v.to_starboard != null ? v.to_port + v.to_starboard : null))],
       ["vessel.cell", v.cell], ["vessel.office", v.office ? this.officeName(v.office) : null],
       ["vessel.last_report", v.ts ? formatDateTime(v.ts) : null],
     ];
+    // a vessel that left the live picture (went dark): its last known state, said as such
+    const gone = v.live === false && !this.mapView.vessels.get(v.mmsi);
     clear(this.body).append(
       h("h2.vessel-name", {}, v.name || v.shipname || t("vessel.unnamed")),
-      h("dl", {}, rows.flatMap(([key, value]) => [h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] } }, value ?? t("value.none"))])),
+      gone ? h("p.not-live", {}, t("vessel.not_live")) : null,
+      h("dl", {}, rows.flatMap(([key, value]) => [h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] }, title: key === "vessel.position" && v.lat != null ? formatLatLonDecimal(v.lat, v.lon) : null }, value ?? t("value.none"))])),
       this.radarInfo(v.mmsi),
       this.alertList(v.mmsi),
       this.extras ? this.extras(v.mmsi) : null,
@@ -125,4 +129,8 @@ export class VesselPanel {
     this.mapView.select(null);
     this.mapView.clearTrack();
   }
+}
+
+function metres(value) {
+  return value ? units.metres(value) : null; // 0 is AIS's "not available"
 }

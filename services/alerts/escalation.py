@@ -6,8 +6,10 @@ centre, through a configured delivery channel. Each escalation is recorded once 
 in the store (several dispatchers may run: the store's unique (alert, level) decides which
 one escalates) and comes out as an ESCALATED `AlertChange` for the bus and the channels.
 
-An alert that cleared on its own is still escalated if nobody acknowledged it: the vessel
-left the restricted zone, but an officer still has to look at why it went in.
+An alert that cleared on its own is still escalated to the centre if nobody acknowledged
+it (the vessel left the restricted zone, but an officer still has to look at why it went
+in), and no further: a situation that has ended is the administration's to review, not an
+emergency for the provincial centre.
 
 Configuration, `[escalation]` in seagrid.toml (all optional; docs/alerts-delivery.md):
 
@@ -137,7 +139,10 @@ class Escalator:
         changes: list[AlertChange] = []
         for level, severity, delay in self.policy.levels():
             overdue = await self.store.unacknowledged(
-                now - delay, severity=severity, not_escalated_to=level
+                now - delay,
+                severity=severity,
+                not_escalated_to=level,
+                include_cleared=level == CENTRE,
             )
             for alert in overdue:
                 updated = await self.store.record_escalation(

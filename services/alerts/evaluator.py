@@ -346,6 +346,8 @@ class RuleEngine:
         where = CellPosition(track.mmsi, now, track.lat, track.lon, track.cell, None)
         details = {
             "last_report": track.ts,
+            "last_speed": track.speed,  # last known course and speed: where to look for it
+            "last_course": track.course,
             "silent_s": round(now - track.ts, 1),
             "expected_interval_s": expected,
             "coverage_reports": reports,

@@ -18,6 +18,10 @@ Per alert key (rule, vessel, zone or other vessel) it keeps one small state mach
 - An operator who resolves (or marks as false alarm) an alert whose condition still holds
   has decided about this occurrence: the key stays quiet until the condition has been gone
   for `clear_after_s`; only then can a new occurrence raise a new alert.
+- A `predicted_entry` closes itself (status `resolved`, actor none): when the prediction
+  ends (the vessel turned away; note `turned_away`) and at once when the vessel's
+  `zone_entry` for that zone is raised (note `zone_entry`): a prediction that did not come
+  true, or that the entry alert now covers, is nothing left for a person to decide.
 - Silences are checked against the observation's time (behaviour time). Behaviour under a
   silence neither raises nor counts towards a minimum duration; an alert already open
   before the silence stays open for the operator to close.
@@ -43,9 +47,11 @@ from services.alerts.model import (
     Change,
     Observation,
     OperatorCommand,
+    Rule,
     Severity,
     Status,
     alert_id,
+    alert_key,
 )
 from services.alerts.routing import Router
 from services.alerts.silences import SilenceList
@@ -207,6 +213,23 @@ class AlertBook:
         state.alert, state.pending_since, state.last_update = alert, None, obs.ts
         self._alerts[alert.id] = alert
         out.append(AlertChange(Change.RAISED.value, alert, obs.ts))
+        if obs.rule == Rule.ZONE_ENTRY:
+            self._supersede_prediction(obs, out)
+
+    def _supersede_prediction(self, obs: Observation, out: list[AlertChange]) -> None:
+        """The vessel entered: its prediction for this zone came true and closes itself."""
+        key = alert_key(Rule.PREDICTED_ENTRY.value, obs.mmsi, obs.zone, None)
+        state = self._keys.get(key)
+        if state is None or state.alert is None:
+            return
+        prediction, state.alert = state.alert, None
+        state.inactive_since = None
+        self._clearing.pop(key, None)
+        self._alerts.pop(prediction.id, None)
+        closed = replace(prediction, cleared_at=obs.ts, status=Status.RESOLVED.value)
+        out.append(AlertChange(Change.CLEARED.value, closed, obs.ts, note="zone_entry"))
+        if state.idle:
+            del self._keys[key]
 
     def _maybe_update(self, obs: Observation, state: _KeyState, out: list[AlertChange]) -> None:
         alert = state.alert
@@ -233,9 +256,13 @@ class AlertBook:
             return
         cleared = replace(state.alert, cleared_at=ended)
         state.alert = None
-        if cleared.status in OPEN_STATUSES:
+        note = None
+        if cleared.rule == Rule.PREDICTED_ENTRY and cleared.status in OPEN_STATUSES:
+            cleared, note = replace(cleared, status=Status.RESOLVED.value), "turned_away"
+            self._alerts.pop(cleared.id, None)
+        elif cleared.status in OPEN_STATUSES:
             self._alerts[cleared.id] = cleared  # still for an operator to close
-        out.append(AlertChange(Change.CLEARED.value, cleared, deadline))
+        out.append(AlertChange(Change.CLEARED.value, cleared, deadline, note=note))
 
     def _store(self, state: _KeyState, alert: Alert) -> None:
         state.alert = alert

@@ -57,6 +57,12 @@ class MemoryAlertStore:
         if (alert_id, change.change, change.at) in self._seen:
             return ApplyResult("duplicate", current)
         merged = merge(current, change)
+        if change.change == Change.UPDATED:
+            # the latest figures live on the alert; the history keeps what a person needs
+            if merged == current:
+                return ApplyResult("duplicate", current)
+            self._save(merged)
+            return ApplyResult("applied", merged)
         self._save(merged)
         self._record(alert_id, change.change, change.at, merged.status, change.actor, change.note)
         return ApplyResult("applied", merged)
@@ -160,6 +166,7 @@ class MemoryAlertStore:
         *,
         severity: str | None = None,
         not_escalated_to: str | None = None,
+        include_cleared: bool = True,
         limit: int = 500,
     ) -> builtins.list[Alert]:
         rows = [
@@ -169,6 +176,7 @@ class MemoryAlertStore:
             and a.raised_at <= raised_before
             and (severity is None or a.severity == severity)
             and (not_escalated_to is None or not_escalated_to not in a.escalated_to)
+            and (include_cleared or a.cleared_at is None)
         ]
         return sorted(rows, key=lambda a: (a.raised_at, a.id))[:limit]
 

@@ -189,14 +189,16 @@ class PgAlertStore:
         *,
         severity: str | None = None,
         not_escalated_to: str | None = None,
+        include_cleared: bool = True,
         limit: int = 500,
     ) -> builtins.list[Alert]:
         sql = f"""{_SELECT_ALERT}
             WHERE status = 'open' AND alerts.raised_at <= to_timestamp($1)
               AND ($2::text IS NULL OR severity = $2)
               AND ($3::text IS NULL OR NOT ($3 = ANY(escalated_to)))
+              AND ($5 OR cleared_at IS NULL)
             ORDER BY alerts.raised_at, id LIMIT $4"""
-        args = (raised_before, severity, not_escalated_to, limit)
+        args = (raised_before, severity, not_escalated_to, limit, include_cleared)
         async with self.pool.acquire() as conn:
             return [_alert(r) for r in await conn.fetch(sql, *args)]
 
@@ -321,6 +323,13 @@ async def _apply_to(
 ) -> ApplyResult:
     """Merge `change` into the stored `current` unless this change was recorded before."""
     merged = merge(current, change)
+    if change.change == Change.UPDATED:
+        # No history row: the latest figures live on the alert, and a row a minute would
+        # bury the changes a person needs. The same update again changes nothing.
+        if merged == current:
+            return ApplyResult("duplicate", current)
+        await _update(conn, merged)
+        return ApplyResult(outcome, merged)
     note = change.note
     if outcome == "merged":
         note = f"{change.change} again as {change.alert.id}"

@@ -11,6 +11,9 @@ Merging, because the bus delivers at least once and several producers write the 
 - `cleared_at` is set once: a condition that comes back is a new alert with a new id;
 - position, severity and details follow the pipeline (raised, updated, cleared);
 - `escalated_to` only grows.
+- `updated` changes (the pipeline's latest figures, at most one a minute) move the stored
+  alert but add no history row: the case history keeps the changes a person acts on.
+  An update that changes nothing is a duplicate.
 
 Field reports (`report`): a crew's feedback from the scene is a history row of its own
 (change `reported`, with actor, time and note), whatever the alert's status, so a report on
@@ -226,11 +229,13 @@ class AlertStore(Protocol):
         *,
         severity: str | None = None,
         not_escalated_to: str | None = None,
+        include_cleared: bool = True,
         limit: int = 500,
     ) -> builtins.list[Alert]:
         """Alerts still `open` (nobody acknowledged them) raised at or before the time,
         oldest first; optionally of one severity and not yet escalated to a level (so
-        alerts already escalated do not crowd the new ones out of `limit`)."""
+        alerts already escalated do not crowd the new ones out of `limit`), and without
+        the ones whose situation has ended (`include_cleared=False`)."""
 
     async def record_escalation(
         self, alert_id: str, level: str, target: str, at: float

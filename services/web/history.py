@@ -52,8 +52,8 @@ class MemoryHistory:
         return self.picture.track(mmsi, since, until)
 
     async def vessel(self, mmsi: int) -> VesselState | None:
-        live = self.picture.get(mmsi)
-        return None if live is None else live.state
+        known = self.picture.last_known(mmsi)
+        return None if known is None else known.state
 
     async def window(
         self, since: float, until: float, bbox: BBox, limit: int

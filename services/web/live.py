@@ -119,10 +119,13 @@ class Hub:
         ids, lons, lats = self._everything()
         mask = _bbox_mask(view.bbox, lons, lats)
         found = ids[mask].tolist()
-        if view.ship_types is None:
-            return set(found)
         vessels = self.picture.vessels
-        return {m for m in found if view.wants_type(vessels[m].state.ship_type)}
+        if view.ship_types is not None:
+            found = [m for m in found if view.wants_type(vessels[m].state.ship_type)]
+        own = vessels.get(view.own) if view.own is not None else None
+        if own is not None and own.state.lat is not None:
+            found.append(own.state.mmsi)
+        return set(found)
 
     def _everything(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions of every placed vessel, rebuilt when the picture changed."""
@@ -205,6 +208,8 @@ class Hub:
                 (view.wants_type(v.state.ship_type) for v in ch.vessels[cut]), dtype=bool
             )
         ids, encoded = ch.ids[cut][mask].tolist(), ch.encoded[cut][mask].tolist()
+        if view.own is not None and view.own in ch.changed and view.own not in ids:
+            ids, encoded = _with_own(view.own, ch, ids, encoded)
         shown = group.members
         leaving = list((shown & ch.changed).difference(ids))
         gone = [m for m in ch.removed if m in shown] if ch.removed else []
@@ -238,6 +243,14 @@ class Hub:
                 sent += 1
         self.alerts_pushed += sent
         return sent
+
+
+def _with_own(
+    own: int, ch: TickChanges, ids: list[int], encoded: list[bytes]
+) -> tuple[list[int], list[bytes]]:
+    """The frame's vessels plus the crew's own, wherever it is (one lookup per tick)."""
+    at = int(np.flatnonzero(ch.ids == own)[0])
+    return [*ids, own], [*encoded, ch.encoded[at]]
 
 
 def _column(view: View, ch: TickChanges) -> slice:

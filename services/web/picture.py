@@ -6,11 +6,16 @@ rules of `services.core.vessels.VesselState`, and adds what the map needs: the c
 office of the latest position, the wall-clock time each vessel was last heard (staleness
 is judged on arrival time, not event time: a late satellite report is still a fresh sign
 of life for the map), and, in demo mode, a bounded track per vessel.
+
+A vessel that goes stale leaves the live picture (the map removes it) but is remembered,
+with its track, among the `departed` (the most recent `departed_max`): a vessel that went
+dark is exactly the one an operator then asks about, and without a database (demo mode)
+this memory is the only history there is.
 """
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -61,11 +66,16 @@ class LiveVessel:
 
 
 class LivePicture:
-    def __init__(self, stale_after: float = 600.0, track_points: int = 0) -> None:
+    def __init__(
+        self, stale_after: float = 600.0, track_points: int = 0, departed_max: int = 5000
+    ) -> None:
         self.stale_after = stale_after
         self.track_points = track_points
+        self.departed_max = departed_max
         self.vessels: dict[int, LiveVessel] = {}
         self.tracks: dict[int, deque[Position]] = {}
+        # mmsi -> (the vessel as last heard, its track), oldest departure first
+        self.departed: OrderedDict[int, tuple[LiveVessel, deque[Position] | None]] = OrderedDict()
         self.received: Counter[str] = Counter()
         self._dirty: dict[int, float] = {}  # mmsi -> wall clock of the first unsent change
         self.version = 0  # bumped on every change, so readers can tell a cache is stale
@@ -99,7 +109,14 @@ class LivePicture:
     def _vessel(self, mmsi: int) -> LiveVessel:
         vessel = self.vessels.get(mmsi)
         if vessel is None:
-            vessel = self.vessels[mmsi] = LiveVessel(VesselState(mmsi))
+            back = self.departed.pop(mmsi, None)
+            if back is not None:  # heard again: its static data and track come back with it
+                vessel, track = back
+                if track is not None:
+                    self.tracks[mmsi] = track
+            else:
+                vessel = LiveVessel(VesselState(mmsi))
+            self.vessels[mmsi] = vessel
         return vessel
 
     def _changed(self, mmsi: int, vessel: LiveVessel, now: float) -> None:
@@ -120,10 +137,27 @@ class LivePicture:
         gone = [m for m, v in self.vessels.items() if v.seen_at < limit]
         self.version += len(gone)
         for mmsi in gone:
-            del self.vessels[mmsi]
-            self.tracks.pop(mmsi, None)
+            vessel = self.vessels.pop(mmsi)
+            track = self.tracks.pop(mmsi, None)
             self._dirty.pop(mmsi, None)
+            if vessel.state.lat is not None and self.departed_max > 0:
+                self.departed[mmsi] = (vessel, track)
+        while len(self.departed) > self.departed_max:
+            self.departed.popitem(last=False)
         return gone
+
+    def last_known(self, mmsi: int) -> LiveVessel | None:
+        """The vessel if live, else as it was last heard before it left the picture."""
+        live = self.vessels.get(mmsi)
+        if live is not None:
+            return live
+        departed = self.departed.get(mmsi)
+        return None if departed is None else departed[0]
+
+    def name_of(self, mmsi: int | None) -> str | None:
+        """The vessel's name as far as known (live or departed), else None."""
+        vessel = None if mmsi is None else self.last_known(mmsi)
+        return None if vessel is None else vessel.state.shipname
 
     def placed(self) -> Iterator[LiveVessel]:
         """Vessels with a position (static-only ones are not on the map)."""
@@ -153,13 +187,21 @@ class LivePicture:
     def track(self, mmsi: int, since: float | None, until: float | None) -> list[Position]:
         lower = float("-inf") if since is None else since
         upper = float("inf") if until is None else until
-        return [p for p in self.tracks.get(mmsi, ()) if lower <= p.ts < upper]
+        points = self.tracks.get(mmsi)
+        if points is None and mmsi in self.departed:
+            points = self.departed[mmsi][1]
+        return [p for p in points or () if lower <= p.ts < upper]
 
     def cell_counts(self) -> dict[str, int]:
         return dict(Counter(v.cell for v in self.placed() if v.cell is not None))
 
     def office_counts(self) -> dict[str, int]:
         return dict(Counter(v.office for v in self.placed() if v.office is not None))
+
+
+def vessel_names(picture: LivePicture, mmsi: int | None, other: int | None) -> dict[str, Any]:
+    """An alert's `name` and `other_name` as far as the picture (or its departed) knows."""
+    return {"name": picture.name_of(mmsi), "other_name": picture.name_of(other)}
 
 
 def in_bbox(bbox: tuple[float, float, float, float], lon: float | None, lat: float | None) -> bool:

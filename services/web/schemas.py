@@ -179,6 +179,8 @@ class AlertOut(BaseModel):
     escalated_to: list[str] = []
     case_id: str | None = None  # the newest case linking this alert (docs/cases.md)
     track: dict[str, Any] | None = None  # radar rules: {"radar", "target"}
+    name: str | None = Field(None, description="the vessel's name, when known")
+    other_name: str | None = Field(None, description="the other vessel's name, when known")
 
 
 class TaskOut(BaseModel):

@@ -26,6 +26,7 @@ from services.core.codec import CodecError, decode_as, records_of
 from services.core.runner import consume
 from services.core.types import CellPosition, VesselStatic
 from services.web.live import Hub
+from services.web.picture import vessel_names
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class WebStage:
             except (ValueError, KeyError, TypeError):
                 self._reject("bad_alert", delivery)
                 continue
+            alert.update(vessel_names(self.picture, alert.get("mmsi"), alert.get("other_mmsi")))
             self.hub.push_alert(alert, change, data.get("actor"), data.get("note"))
 
     def _count(self, alert: dict[str, Any], change: str) -> None:

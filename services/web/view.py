@@ -32,6 +32,9 @@ class View:
     bbox: BBox = WORLD
     ship_types: frozenset[str] | None = None  # categories (gridding.picture); None: all
     alerts_only: bool = False  # alerts but no positions (a wall display of alerts)
+    # A patrol crew's own vessel, always in its frames whatever the box (set by the server
+    # from the signed-in user, never by the client): the tablet must never lose its boat.
+    own: int | None = None
 
     def wants_type(self, ship_type: int | None) -> bool:
         return self.ship_types is None or ship_type_category(ship_type) in self.ship_types
@@ -62,8 +65,9 @@ def parse_bbox(value: Any) -> BBox:
     return (min_lon, min_lat, max_lon, max_lat)
 
 
-def parse_subscribe(message: dict[str, Any]) -> View:
-    """The view of a `{"type": "subscribe", ...}` message; raises ViewError."""
+def parse_subscribe(message: dict[str, Any], own: int | None = None) -> View:
+    """The view of a `{"type": "subscribe", ...}` message (`own`: the user's own vessel,
+    kept in view whatever the box); raises ViewError."""
     bbox = parse_bbox(message["bbox"]) if message.get("bbox") is not None else WORLD
     types = message.get("ship_types")
     if types is not None:
@@ -76,4 +80,4 @@ def parse_subscribe(message: dict[str, Any]) -> View:
     alerts_only = message.get("alerts_only", False)
     if not isinstance(alerts_only, bool):
         raise ViewError("alerts_only must be true or false")
-    return View(bbox, types, alerts_only)
+    return View(bbox, types, alerts_only, None if alerts_only else own)

@@ -69,11 +69,25 @@ async def test_acknowledged_alert_is_not_escalated(store: AlertStore) -> None:
     await store.transition(acked.id, "acknowledge", "wang", T0 + 4 * MIN)
     await store.apply(AlertChange(Change.CLEARED.value, cleared, T0 + 60))
     changes = await Escalator(store, POLICY, "qz-centre").check(T0 + 60 * MIN)
-    # the cleared one still needs an officer's look; the acknowledged one does not
-    assert [(c.alert.id, c.alert.escalated_to[-1]) for c in changes] == [
-        (cleared.id, "centre"),
-        (cleared.id, "provincial"),
-    ]
+    # the cleared one still needs an officer's look at the centre, and goes no further;
+    # the acknowledged one needs nothing
+    assert [(c.alert.id, c.alert.escalated_to[-1]) for c in changes] == [(cleared.id, "centre")]
+
+
+async def test_situation_ending_after_the_centre_stops_the_provincial_escalation(
+    store: AlertStore,
+) -> None:
+    alert = make_alert(rule="close_quarters", zone=None, other_mmsi=413000002, severity="critical")
+    await store.apply(raised(alert))
+    escalator = Escalator(store, POLICY, "qz-centre")
+    [centre] = await escalator.check(T0 + 5 * MIN)
+    assert centre.alert.escalated_to == ("centre",)
+    await store.apply(AlertChange(Change.CLEARED.value, alert, T0 + 8 * MIN))
+    assert await escalator.check(T0 + 15 * MIN) == []
+    assert await escalator.check(T0 + 24 * 60 * MIN) == []
+    stored = await store.get(alert.id)
+    assert stored is not None and stored.escalated_to == ("centre",)
+    assert [e.level for e in await store.escalations(alert.id)] == ["centre"]
 
 
 async def test_two_escalators_escalate_once(store: AlertStore) -> None:

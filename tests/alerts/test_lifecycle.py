@@ -343,3 +343,39 @@ def test_distress_goes_to_office_and_centre() -> None:
     assert book.router.recipients(outside.alert) == (CENTRE,)
     (zone,) = book.observe([obs(ts=0.0)])
     assert book.router.recipients(zone.alert) == ("shishi",)
+
+
+# --- predicted_entry closes itself ------------------------------------------------------
+
+
+def test_predicted_entry_closes_itself_when_the_vessel_turns_away() -> None:
+    book = make_book()
+    raised = run(book, [obs(Rule.PREDICTED_ENTRY, ts=t) for t in (0.0, 30.0)])
+    assert kinds(raised) == [("raised", 30.0)]
+    changes = run(book, [obs(Rule.PREDICTED_ENTRY, ts=40.0, active=False)])
+    changes += book.advance(40.0 + 120.0)
+    (closed,) = changes
+    assert (closed.change, closed.note, closed.actor) == ("cleared", "turned_away", None)
+    assert closed.alert.status == "resolved" and closed.alert.cleared_at == 40.0
+    assert book.get(closed.alert.id) is None and book.open_alerts() == []
+
+
+def test_predicted_entry_closes_at_once_when_its_zone_entry_is_raised() -> None:
+    book = make_book()
+    run(book, [obs(Rule.PREDICTED_ENTRY, ts=t) for t in (0.0, 30.0)])
+    changes = run(book, [obs(Rule.PREDICTED_ENTRY, ts=50.0, active=False), obs(ts=50.0)])
+    assert [(c.change, c.alert.rule, c.note) for c in changes] == [
+        ("raised", "zone_entry", None),
+        ("cleared", "predicted_entry", "zone_entry"),
+    ]
+    assert changes[1].alert.status == "resolved" and changes[1].alert.cleared_at == 50.0
+    assert [a.rule for a in book.open_alerts()] == ["zone_entry"]
+    assert book.advance(1000.0) == []  # nothing left to clear for the prediction
+
+
+def test_other_rules_still_wait_for_a_person_once_cleared() -> None:
+    book = make_book()
+    run(book, [obs(ts=0.0), obs(ts=10.0, active=False)])
+    (cleared,) = book.advance(200.0)
+    assert cleared.alert.status == "open" and cleared.note is None
+    assert book.get(cleared.alert.id) == cleared.alert

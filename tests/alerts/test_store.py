@@ -46,6 +46,24 @@ async def test_update_moves_the_alert_and_severity_only_rises(store: AlertStore)
     assert (stored.lat, stored.severity, stored.details) == (24.71, "critical", {"n": 2})
 
 
+async def test_updates_keep_the_latest_figures_without_history_rows(store: AlertStore) -> None:
+    alert = make_alert(details={"speed_kn": 14.0})
+    await store.apply(raised(alert))
+    for minute in range(1, 6):
+        figures = {"speed_kn": 14.0 + minute}
+        result = await store.apply(
+            changed(Change.UPDATED, alert, T0 + 60 * minute, details=figures)
+        )
+        assert result.outcome == "applied"
+    again = changed(Change.UPDATED, alert, T0 + 300, details={"speed_kn": 19.0})
+    assert (await store.apply(again)).outcome == "duplicate"
+    latest = {"details": {"speed_kn": 19.0}, "cleared_at": T0 + 330}
+    await store.apply(changed(Change.CLEARED, alert, T0 + 400, **latest))
+    stored = await store.get(alert.id)
+    assert stored is not None and stored.details == {"speed_kn": 19.0}
+    assert [r.change for r in await store.history(alert.id)] == ["raised", "cleared"]
+
+
 async def test_clear_is_set_once_and_a_recurrence_is_a_new_alert(store: AlertStore) -> None:
     alert = make_alert()
     await store.apply(raised(alert))

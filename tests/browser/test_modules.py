@@ -63,7 +63,8 @@ def test_alert_order_centre_by_severity_office_by_oldest_open(screen: Screen) ->
       };""",
     )
     assert result["centre"] == ["new-crit", "acked", "new-warn", "old-info", "closed"]
-    assert result["office"] == ["old-info", "new-warn", "new-crit", "acked", "closed"]
+    # critical first until resolved, acknowledged or not; then the longest waiting
+    assert result["office"] == ["new-crit", "acked", "old-info", "new-warn", "closed"]
     assert result["active"] == 4
     assert result["rule"] is False
 

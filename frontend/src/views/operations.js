@@ -20,6 +20,7 @@ import { InfoCentrePanel } from "../infocentre/panel.js";
 import { attachVesselLinks } from "../infocentre/vessel_links.js";
 import { RadarLayer } from "../radar/radar_layer.js";
 import { DensityLayer } from "../safety_report/density_layer.js";
+import { RangeBearing } from "../range_bearing.js";
 
 export function renderOperations(ctx, { mode, office = null }) {
   const { root, user, offices } = ctx;
@@ -28,14 +29,16 @@ export function renderOperations(ctx, { mode, office = null }) {
   let desk = null; // the case desk needs the alert and vessel panels, which show its cases
   const mapView = new MapView(mapEl, { ...ctx, cells, token: ctx.token, onStatus: (s) => bar.setStatus(s), homeOffice: office, limit: office ? officeLimit(cells) : null });
   const panel = new AlertPanel({
-    mode, offices, officeName: ctx.officeName, fixedOffice: office,
-    vesselName: (mmsi) => vesselName(mapView, mmsi), onSelect: (a) => focusAlert(a), flashTarget: root,
+    mode, offices, officeName: ctx.officeName, fixedOffice: office, role: user.role, zones: ctx.zones,
+    vesselName: (mmsi) => mapView.vessels.get(mmsi)?.name || null, onSelect: (a) => focusAlert(a), flashTarget: root,
     decorate: (a) => (desk ? desk.alertExtras(a) : []),
   });
+  // A refused action (403, 409...) says why instead of failing silently.
+  panel.element.addEventListener("error", (e) => ctx.showError(e.detail));
   const radar = new RadarLayer(mapView, { onError: ctx.showError });
   const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }), extras: (mmsi) => desk?.vesselExtras(mmsi), radar });
   desk = new CaseDesk(ctx, { mode, office, mapView, alertPanel: panel, vesselPanel });
-  const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi));
+  const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi), ctx.ui.patrol_vessels || []);
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
   mapView.live.onAlert = (alert, message) => panel.push(alert, message);
   mapView.live.onCase = (c) => desk.push(c);
@@ -47,10 +50,11 @@ export function renderOperations(ctx, { mode, office = null }) {
   attachVesselLinks(vesselPanel);
   const density = new DensityLayer(mapView, { showError: ctx.showError });
   const reportsLink = h("a.reports-open", { href: "#/reports", "data-i18n": "safety_report.open" }, t("safety_report.open"));
-  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, density.element, reportsLink, info.button] });
+  const range = new RangeBearing(mapView);
+  const bar = topBar({ user, titleKey, search, mapView, onLogout: ctx.logout, extra: [replayButton, range.button, density.element, reportsLink, info.button] });
   const counts = office ? officeHeader(ctx, office) : h("section.counts");
   const side = h("div.side", {}, counts, panel.element);
-  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main.with-cases", {}, h("div.map-wrap", {}, mapEl, vesselPanel.element, desk.panel.element, replay.element, info.element), desk.column(), side)));
+  clear(root).append(h("div.layout.operations", { dataset: { mode } }, bar, h("main.with-cases", {}, h("div.map-wrap", {}, mapEl, replay.banner, vesselPanel.element, desk.panel.element, replay.element, range.readout, info.element), desk.column(), side)));
 
   // Vessel counts come from the server (the browser only holds the vessels in view); open
   // and critical alerts from the panel's list, which is live.
@@ -78,7 +82,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     if (alert.lat != null) mapView.flyTo(alert.lon, alert.lat, 13);
     if (alert.mmsi) vesselPanel.open(alert.mmsi);
   }
-  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk, info, radar, density };
+  window.seagrid = { mapView, panel, vesselPanel, search, replay, desk, info, radar, density, range };
   return () => { clearInterval(countsTimer); radar.destroy(); panel.destroy(); desk.destroy(); mapView.live.close(); mapView.map.remove(); };
 }
 
@@ -94,13 +98,10 @@ function officeLimit(cells) {
   return [b[0][0] - m, b[0][1] - m, b[1][0] + m, b[1][1] + m];
 }
 
-function vesselName(mapView, mmsi) {
-  const v = mapView.vessels.get(mmsi);
-  return v?.name ? `${v.name} (${mmsi})` : String(mmsi);
-}
-
 function officeHeader(ctx, office) {
-  return h("section.office-header", {}, h("h2", {}, ctx.officeName(office)), h("p.muted", { "data-i18n": "office.hint" }, t("office.hint")));
+  const title = h("h2", {}, ctx.officeName(office));
+  window.addEventListener("langchange", () => (title.textContent = ctx.officeName(office)));
+  return h("section.office-header", {}, title, h("p.muted", { "data-i18n": "office.hint" }, t("office.hint")));
 }
 
 function renderCounts(section, ctx, rows) {

@@ -15,6 +15,8 @@ import { topBar } from "../shell.js";
 import { ageSeconds } from "../alert_list.js";
 import { CaseTasks, sendCaseEntry } from "../cases/tablet_tasks.js";
 import { CaseLayer } from "../cases/case_layer.js";
+import { alertFigures, vesselsLine } from "../alert_figures.js";
+import { confirmAction } from "../close_dialog.js";
 
 // One tap per report. Progress reports leave the case open; results carry the outcome that
 // closes it (patrol crews may close their own office's cases by a report: they verified it on
@@ -29,6 +31,7 @@ const RESULTS = [
 ];
 const KINDS = Object.fromEntries([...PROGRESS, ...RESULTS].map((k) => [k.id, k]));
 const LATE_MS = 60000; // a report sent later than this says when it was written
+const DOUBLE_TAP_MS = 3000; // the same report on the same task again within this is one tap
 
 /** POST one queued report; its outbox id is the report id, so a resend is stored once. */
 export function sendReport(r) {
@@ -64,7 +67,13 @@ export function renderTablet(ctx) {
   clear(root).append(page);
   mapView.map.on("dragstart", () => (follow = false));
   if (user.mmsi) mapView.select(Number(user.mmsi)); // the ring marks (and follows) the own boat
-  mapView.live.onAlert = (alert) => {
+  const sent = new Map(); // alert id -> reports already recorded on it [{note, at, actor}]
+  const lastTap = new Map(); // `${alert}:${kind}` -> time of the last tap
+  const pushes = []; // recent pushes, re-applied over a list fetched while they arrived
+  mapView.live.onAlert = (alert, message = {}) => {
+    pushes.push({ at: Date.now(), alert });
+    if (pushes.length > 200) pushes.shift();
+    if (message.change === "reported" && message.note) addSent(alert.id, { note: message.note, at: Date.now() / 1000, actor: message.actor });
     if (alerts.upsert(alert)) { chime(); flash(page); }
     render();
   };
@@ -117,7 +126,7 @@ export function renderTablet(ctx) {
     const shown = withRange.slice(0, 30);
     // The own boat moves every few seconds: rebuilding the cards then would detach a button
     // between a finger's press and release and lose the tap. Same tasks: update text only.
-    const shape = [language(), ...shown.map(({ a }) => `${a.id}:${a.status}:${queued.get(a.id) || 0}:${mapView.vessels.get(a.mmsi)?.name || ""}`)].join("|");
+    const shape = [language(), ...shown.map(({ a }) => `${a.id}:${a.status}:${queued.get(a.id) || 0}:${(sent.get(a.id) || []).length}:${vesselsLine(a, nameOf)}`)].join("|");
     if (shape === lastShape) {
       for (const { a, range } of shown) {
         const li = tasks.querySelector(`li.task[data-id="${CSS.escape(a.id)}"]`);
@@ -140,13 +149,31 @@ export function renderTablet(ctx) {
     return t("tablet.bearing_distance", { bearing: units.degrees(bearing), point: t(`compass.${compassPoint(bearing)}`), distance: units.nm(range) });
   }
 
+  function nameOf(mmsi) {
+    return mapView.vessels.get(mmsi)?.name || null;
+  }
+
+  function addSent(id, row) {
+    const rows = sent.get(id) || [];
+    if (!rows.some((r) => r.note === row.note && Math.abs(r.at - row.at) < 5)) sent.set(id, [...rows, row]);
+  }
+
+  /** The reports already recorded on a task, so a crew does not send one twice. */
+  function sentList(a) {
+    const rows = sent.get(a.id) || [];
+    if (!rows.length) return null;
+    return h("ul.sent", { "aria-label": t("tablet.sent") }, rows.map((r) => h("li", {}, `✓ ${r.note} · ${formatTime(r.at)}`)));
+  }
+
   function task(a, me, range, queued) {
-    const vessel = mapView.vessels.get(a.mmsi);
+    const figures = alertFigures(a, { zones: ctx.zones });
     return h("li.task", { dataset: { id: a.id, severity: a.severity, status: a.status }, onclick: (e) => e.target.tagName !== "BUTTON" && a.lat != null && (follow = false, mapView.flyTo(a.lon, a.lat, 13)) },
       h("div.row", {}, h("span.severity", {}, t(`severity.${a.severity}`)), h("strong", {}, t(`rule.${a.rule}`)), h("span.age", {}, formatAge(ageSeconds(a)))),
-      h("div.row", {}, vessel?.name || (a.mmsi ? `MMSI ${a.mmsi}` : "")),
+      h("div.row.vessel", {}, vesselsLine(a, nameOf)),
+      figures ? h("div.row.figures", {}, figures) : null,
       h("div.row.nav", {}, navText(a, me, range)),
       queued ? h("p.queued", {}, t("tablet.queued", { n: queued })) : null,
+      sentList(a),
       h("div.actions.progress", {},
         a.status === "open" ? h("button.big", { type: "button", dataset: { action: "ack" }, onclick: () => ack(a) }, t("action.ack")) : null,
         ...PROGRESS.map((k) => reportButton(a, k))),
@@ -168,7 +195,16 @@ export function renderTablet(ctx) {
   }
 
   async function report(a, kind) {
+    const tap = `${a.id}:${kind}`;
+    if (Date.now() - (lastTap.get(tap) || 0) < DOUBLE_TAP_MS) return; // a double tap is one report
+    lastTap.set(tap, Date.now());
+    // a result closes the case (or hands it back): ask before, a tap on a rocking boat misses
+    if (KINDS[kind].outcome && !(await confirmAction(t("tablet.confirm_close", { report: t(`report.${kind}`) })))) {
+      lastTap.delete(tap);
+      return;
+    }
     queue.add({ alert: a.id, kind, outcome: KINDS[kind].outcome ?? null, note: t(`report.${kind}`) });
+    addSent(a.id, { note: t(`report.${kind}`), at: Date.now() / 1000, actor: user.name });
     renderOutbox();
     render();
     if (mapView.live.status === "online") await sendQueued();
@@ -183,15 +219,30 @@ export function renderTablet(ctx) {
   }
 
   async function load() {
+    const started = Date.now();
     try {
       const data = await api("alerts", { params: { status: "open" } });
       const acked = await api("alerts", { params: { status: "acknowledged" } });
       const list = (d) => (Array.isArray(d) ? d : d.items ?? d.alerts ?? []);
       alerts.reset([...list(data), ...list(acked)]);
+      for (const p of pushes) if (p.at >= started - 1000) alerts.upsert(p.alert); // newer than the fetch
+      await loadSent(alerts.all().slice(0, 30));
     } catch (error) {
       if (error.status) ctx.showError(error);
     }
     render();
+  }
+
+  /** The reports recorded on the tasks before this screen opened (from their history). */
+  async function loadSent(list) {
+    await Promise.all(list.map(async (a) => {
+      try {
+        const rows = await api(`alerts/${encodeURIComponent(a.id)}/history`);
+        for (const r of rows) if (r.change === "reported" && r.note) addSent(a.id, { note: r.note, at: r.at, actor: r.actor });
+      } catch {
+        // the task card works without its history
+      }
+    }));
   }
 
   window.addEventListener("online", sendQueued);

@@ -23,6 +23,7 @@ from services.alerts.model import Action, Alert, Rule, Silence
 from services.alerts.store_api import AlertNotFound, AlertQuery, statuses
 from services.web.auth import Role, User
 from services.web.deps import CurrentUser, Runtime, Time, require
+from services.web.picture import LivePicture, vessel_names
 from services.web.runtime import WebRuntime
 from services.web.schemas import (
     ActionIn,
@@ -47,8 +48,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def alert_out(alert: Alert, case_id: str | None = None) -> AlertOut:
-    return AlertOut(**alert.to_json(), escalated_to=list(alert.escalated_to), case_id=case_id)
+def alert_out(
+    alert: Alert, picture: LivePicture | None = None, case_id: str | None = None
+) -> AlertOut:
+    """The §4 object with `escalated_to`, its case, and the vessels' names when `picture`
+    knows them (so a list shows names at once, not bare MMSIs until the map has heard them)."""
+    names = vessel_names(picture, alert.mmsi, alert.other_mmsi) if picture is not None else {}
+    return AlertOut(
+        **alert.to_json(), escalated_to=list(alert.escalated_to), case_id=case_id, **names
+    )
 
 
 async def _case_ids(runtime: WebRuntime, alerts: list[Alert]) -> dict[str, str]:
@@ -89,7 +97,7 @@ async def list_alerts(
     )
     page = await runtime.alerts.list(query)
     cases = await _case_ids(runtime, page.items)
-    items = [alert_out(a, cases.get(a.id)) for a in page.items]
+    items = [alert_out(a, runtime.picture, cases.get(a.id)) for a in page.items]
     return AlertPageOut(items=items, next_cursor=page.next_cursor)
 
 
@@ -103,7 +111,7 @@ async def _visible(runtime: WebRuntime, user: User, alert_id: str) -> Alert:
 @router.get("/alerts/{alert_id}", response_model=AlertOut, responses=NOT_FOUND)
 async def get_alert(runtime: Runtime, user: CurrentUser, alert_id: str) -> AlertOut:
     alert = await _visible(runtime, user, alert_id)
-    return alert_out(alert, (await _case_ids(runtime, [alert])).get(alert.id))
+    return alert_out(alert, runtime.picture, (await _case_ids(runtime, [alert])).get(alert.id))
 
 
 @router.get(
@@ -135,7 +143,7 @@ async def _act(
     result = await runtime.actions.act(
         alert.id, action.value, user.name, body.note if body else None
     )
-    return alert_out(result.alert)
+    return alert_out(result.alert, runtime.picture)
 
 
 _ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -178,7 +186,7 @@ async def report(runtime: Runtime, user: CurrentUser, alert_id: str, body: Repor
         alert.id, user.name, body.note, outcome=body.outcome, report_id=rid
     )
     return ReportOut(
-        alert=alert_out(result.alert),
+        alert=alert_out(result.alert, runtime.picture),
         report_id=rid,
         duplicate=result.duplicate,
         changes=[c.change for c in result.changes],

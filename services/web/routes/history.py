@@ -8,11 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from services.alerts.model import Alert
 from services.alerts.store_api import AlertQuery
 from services.web.deps import CurrentUser, RequiredTime, Runtime
 from services.web.routes.alerts import alert_out
-from services.web.schemas import HistoryOut, HistoryPoint, TaskOut
+from services.web.schemas import AlertOut, HistoryOut, HistoryPoint, TaskOut
 from services.web.view import WORLD, parse_bbox
 
 router = APIRouter(prefix="/api", tags=["history"])
@@ -57,14 +56,14 @@ async def tasks(runtime: Runtime, user: CurrentUser) -> list[TaskOut]:
     own = runtime.picture.get(user.mmsi) if user.mmsi is not None else None
     here = (own.state.lat, own.state.lon) if own is not None else (None, None)
     items = sorted(page.items, key=lambda a: a.raised_at)
-    return [_task(alert, *here) for alert in items]
+    return [_task(alert_out(alert, runtime.picture), *here) for alert in items]
 
 
-def _task(alert: Alert, lat: float | None, lon: float | None) -> TaskOut:
+def _task(alert: AlertOut, lat: float | None, lon: float | None) -> TaskOut:
     if lat is None or lon is None:
-        return TaskOut(alert=alert_out(alert), distance_nm=None, bearing_deg=None)
+        return TaskOut(alert=alert, distance_nm=None, bearing_deg=None)
     distance, bearing = distance_bearing(lat, lon, alert.lat, alert.lon)
-    return TaskOut(alert=alert_out(alert), distance_nm=distance, bearing_deg=bearing)
+    return TaskOut(alert=alert, distance_nm=distance, bearing_deg=bearing)
 
 
 def distance_bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> tuple[float, float]:

@@ -98,7 +98,7 @@ def _handle(runtime: WebRuntime, client: Client, text: str) -> dict[str, object]
         return None
     if kind == "subscribe":
         try:
-            view = parse_subscribe(message)
+            view = parse_subscribe(message, own=client.user.mmsi)
         except ViewError as exc:
             return {"type": "error", "message": str(exc)}
         runtime.hub.subscribe(client, view)

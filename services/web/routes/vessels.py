@@ -45,13 +45,17 @@ async def vessels(
 
 @router.get("/{mmsi}", response_model=VesselDetail, responses={404: {"description": "unknown"}})
 async def vessel(runtime: Runtime, user: CurrentUser, mmsi: MMSI) -> VesselDetail:
-    """With `record`: its alerts, cases, outcomes and measures of the last 12 months."""
+    """The vessel as live now, else as last heard (`live` false): from the picture's memory of
+    vessels that left it (a dark vessel keeps its last position, course and speed), then
+    from the database. With `record`: its alerts, cases, outcomes and measures of the last
+    12 months."""
     from services.web.case_record import vessel_record
 
-    live = runtime.picture.get(mmsi)
-    if live is not None and live.state.lat is not None:
+    picture = runtime.picture
+    known = picture.last_known(mmsi)
+    if known is not None and known.state.lat is not None:
         record = await vessel_record(runtime, user, mmsi)
-        return VesselDetail(**live.detail_json(), live=True, record=record)
+        return VesselDetail(**known.detail_json(), live=picture.get(mmsi) is known, record=record)
     stored = await runtime.history.vessel(mmsi)
     if stored is None:
         raise HTTPException(404, f"no vessel {mmsi}")

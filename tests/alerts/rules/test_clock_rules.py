@@ -29,6 +29,9 @@ def test_ais_gap_raised_once_silent_past_threshold_and_cleared_on_report() -> No
     (gap,) = [o for o in of(eng.tick(last + 601), "ais_gap") if o.mmsi == A]
     assert (gap.mmsi, gap.cell, gap.ts) == (A, "NE", last + 601)
     assert gap.lat == target[-1].lat  # at the last accepted position
+    # with its last known course, speed and time, so the operator knows where to look
+    last_known = {k: gap.details[k] for k in ("last_report", "last_speed", "last_course")}
+    assert last_known == {"last_report": last, "last_speed": 0.0, "last_course": 0.0}
     assert not of(eng.tick(last + 1200), "ais_gap")  # raised once
     back = run(eng, [pos(A, last + 1300, target[-1].lat, target[-1].lon, 0.0, 0.0)])
     assert [o.mmsi for o in of(back, "ais_gap", active=False)] == [A]
