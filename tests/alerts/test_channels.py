@@ -4,11 +4,14 @@ bounded queue, and the `[[channels]]` configuration."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
+import orjson
 import pytest
 
 from services.alerts.channels import (
@@ -209,3 +212,32 @@ def test_parse_channels_lists_every_problem() -> None:
         assert expected in text
     with pytest.raises(ChannelConfigError, match="unknown log level"):
         open_channel(spec("log://shouting"))
+
+
+async def test_webhook_signs_each_request_with_the_key_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEAGRID_TEST_HOOK_KEY", "provincial-shared-key")
+    change = raised(make_alert())
+    async with serve([200]) as receiver:
+        config = spec(receiver.url, secret_env="SEAGRID_TEST_HOOK_KEY")
+        outbox = Outbox(open_channel(config), config, MemoryAlertStore().record_delivery)
+        outbox.offer(change)
+        await run_until(outbox, lambda: outbox.counts["delivered"] == 1)
+    request = receiver.requests[0]
+    stamp = request.headers["x-seagrid-timestamp"]
+    assert abs(int(stamp) - time.time()) < 60
+    body = orjson.dumps(request.body)  # what was sent: orjson round-trips byte for byte
+    expected = hmac.new(b"provincial-shared-key", stamp.encode() + b"." + body, hashlib.sha256)
+    assert request.headers["x-seagrid-signature"] == f"sha256={expected.hexdigest()}"
+    wrong = hmac.new(b"another-key", stamp.encode() + b"." + body, hashlib.sha256)
+    assert request.headers["x-seagrid-signature"] != f"sha256={wrong.hexdigest()}"
+
+
+def test_a_signing_key_must_be_set_and_named_properly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEAGRID_TEST_MISSING_KEY", raising=False)
+    with pytest.raises(ChannelConfigError, match="SEAGRID_TEST_MISSING_KEY is not set"):
+        open_channel(spec("http://127.0.0.1:9/", secret_env="SEAGRID_TEST_MISSING_KEY"))
+    bad = {"channels": [{"name": "p", "url": "https://x.invalid/", "secret_env": 3}]}
+    with pytest.raises(ChannelConfigError, match="secret_env must be"):
+        parse_channels(bad)

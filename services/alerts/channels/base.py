@@ -56,6 +56,9 @@ class ChannelSpec:
     backoff_max: float = 60.0
     timeout: float = 5.0
     headers: dict[str, str] = field(default_factory=dict)
+    # HMAC-SHA256 key of a webhook, read from this environment variable at start-up (never
+    # from the file: secrets stay out of configuration repositories)
+    secret_env: str | None = None
 
     def wants(self, change: AlertChange, centre_id: str) -> bool:
         alert = change.alert

@@ -6,6 +6,7 @@ A new transport is one module with a class that has `send()` and one line here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -16,14 +17,27 @@ from services.alerts.model import Change, Severity
 
 Factory = Callable[[ChannelSpec], Channel]
 
+
+def _webhook(spec: ChannelSpec) -> Channel:
+    return WebhookChannel(
+        spec.name, spec.url, timeout=spec.timeout, headers=spec.headers, secret=_secret(spec)
+    )
+
+
+def _secret(spec: ChannelSpec) -> bytes | None:
+    """The signing key named by `secret_env`; raises ValueError when the variable is unset."""
+    if spec.secret_env is None:
+        return None
+    value = os.environ.get(spec.secret_env, "")
+    if not value:
+        raise ValueError(f"secret_env {spec.secret_env} is not set (the webhook's signing key)")
+    return value.encode("utf-8")
+
+
 SCHEMES: dict[str, Factory] = {
     "log": lambda spec: LogChannel(spec.name, spec.url),
-    "http": lambda spec: WebhookChannel(
-        spec.name, spec.url, timeout=spec.timeout, headers=spec.headers
-    ),
-    "https": lambda spec: WebhookChannel(
-        spec.name, spec.url, timeout=spec.timeout, headers=spec.headers
-    ),
+    "http": _webhook,
+    "https": _webhook,
 }
 
 _NUMBERS = {
@@ -104,6 +118,10 @@ def _parse_one(entry: Any, index: int, problems: list[str]) -> ChannelSpec | Non
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         problems.append(f"channels {label}: headers must be a table of strings")
     values["headers"] = dict(headers) if isinstance(headers, dict) else {}
+    secret_env = entry.get("secret_env")
+    if secret_env is not None and not (isinstance(secret_env, str) and secret_env):
+        problems.append(f"channels {label}: secret_env must be the name of an environment variable")
+    values["secret_env"] = secret_env if isinstance(secret_env, str) and secret_env else None
     return ChannelSpec(**values) if len(problems) == start else None
 
 
