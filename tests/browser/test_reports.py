@@ -125,10 +125,26 @@ def test_tablet_result_closes_the_case_and_the_task_goes(screen: Screen) -> None
     ]
 
 
+def _an_office_with_an_open_alert(base: str, timeout: float = 60) -> dict[str, Any]:
+    """An open or acknowledged lasting alert of any office: earlier tests in the session
+    resolve some, and which office has one left depends on where the demo loop is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = api_get(base, "operator", "alerts", status="open,acknowledged")
+        for alert in page["items"]:
+            if alert["rule"] != "predicted_entry" and alert["office"] in OFFICE_USERS:
+                return dict(alert)
+        time.sleep(1)
+    pytest.fail(f"no open alert of an office within {timeout} s")
+
+
+OFFICE_USERS = ("quangang", "huian", "fengze", "shishi", "jinjiang", "nanan")
+
+
 def test_alert_panel_shows_the_case_history_with_field_reports_live(screen: Screen) -> None:
-    alert = _open_alert_of(screen.base, "shishi")
+    alert = _an_office_with_an_open_alert(screen.base)
     _post(screen.base, "operator", f"alerts/{alert['id']}/report", {"note": "登临检查，证照齐全"})
-    screen.login("shishi")
+    screen.login(alert["office"])
     page = screen.page
     item = page.locator(f".alert-item[data-id='{alert['id']}']")
     item.wait_for(timeout=30_000)
