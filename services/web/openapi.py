@@ -9,7 +9,7 @@ FastAPI documents what a route declares; what the shared machinery answers it ca
   with `WWW-Authenticate`) and 403 (the role or office may not do this);
 - every /api route with parameters or a body documents 400 (a value the server cannot use:
   errors.py maps domain errors there), and every route with a body documents 413
-  (limits.py) and 422;
+  (limits.py) and 422, and every route naming an object in its path documents 404;
 - GeoJSON answers (`FeatureCollection` bodies) are `application/geo+json`, as sent.
 
 A route's own declarations win: what it says about a status code is kept.
@@ -46,6 +46,7 @@ _UNAUTHORIZED = _error(
 )
 _FORBIDDEN = _error("your role or office may not do this")
 _BAD_VALUE = _error("a value the server cannot use (the detail says which)")
+_NOT_FOUND = _error("no such object (the detail names the id)")
 _TOO_LARGE = _error("the request body is larger than the route's limit (64 KiB by default)")
 _INVALID = {
     "description": "the request does not fit the schema (`detail` names the first problem)",
@@ -102,6 +103,8 @@ def _operation(path: str, op: dict[str, Any]) -> None:
             _default(responses, "403", _FORBIDDEN)
         if has_input:
             _default(responses, "400", _BAD_VALUE)
+        if "{" in path:  # a path naming an object: an unknown id is 404
+            _default(responses, "404", _NOT_FOUND)
         if has_body:
             _default(responses, "413", _TOO_LARGE)
     for status, response in responses.items():

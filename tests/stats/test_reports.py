@@ -61,14 +61,19 @@ async def test_alert_figures_equal_a_direct_computation(filled: asyncpg.Pool) ->
         done = _delays(mine, changes, {"resolved", "false_alarm"})
         row = next(r for r in figures.rules if r["rule"] == rule)
         assert row["alerts"] == len(mine)
-        assert row["ack_median_s"] == _percentile(ack, 50)
-        assert row["ack_p90_s"] == _percentile(ack, 90)
-        assert row["resolve_median_s"] == _percentile(done, 50)
+        # PostgreSQL's percentile_cont and numpy may differ in the last bit of a float
+        assert _same(row["ack_median_s"], _percentile(ack, 50))
+        assert _same(row["ack_p90_s"], _percentile(ack, 90))
+        assert _same(row["resolve_median_s"], _percentile(done, 50))
         closed = [a for a in mine if a["status"] in ("resolved", "false_alarm")]
         false = [a for a in closed if a["status"] == "false_alarm"]
         assert row["false_alarm_share"] == (len(false) / len(closed) if closed else None)
     assert figures.overall["alerts"] == len(alerts)
     assert any(r["false_alarm_share"] for r in figures.rules)  # the responses made some
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a == b or (a is not None and b is not None and abs(a - b) < 1e-6)
 
 
 def _delays(

@@ -38,7 +38,13 @@ async def neighbours(runtime: Runtime, _user: CurrentUser) -> dict[str, Any]:
     return {"neighbours": listed, "counters": dict(inbound.counters)}
 
 
-@router.post("/neighbours/notices", status_code=202)
+@router.post(
+    "/neighbours/notices",
+    status_code=202,
+    # the body is read raw (its signature covers the bytes), so FastAPI cannot see it: the
+    # answers to a bad body are declared here (services/web/openapi.py completes them)
+    responses={400: {}, 413: {}, 422: {}},
+)
 async def receive_notice(runtime: Runtime, request: Request) -> JSONResponse:
     inbound = _inbound(runtime)
     body = await request.body()

@@ -118,7 +118,21 @@ def _cached(request: Request, body: bytes, media: str, items: list[Any], vary: b
     return Response(body, media_type=media, headers=headers)
 
 
-@public.get("/notices", include_in_schema=True)
+class _HTML(Response):
+    media_type = "text/html"  # documented content types of the public answers
+
+
+class _GeoJSON(Response):
+    media_type = "application/geo+json"
+
+
+class _Atom(Response):
+    media_type = "application/atom+xml"
+
+
+# The public feeds are documented in docs/infocentre.md, not in the API schema: they are
+# pages and feeds for mariners and partners, with their own content types and caching.
+@public.get("/notices", include_in_schema=False, response_class=_HTML)
 async def notices_page(runtime: Runtime, request: Request, lang: Lang = None) -> Response:
     """The public page (zh-CN by default, English with `?lang=en` or the browser's choice)."""
     items = await _items(runtime)
@@ -133,13 +147,13 @@ async def notices_style(request: Request) -> Response:
     return _cached(request, body, "text/css; charset=utf-8", [], False)
 
 
-@public.get("/notices.geojson")
+@public.get("/notices.geojson", include_in_schema=False, response_class=_GeoJSON)
 async def notices_geojson(runtime: Runtime, request: Request) -> Response:
     items = await _items(runtime)
     return _cached(request, publish.geojson(items), "application/geo+json", items, False)
 
 
-@public.get("/notices.atom")
+@public.get("/notices.atom", include_in_schema=False, response_class=_Atom)
 async def notices_atom(runtime: Runtime, request: Request, lang: Lang = None) -> Response:
     items = await _items(runtime)
     base = str(request.base_url).rstrip("/")
