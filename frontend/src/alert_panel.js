@@ -38,8 +38,11 @@ export class AlertPanel {
    * @param {{mode: "centre"|"office", offices: object[], officeName: (id) => string,
    *          vesselName: (mmsi) => string|null (the name the map knows), onSelect: (alert) => void, fixedOffice?: string}} options
    */
-  constructor({ mode, offices, officeName, vesselName, onSelect, fixedOffice = null, flashTarget = null, decorate = null, role = "operator", zones = null }) {
+  constructor({ mode, offices, officeName, vesselName, onSelect, fixedOffice = null, flashTarget = null, decorate = null, decorateKey = null, role = "operator", zones = null }) {
     this.decorate = decorate; // (alert) => extra rows (its case, case buttons)
+    // What the extra rows depend on besides the alert (its case's id and status): a card is
+    // reused while its key is unchanged, so a case opened on the alert must change the key.
+    this.decorateKey = decorateKey;
     this.mode = mode;
     this.actions = actionsFor(role);
     this.zones = zones;
@@ -136,7 +139,7 @@ export class AlertPanel {
   cardKey(alert) {
     const held = this.held.get(alert.id);
     const history = this.histories.has(alert.id) ? this.histories.get(alert.id) ?? "loading" : null;
-    return JSON.stringify([alert, held?.action, history, document.documentElement.lang, this.vesselName(alert.mmsi), this.vesselName(alert.other_mmsi)]);
+    return JSON.stringify([alert, held?.action, history, document.documentElement.lang, this.vesselName(alert.mmsi), this.vesselName(alert.other_mmsi), this.decorateKey?.(alert) ?? null]);
   }
 
   item(alert) {

@@ -573,9 +573,20 @@ export class CaseDesk {
 
   // ---- hooks for the alert list and the vessel panel -------------------------------------
 
+  /** The case an alert item shows: the one it names, else an open one that links it. */
+  caseOfAlert(alert) {
+    return (alert.case_id && this.list.get(alert.case_id)) || this.list.ofAlert(alert.id);
+  }
+
+  /** What `alertExtras` draws depends on, so that the alert card is redrawn when it changes. */
+  alertKey(alert) {
+    const c = this.caseOfAlert(alert);
+    return c ? `${c.id}:${c.status}:${c.title}:${this.board && isLate(c) ? 1 : 0}` : "";
+  }
+
   /** What an alert item shows about cases: its case (a link), and the buttons to open one. */
   alertExtras(alert) {
-    const c = (alert.case_id && this.list.get(alert.case_id)) || this.list.ofAlert(alert.id);
+    const c = this.caseOfAlert(alert);
     const mine = this.mode === "centre" || alert.office === this.fixedOffice;
     const buttons = [];
     if ((!c || CLOSED.has(c.status)) && mine) buttons.push(h("button", { type: "button", dataset: { action: "open-case" }, onclick: () => this.newFromAlert(alert) }, t("case.from_alert")));

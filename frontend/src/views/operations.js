@@ -32,6 +32,7 @@ export function renderOperations(ctx, { mode, office = null }) {
     mode, offices, officeName: ctx.officeName, fixedOffice: office, role: user.role, zones: ctx.zones,
     vesselName: (mmsi) => mapView.vessels.get(mmsi)?.name || null, onSelect: (a) => focusAlert(a), flashTarget: root,
     decorate: (a) => (desk ? desk.alertExtras(a) : []),
+    decorateKey: (a) => (desk ? desk.alertKey(a) : null),
   });
   // A refused action (403, 409...) says why instead of failing silently.
   panel.element.addEventListener("error", (e) => ctx.showError(e.detail));
