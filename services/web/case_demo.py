@@ -124,8 +124,6 @@ class DemoCasesStage:
         if not page.items:
             return None
         alert = page.items[0]
-        from services.web.case_push import push_case
-
         self.emergency = await self.runtime.cases.service.incident(
             "distress",
             alert.lat,
@@ -136,8 +134,8 @@ class DemoCasesStage:
             title="AIS-SART 遇险 / distress off Xiangzhi",
             alerts=[alert],
         )
-        push_case(
-            self.runtime.hub, self.emergency, self.runtime.case_clock(), "created", "operator"
+        await self.runtime.cases.events.case(
+            self.emergency, self.runtime.case_clock(), "created", "operator"
         )
         log.info("demo: emergency case %s opened for %s", self.emergency.id, alert.id)
         return self.emergency

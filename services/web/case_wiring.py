@@ -25,7 +25,8 @@ from services.cases.model import PROVINCIAL_LEVEL
 from services.cases.service import CaseService
 from services.cases.store_api import CaseStore, DeliveryRecord, Escalation
 from services.core.bus import Bus
-from services.web.case_push import case_json, push_case, push_instruction
+from services.web.case_events import CaseEvents
+from services.web.case_push import case_json
 
 if TYPE_CHECKING:
     from services.web.runtime import WebRuntime
@@ -39,6 +40,7 @@ class CaseRuntime:
     policy: CasePolicy
     store: CaseStore
     sweeper: CaseSweeper
+    events: CaseEvents
 
     @classmethod
     def build(cls, runtime: WebRuntime) -> CaseRuntime:
@@ -60,8 +62,11 @@ class CaseRuntime:
             runtime.case_store, config, policy, runtime.alerts, fixes, clock=runtime.case_clock
         )
         channel = next((s for s in specs if s.name == policy.provincial_channel), None)
-        sweeper = CaseSweeper(runtime, runtime.case_store, policy, runtime.case_clock, channel)
-        return cls(service, policy, runtime.case_store, sweeper)
+        events = CaseEvents(runtime.hub, runtime.case_store, runtime.case_clock)
+        sweeper = CaseSweeper(
+            runtime, runtime.case_store, policy, runtime.case_clock, channel, events
+        )
+        return cls(service, policy, runtime.case_store, sweeper, events)
 
 
 class CaseSweeper:
@@ -82,8 +87,10 @@ class CaseSweeper:
         policy: CasePolicy,
         clock: Callable[[], float] = time.time,
         channel: ChannelSpec | None = None,
+        events: CaseEvents | None = None,
     ) -> None:
         self.runtime, self.store, self.policy, self.clock = runtime, store, policy, clock
+        self.events = events or CaseEvents(runtime.hub, store, clock)
         self.spec = channel
         self.counts: Counter[str] = Counter()
         self._queue: asyncio.Queue[Escalation] = asyncio.Queue(maxsize=1000)
@@ -112,12 +119,11 @@ class CaseSweeper:
                 "case escalation sweep failed; next one in %.0f s", self.policy.sweep_interval
             )
             return []
-        hub = self.runtime.hub
         for e in done:
             self.counts[e.level] += 1
             if e.instruction is not None:
-                push_instruction(hub, e.instruction, e.case, at, "escalated")
-            push_case(hub, e.case, at, "escalated", None, e.note)
+                await self.events.instruction(e.instruction, e.case, at, "escalated")
+            await self.events.case(e.case, at, "escalated", None, e.note)
             if e.level == PROVINCIAL_LEVEL and self.spec is not None:
                 try:
                     self._queue.put_nowait(e)

@@ -94,6 +94,7 @@ class WebRuntime:
             *self.stages,
             self.web,
             self.cases.sweeper,
+            *([self.cases.events] if self.cases.events.pool is not None else []),
             *([self.radar] if self.radar is not None else []),
         ]
 

@@ -33,7 +33,7 @@ from services.web.case_access import (
     may_see,
     may_see_instruction,
 )
-from services.web.case_push import case_json, push_case, push_instruction
+from services.web.case_push import case_json
 from services.web.case_schemas import (
     AssignIn,
     CaseIn,
@@ -82,8 +82,11 @@ def _now(runtime: WebRuntime) -> float:
     return runtime.case_clock()
 
 
-def _changed(runtime: WebRuntime, case: Case, change: str, user: User, note: str | None) -> None:
-    push_case(runtime.hub, case, _now(runtime), change, user.name, note)
+async def _changed(
+    runtime: WebRuntime, case: Case, change: str, user: User, note: str | None
+) -> None:
+    """Push the change to this process's clients and, through the store, to the others'."""
+    await runtime.cases.events.case(case, _now(runtime), change, user.name, note)
 
 
 def _out(runtime: WebRuntime, case: Case) -> dict[str, Any]:
@@ -126,7 +129,7 @@ async def create_case(runtime: Runtime, user: CurrentUser, body: CaseIn) -> dict
         lon=body.lon,
     )
     case = await runtime.cases.service.create(new, user.name, alerts)
-    _changed(runtime, case, "created", user, case.note)
+    await _changed(runtime, case, "created", user, case.note)
     return _out(runtime, case)
 
 
@@ -212,7 +215,7 @@ async def update_case(
     if "priority" in fields and fields["priority"] is None:
         raise HTTPException(400, "priority cannot be removed")
     updated = await runtime.cases.service.update(case, fields, user.name, None)
-    _changed(runtime, updated, "updated", user, None)
+    await _changed(runtime, updated, "updated", user, None)
     return _out(runtime, updated)
 
 
@@ -222,7 +225,7 @@ async def _act(
     case = await _case(runtime, user, case_id)
     check_manage(user, case)
     updated = await runtime.cases.service.act(case, action, user.name, note, **params)
-    _changed(runtime, updated, action.value, user, note)
+    await _changed(runtime, updated, action.value, user, note)
     return _out(runtime, updated)
 
 
@@ -306,8 +309,8 @@ async def instruct(
         case, body.to, body.text, seconds(body.deadline), user.name
     )
     now = _now(runtime)
-    push_instruction(runtime.hub, instruction, updated, now, "sent")
-    _changed(runtime, updated, "instructed", user, f"to {body.to}")
+    await runtime.cases.events.instruction(instruction, updated, now, "sent")
+    await _changed(runtime, updated, "instructed", user, f"to {body.to}")
     return instruction.to_json(now)
 
 
@@ -355,8 +358,8 @@ async def acknowledge_instruction(
     result = await runtime.cases.service.acknowledge(instruction_id, user.name)
     now = _now(runtime)
     if result.changed:
-        push_instruction(runtime.hub, result.instruction, result.case, now, "acknowledged")
-        _changed(runtime, result.case, "instruction_acknowledged", user, instruction.to)
+        await runtime.cases.events.instruction(result.instruction, result.case, now, "acknowledged")
+        await _changed(runtime, result.case, "instruction_acknowledged", user, instruction.to)
     return {**result.instruction.to_json(now), "case": case_json(result.case, now)}
 
 
@@ -382,7 +385,7 @@ async def report(runtime: Runtime, user: CurrentUser, case_id: str, body: Report
         patrol_mmsi=user.mmsi if user.role == Role.PATROL else None,
     )
     if not result.duplicate:
-        _changed(runtime, result.case, "reported", user, body.note)
+        await _changed(runtime, result.case, "reported", user, body.note)
     out = {
         "report": result.report.to_json(),
         "duplicate": result.duplicate,
@@ -413,7 +416,7 @@ async def incident(runtime: Runtime, user: CurrentUser, body: IncidentIn) -> dic
         office=office,
         alerts=alerts,
     )
-    _changed(runtime, case, "created", user, case.note)
+    await _changed(runtime, case, "created", user, case.note)
     return _out(runtime, case)
 
 
