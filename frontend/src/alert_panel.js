@@ -13,6 +13,7 @@ import { chime, flash } from "./alarm.js";
 import { askReason, HeldActions } from "./close_dialog.js";
 import { clear, h, options } from "./dom.js";
 import { formatAge, formatDateTime, formatTime, t } from "./i18n.js";
+import { modeLabel } from "./infocentre/format.js";
 
 const CENTRE = ["operator", "supervisor", "admin"];
 const ACTIONS = [
@@ -162,7 +163,8 @@ export class AlertPanel {
         h("span.status", {}, t(`status.${alert.status}`))),
       h("div.row.badges", {},
         ended ? h("span.badge.ended", {}, t("alerts.ended")) : null,
-        level ? h("span.badge.escalated", { dataset: { level } }, t(`escalation.${level}`)) : null),
+        level ? h("span.badge.escalated", { dataset: { level } }, t(`escalation.${level}`)) : null,
+        modesBadge(alert)),
       h("div.row.vessel", {}, alert.mmsi ? vesselsLine(alert, (m) => this.vesselName(m))
         : alert.track ? t("radar.alert_target", alert.track) : ""), // radar_only: no MMSI
       figures ? h("div.row.figures", {}, figures) : null,
@@ -262,4 +264,13 @@ export class AlertPanel {
   destroy() {
     clearInterval(this.timer);
   }
+}
+
+/** The seasonal modes in force where and when the alert was raised (details.modes): an
+ * alert read later must say which rule set produced it (雾防 makes CPA 1 nm...). */
+function modesBadge(alert) {
+  const modes = alert.details?.modes;
+  if (!Array.isArray(modes) || !modes.length) return null;
+  const names = modes.map((m) => modeLabel(m)).join(" · ");
+  return h("span.badge.mode", { dataset: { modes: modes.join(" ") } }, t("alerts.in_mode", { modes: names }));
 }
