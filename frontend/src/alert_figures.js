@@ -39,6 +39,10 @@ const FIGURES = {
   loitering: (d) => d.dwell_s != null && t("fig.dwell", { age: formatAge(d.dwell_s) }),
   watchlist: (d) => d.reason && t("fig.reason", { reason: d.reason }),
   position_jump: (d) => d.implied_speed_kn != null && t("fig.jump", { speed: units.knots(d.implied_speed_kn) }),
+  // a neighbouring MSA's handover: who sent it and the vessel's cases there
+  neighbour_notice: (d) => d.neighbour_name && (d.case_summary?.counts
+    ? t("fig.neighbour", { from: d.neighbour_name, ...d.case_summary.counts })
+    : t("fig.neighbour_plain", { from: d.neighbour_name })),
 };
 
 /** How long an ais_gap vessel has been dark: until now, or until the situation ended. */

@@ -215,3 +215,17 @@ def test_an_alert_card_says_which_mode_raised_it(screen: Screen) -> None:
         "document.querySelector(\".alert-item[data-id='fog-1'] .badge.mode\")"
         "?.textContent === 'Raised in Fog · Winter mode'"
     )
+
+
+def test_a_neighbours_handover_card_shows_the_vessels_cases(screen: Screen) -> None:
+    screen.login("operator")
+    screen.wait_vessels(timeout_ms=30_000)
+    alert = {"id": "nb-1", "rule": "neighbour_notice", "mmsi": 412990005, "other_mmsi": None,
+             "zone": None, "cell": None, "office": "qz-centre", "severity": "warning",
+             "status": "open", "raised_at": "2026-12-07T10:00:00Z", "cleared_at": None,
+             "lat": 25.2, "lon": 118.95,
+             "details": {"neighbour": "putian", "neighbour_name": "莆田海事局",
+                         "case_summary": {"counts": {"open": 2, "overdue": 1, "closed": 1}}}}  # fmt: skip
+    screen.js("a => window.seagrid.panel.push(a)", alert)
+    figures = screen.page.locator(".alert-item[data-id='nb-1'] .figures").inner_text()
+    assert figures == "莆田海事局通报，该船案件：办理中 2（超时 1），已办结 1"
