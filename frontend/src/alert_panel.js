@@ -8,12 +8,11 @@
 
 import { api } from "./api.js";
 import { ageSeconds, AlertList, byOldestOpen, bySeverity, OPEN, RULES, STATUSES } from "./alert_list.js";
-import { alertFigures, escalation, historyNote, isEnded, lastKnown, vesselsLine, zoneName } from "./alert_figures.js";
+import { alertFigures, escalation, historyNote, isEnded, lastKnown, raisedInModes, vesselsLine, zoneName } from "./alert_figures.js";
 import { chime, flash } from "./alarm.js";
 import { askReason, HeldActions } from "./close_dialog.js";
 import { clear, h, options } from "./dom.js";
 import { formatAge, formatDateTime, formatTime, t } from "./i18n.js";
-import { modeLabel } from "./infocentre/format.js";
 
 const CENTRE = ["operator", "supervisor", "admin"];
 const ACTIONS = [
@@ -266,11 +265,8 @@ export class AlertPanel {
   }
 }
 
-/** The seasonal modes in force where and when the alert was raised (details.modes): an
- * alert read later must say which rule set produced it (雾防 makes CPA 1 nm...). */
+/** The badge of the modes the alert was raised under (alert_figures.raisedInModes). */
 function modesBadge(alert) {
-  const modes = alert.details?.modes;
-  if (!Array.isArray(modes) || !modes.length) return null;
-  const names = modes.map((m) => modeLabel(m)).join(" · ");
-  return h("span.badge.mode", { dataset: { modes: modes.join(" ") } }, t("alerts.in_mode", { modes: names }));
+  const text = raisedInModes(alert);
+  return text ? h("span.badge.mode", { dataset: { modes: alert.details.modes.join(" ") } }, text) : null;
 }
