@@ -5,6 +5,7 @@
 // panel, the tablet's task cards and the replay's alert list.
 
 import { formatAge, formatDateTime, language, t, toMillis, units } from "./i18n.js";
+import { modeLabel } from "./infocentre/format.js";
 
 const NM_M = 1852;
 
@@ -39,7 +40,20 @@ const FIGURES = {
   loitering: (d) => d.dwell_s != null && t("fig.dwell", { age: formatAge(d.dwell_s) }),
   watchlist: (d) => d.reason && t("fig.reason", { reason: d.reason }),
   position_jump: (d) => d.implied_speed_kn != null && t("fig.jump", { speed: units.knots(d.implied_speed_kn) }),
+  // a neighbouring MSA's handover: who sent it and the vessel's cases there
+  neighbour_notice: (d) => d.neighbour_name && (d.case_summary?.counts
+    ? t("fig.neighbour", { from: d.neighbour_name, ...d.case_summary.counts })
+    : t("fig.neighbour_plain", { from: d.neighbour_name })),
 };
+
+/** "Raised in Fog mode": the seasonal modes in force where and when the alert was raised
+ * (details.modes), "" in normal supervision. An alert read later must say which rule set
+ * produced it (fog makes CPA 1 nm, typhoon flags small craft...). */
+export function raisedInModes(alert) {
+  const modes = alert.details?.modes;
+  if (!Array.isArray(modes) || !modes.length) return "";
+  return t("alerts.in_mode", { modes: modes.map((m) => modeLabel(m)).join(" · ") });
+}
 
 /** How long an ais_gap vessel has been dark: until now, or until the situation ended. */
 export function darkSeconds(alert, now = Date.now()) {

@@ -8,7 +8,7 @@
 
 import { api } from "./api.js";
 import { ageSeconds, AlertList, byOldestOpen, bySeverity, OPEN, RULES, STATUSES } from "./alert_list.js";
-import { alertFigures, escalation, historyNote, isEnded, lastKnown, vesselsLine, zoneName } from "./alert_figures.js";
+import { alertFigures, escalation, historyNote, isEnded, lastKnown, raisedInModes, vesselsLine, zoneName } from "./alert_figures.js";
 import { chime, flash } from "./alarm.js";
 import { askReason, HeldActions } from "./close_dialog.js";
 import { clear, h, options } from "./dom.js";
@@ -162,7 +162,8 @@ export class AlertPanel {
         h("span.status", {}, t(`status.${alert.status}`))),
       h("div.row.badges", {},
         ended ? h("span.badge.ended", {}, t("alerts.ended")) : null,
-        level ? h("span.badge.escalated", { dataset: { level } }, t(`escalation.${level}`)) : null),
+        level ? h("span.badge.escalated", { dataset: { level } }, t(`escalation.${level}`)) : null,
+        modesBadge(alert)),
       h("div.row.vessel", {}, alert.mmsi ? vesselsLine(alert, (m) => this.vesselName(m))
         : alert.track ? t("radar.alert_target", alert.track) : ""), // radar_only: no MMSI
       figures ? h("div.row.figures", {}, figures) : null,
@@ -262,4 +263,10 @@ export class AlertPanel {
   destroy() {
     clearInterval(this.timer);
   }
+}
+
+/** The badge of the modes the alert was raised under (alert_figures.raisedInModes). */
+function modesBadge(alert) {
+  const text = raisedInModes(alert);
+  return text ? h("span.badge.mode", { dataset: { modes: alert.details.modes.join(" ") } }, text) : null;
 }

@@ -9,7 +9,7 @@
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { alertFigures, vesselsLine } from "./alert_figures.js";
+import { alertFigures, raisedInModes, vesselsLine } from "./alert_figures.js";
 import { formatDateTime, t, toMillis } from "./i18n.js";
 import { mapBbox } from "./live.js";
 
@@ -175,7 +175,7 @@ export class Replay {
     const shown = open.slice(0, 8);
     this.alertList.replaceChildren(...shown.map((a) => h("li", { dataset: { severity: a.severity, id: a.id } },
       h("span.severity", {}, t(`severity.${a.severity}`)), " ", h("strong", {}, t(`rule.${a.rule}`)), " ",
-      vesselsLine(a, (m) => this.names?.get(m)?.name), " ", h("span.muted", {}, alertFigures(a, { zones: this.mapView.zones })))),
+      vesselsLine(a, (m) => this.names?.get(m)?.name), " ", h("span.muted", {}, [alertFigures(a, { zones: this.mapView.zones }), raisedInModes(a)].filter(Boolean).join(" · ")))),
       ...(shown.length ? [] : [h("li.muted", {}, t("replay.no_alerts"))]));
   }
 

@@ -120,7 +120,7 @@ class RuleEngine:
             if track is None:
                 track = self.tracks[pos.mmsi] = Track(pos)
                 track.length_m = self._lengths.get(pos.mmsi)
-            elif not check_position_jump(track, pos, th, out):
+            elif not check_position_jump(track, pos, self.modes.at(th, track.lat, track.lon), out):
                 continue
             elif pos.ts < track.ts:
                 accepted.append(pos)
@@ -129,7 +129,7 @@ class RuleEngine:
             self._rules(track, pos, hits[k], predictions.get(k, NO_PREDICTIONS), out)
             self._learn(track, pos)
             track.move(pos)
-        return accepted, self.modes.filter(out)
+        return accepted, self.modes.stamp(self.modes.filter(out))
 
     # --- living data (services/infocentre) -------------------------------------------
 
@@ -199,7 +199,8 @@ class RuleEngine:
         track.last_report_ts = pos.ts
         track.expected_s = expected = expected_interval_s(pos.msg_type, pos.speed, pos.status)
         if pos.cell is not None:
-            deadline = pos.ts + gap_threshold_s(expected, self.thresholds)
+            th = self.modes.at(self.thresholds, pos.lat, pos.lon)
+            deadline = pos.ts + gap_threshold_s(expected, th)
             heapq.heappush(self._gap_heap, (deadline, pos.mmsi, pos.ts))
 
     def _predict(
@@ -288,7 +289,8 @@ class RuleEngine:
             ]
         where = CellPosition(mmsi, ts, track.lat, track.lon, track.cell, None)
         details["position_known"] = True
-        return [held(track, DISTRESS, where, severity=Severity.CRITICAL.value, details=details)]
+        found = held(track, DISTRESS, where, severity=Severity.CRITICAL.value, details=details)
+        return self.modes.stamp([found])
 
     # --- clock ---------------------------------------------------------------------------
 
@@ -302,7 +304,7 @@ class RuleEngine:
         if self._next_pass is None or now >= self._next_pass:
             self._next_pass = now + self.thresholds.close_quarters_interval_s
             out.extend(self._close_quarters(now))
-        return self.modes.filter(out)
+        return self.modes.stamp(self.modes.filter(out))
 
     def _prune(self, now: float) -> None:
         """Forget vessels long gone, so a feed running for months does not grow forever.
@@ -336,7 +338,7 @@ class RuleEngine:
         return out
 
     def _gap(self, track: Track, now: float) -> Observation | None:
-        th = self.thresholds
+        th = self.modes.at(self.thresholds, track.lat, track.lon)
         if track.cell is None or not self.coverage.covered(track.lat, track.lon):
             return None
         if self._near_edge(track, now, th):

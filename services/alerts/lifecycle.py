@@ -194,6 +194,8 @@ class AlertBook:
         details = dict(obs.details)
         if state.pending_since is not None and state.pending_since < obs.ts:
             details.setdefault("since", state.pending_since)
+        if obs.modes:  # the rule set in force when raised, kept for the alert's life
+            details["modes"] = list(obs.modes)
         alert = Alert(
             id=alert_id(obs.key, obs.ts),
             rule=obs.rule,
@@ -236,13 +238,17 @@ class AlertBook:
         assert alert is not None
         higher = _SEVERITY_RANK[Severity(obs.severity)] > _SEVERITY_RANK[Severity(alert.severity)]
         due = obs.ts - state.last_update >= self.timing.update_interval_s
-        moved = (obs.lat, obs.lon) != (alert.lat, alert.lon) or obs.details != alert.details
+        raised = alert.details
+        if "modes" in raised:  # not the rule's finding: no reason to update
+            raised = {k: v for k, v in raised.items() if k != "modes"}
+        moved = (obs.lat, obs.lon) != (alert.lat, alert.lon) or obs.details != raised
         if not (higher or (due and moved)):
             return
         severity = obs.severity if higher else alert.severity
         details = dict(obs.details)
-        if "since" in alert.details:
-            details.setdefault("since", alert.details["since"])
+        for kept in ("since", "modes"):  # from the raise: when it began, which modes then
+            if kept in alert.details:
+                details.setdefault(kept, alert.details[kept])
         updated = replace(alert, lat=obs.lat, lon=obs.lon, severity=severity, details=details)
         self._store(state, updated)
         state.last_update = obs.ts

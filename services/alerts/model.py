@@ -131,6 +131,8 @@ class Observation:
     severity: str = Severity.WARNING.value
     details: dict[str, Any] = field(default_factory=dict)
     track: dict[str, Any] | None = None  # {"radar": id, "target": number} (CONTRACTS §12)
+    # the seasonal/weather modes in force where and when it holds (alerts/modes.py `stamp`)
+    modes: tuple[str, ...] = ()
 
     @property
     def key(self) -> AlertKey:

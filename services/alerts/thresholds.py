@@ -171,6 +171,22 @@ _GLOBAL_ONLY = frozenset(
 )
 
 
+# ais_gap and position_jump run one pass for every vessel, not per zone; these of their
+# thresholds follow the vessel's own position, so a mode switched on for an area applies
+# them there (services/alerts/modes.py `ModeState.at`). The coverage map's are learned once.
+PER_VESSEL = frozenset(
+    {
+        "ais_gap_min_s",
+        "ais_gap_missed_reports",
+        "ais_gap_edge_m",
+        "position_jump_max_speed_kn",
+        "position_jump_min_distance_m",
+        "position_jump_reanchor",
+        "position_jump_quiet_s",
+    }
+)
+
+
 def _flatten(table: dict[str, Any]) -> dict[str, Any]:
     """`[rules.speeding] tolerance_kn` -> `speeding_tolerance_kn`; flat keys kept."""
     flat: dict[str, Any] = {}

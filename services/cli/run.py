@@ -87,9 +87,10 @@ async def build_alerts(
     await restore_alert_book(stage, store)
     await _restore_live(stage, config, pool)
     await restore_alert_book(fusion, store)  # radar rules: their own book (services/radar)
+    from services.cases.store import PgCaseStore
     from services.neighbours.handover import handover_stages
 
-    return [stage, fusion, dispatcher, *handover_stages(config)]
+    return [stage, fusion, dispatcher, *handover_stages(config, PgCaseStore(pool))]
 
 
 async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:

@@ -70,31 +70,44 @@ SMALL_CRAFT = frozenset({30, 31, 32, 33, 37, *range(40, 50), *range(90, 100)})
 BUILT_IN = (
     # Fog: visibility under 1 km (the usual port restriction threshold). Closer meetings
     # matter more when no one sees them: CPA 1 nm, TCPA 15 min; no speeding tolerance.
+    # AIS is then the only picture of a vessel: one gone silent for 5 min (not 10) is one
+    # nobody can see, and a position 300 m off (not 500) already puts it in another lane.
     ModeSpec(
         "fog", "雾防", "Fog",
         thresholds={
             "close_quarters_cpa_nm": 1.0, "close_quarters_tcpa_s": 900.0,
             "speeding_tolerance_kn": 0.0, "predicted_entry_horizon_s": 900.0,
+            "ais_gap_min_s": 300.0, "position_jump_min_distance_m": 300.0,
         },
         trigger={"visibility_below_m": 1000.0},
     ),
     # Typhoon: from signal 1 or Beaufort 8. Anchors drag in a gale: a tighter watch margin,
-    # and loitering is pointless to report while everything shelters.
+    # and loitering is pointless to report while everything shelters. A small craft silent
+    # for 5 min in a gale may have capsized (search and rescue wants to know early); a
+    # jumping position hides where a dragging vessel really is, so 300 m counts.
     ModeSpec(
         "typhoon", "防台", "Typhoon",
-        thresholds={"anchor_drag_margin_m": 20.0, "anchoring_dwell_s": 300.0},
+        thresholds={
+            "anchor_drag_margin_m": 20.0, "anchoring_dwell_s": 300.0,
+            "ais_gap_min_s": 300.0, "position_jump_min_distance_m": 300.0,
+        },
         rules_off=frozenset({"loitering"}),
         trigger={"typhoon_signal_min": 1.0, "wind_force_min": 8.0},
         shelter_ship_types=SMALL_CRAFT,
     ),
-    # Winter (冬防, northerly gales): anchors drag; faster AIS-gap watch for small craft.
+    # Winter (冬防, northerly gales): anchors drag; a faster AIS-gap watch (8 min, OpenCPN's
+    # lost target) for the small craft that cold-water accidents take.
     ModeSpec(
         "winter", "冬防", "Winter",
-        thresholds={"anchor_drag_margin_m": 30.0},
+        thresholds={"anchor_drag_margin_m": 30.0, "ais_gap_min_s": 480.0},
         trigger={"wind_force_min": 7.0},
     ),
-    # Holidays: more passenger traffic, stricter speeding.
-    ModeSpec("holiday", "节假日", "Holiday", thresholds={"speeding_tolerance_kn": 0.5}),
+    # Holidays: more passenger traffic, stricter speeding; a ferry or tour boat silent for
+    # 8 min is one with passengers nobody follows.
+    ModeSpec(
+        "holiday", "节假日", "Holiday",
+        thresholds={"speeding_tolerance_kn": 0.5, "ais_gap_min_s": 480.0},
+    ),
 )  # fmt: skip
 
 

@@ -8,6 +8,13 @@ in them, or it is under way and its course and speed take it there within the ho
 the vessel's open alerts change or six hours pass; each goes through the delivery channel
 named by the neighbour's URL (webhook with retries, or log), signed with the neighbour's
 key (notice.py).
+
+The notice's case summary is what the receiving office needs to decide whether to board:
+the vessel's open alerts, and its enforcement cases (services/cases) of the last 30 days,
+open, overdue and closed, with their office, deadline and outcome, read from the case store
+when the notice is sent (a vessel with an open case is one someone is already dealing with;
+one with a closed case for the same offence last week is a repeat). A case store that cannot
+be read does not hold the notice back: it goes with the alerts and `cases_unavailable`.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import shapely
@@ -26,6 +33,8 @@ from services.alerts.channels import ChannelSpec, open_channel
 from services.alerts.channels.webhook import is_permanent
 from services.alerts.geo import KNOT_MS, offset
 from services.alerts.model import alert_change_from_json, iso_utc
+from services.cases.model import Case
+from services.cases.store_api import CaseQuery, CaseStore
 from services.core import topics
 from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, decode, records_of
@@ -40,6 +49,8 @@ HORIZON_S = 900.0
 RESEND_S = 6 * 3600.0
 MIN_SPEED_KN = 1.0
 ATTEMPTS = 4
+CASE_PERIOD_S = 30 * 86400.0  # the cases a receiving office wants: this month's
+MAX_CASES = 50
 _NS = uuid.UUID("0b7f7c6e-2f57-4c1c-9f3e-6a1d2f0c5e11")
 
 
@@ -55,10 +66,12 @@ class HandoverStage:
         consumer: str = "handover-1",
         clock: Callable[[], float] = time.time,
         backoff: float = 1.0,
+        cases: CaseStore | None = None,
     ) -> None:
         self.centre = config.centre
         self.neighbours = neighbours
         self.group, self.consumer, self.clock, self.backoff = group, consumer, clock, backoff
+        self.cases = cases
         geoms = [c.geometry for c in config.cells]
         self.jurisdiction = shapely.union_all(geoms) if geoms else shapely.Polygon()
         shapely.prepare(self.jurisdiction)
@@ -144,15 +157,71 @@ class HandoverStage:
         if previous is not None and previous[0] == ids and now - previous[1] < RESEND_S:
             return
         self.sent[(pos.mmsi, neighbour.id)] = (ids, now)
-        envelope = sign(self.notice(pos, neighbour, list(alerts.values()), now), neighbour.key)
-        task = asyncio.get_running_loop().create_task(self._deliver(neighbour, envelope))
+        send = self._send(pos, neighbour, list(alerts.values()), now)
+        task = asyncio.get_running_loop().create_task(send)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def notice(
+    async def _send(
         self, pos: CellPosition, neighbour: Neighbour, alerts: list[dict[str, Any]], now: float
+    ) -> None:
+        cases = await self.cases_of(pos.mmsi, [a["id"] for a in alerts], now)
+        await self._deliver(
+            neighbour, sign(self.notice(pos, neighbour, alerts, now, cases), neighbour.key)
+        )
+
+    async def cases_of(
+        self, mmsi: int, alert_ids: list[str], now: float
+    ) -> list[dict[str, Any]] | None:
+        """The vessel's cases of the period and those of its open alerts, most recent first;
+        None when the store cannot be read (counted, logged once per failure)."""
+        if self.cases is None:
+            return []
+        try:
+            found = {
+                c.id: c
+                for c in await self.cases.list(
+                    CaseQuery(mmsi=mmsi, since=now - CASE_PERIOD_S, limit=MAX_CASES)
+                )
+            }
+            linked = await self.cases.cases_of_alerts(alert_ids) if alert_ids else {}
+            for case_id in set(linked.values()) - found.keys():
+                case = await self.cases.get(case_id)
+                if case is not None:
+                    found[case.id] = case
+        except Exception as exc:  # noqa: BLE001 - a lost database must not hold the notice
+            self.counters["case_lookup_failed"] += 1
+            log.warning("handover: cases of %s not read: %s", mmsi, exc)
+            return None
+        ordered = sorted(found.values(), key=lambda c: (-c.created_at, c.id))[:MAX_CASES]
+        return [case_summary(c, now) for c in ordered]
+
+    def notice(
+        self,
+        pos: CellPosition,
+        neighbour: Neighbour,
+        alerts: list[dict[str, Any]],
+        now: float,
+        cases: Sequence[dict[str, Any]] | None = (),
     ) -> dict[str, Any]:
         rules = ", ".join(sorted({a["rule"] for a in alerts}))
+        summary: dict[str, Any] = {
+            "alerts": alerts,
+            "office": alerts[0]["office"] if alerts else None,
+        }
+        if cases is None:
+            summary["cases_unavailable"] = True
+        else:
+            summary["cases"] = list(cases)
+            summary["counts"] = {
+                "open": sum(1 for c in cases if c["open"]),
+                "overdue": sum(1 for c in cases if c["overdue"]),
+                "closed": sum(1 for c in cases if not c["open"]),
+            }
+            summary["period_days"] = round(CASE_PERIOD_S / 86400)
+            open_cases = [c for c in cases if c["open"]]
+            if open_cases:  # the case's office is the one dealing with the vessel now
+                summary["office"] = open_cases[0]["office"]
         return {
             "id": str(
                 uuid.uuid5(_NS, f"{pos.mmsi}|{neighbour.id}|{sorted(a['id'] for a in alerts)}")
@@ -169,8 +238,9 @@ class HandoverStage:
                 "course": pos.course,
                 "ts": pos.ts,
             },  # fmt: skip
-            "reason": f"vessel with open alerts ({rules}) heading into your waters",
-            "case_summary": {"alerts": alerts, "office": alerts[0]["office"] if alerts else None},
+            "reason": f"vessel with open alerts ({rules}) heading into your waters"
+            + _cases_phrase(summary.get("counts")),
+            "case_summary": summary,
         }
 
     async def _deliver(self, neighbour: Neighbour, envelope: dict[str, Any]) -> None:
@@ -191,9 +261,34 @@ class HandoverStage:
         return {"vessels_with_open_alerts": len(self.open), **self.counters}
 
 
-def handover_stages(config: SeagridConfig) -> list[HandoverStage]:
-    """The handover to neighbouring MSAs when `[[neighbours]]` are configured; raises
-    StartupError (one line) for a broken table."""
+def case_summary(case: Case, now: float) -> dict[str, Any]:
+    """What a neighbouring office reads of one case (no notes, reports or crew names)."""
+    return {
+        "id": case.id,
+        "type": case.type,
+        "title": case.title,
+        "office": case.office,
+        "status": case.status,
+        "priority": case.priority,
+        "open": case.is_open,
+        "overdue": case.overdue(now),
+        "deadline": iso_utc(case.deadline),
+        "created_at": iso_utc(case.created_at),
+        "closed_at": iso_utc(case.closed_at) if case.closed_at is not None else None,
+        "outcome": case.outcome,
+    }
+
+
+def _cases_phrase(counts: dict[str, int] | None) -> str:
+    if not counts or not any(counts.values()):
+        return ""
+    parts = [f"{counts[k]} {k}" for k in ("open", "overdue", "closed") if counts[k]]
+    return f"; cases: {', '.join(parts)}"
+
+
+def handover_stages(config: SeagridConfig, cases: CaseStore | None = None) -> list[HandoverStage]:
+    """The handover to neighbouring MSAs when `[[neighbours]]` are configured, reading the
+    vessels' cases from `cases`; raises StartupError (one line) for a broken table."""
     from services.core.startup import StartupError
     from services.neighbours.config import NeighbourConfigError, parse_neighbours
 
@@ -201,4 +296,4 @@ def handover_stages(config: SeagridConfig) -> list[HandoverStage]:
         neighbours = parse_neighbours(config.sections)
     except NeighbourConfigError as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    return [HandoverStage(config, neighbours)] if neighbours else []
+    return [HandoverStage(config, neighbours, cases=cases)] if neighbours else []

@@ -224,7 +224,8 @@ def pipeline(
     consumer = f"dispatcher-{socket.gethostname()}-{os.getpid()}"
     dispatcher = DispatcherStage(store, config.centre.id, channels, policy, consumer=consumer)
     runtime.lag_groups = PIPELINE_GROUPS
-    stages: list[Stage] = [ingest, gridding, alerts, fusion, dispatcher, *handover_stages(config)]
+    handover = handover_stages(config, runtime.case_store)  # the notices' case summaries
+    stages: list[Stage] = [ingest, gridding, alerts, fusion, dispatcher, *handover]
     if runtime.info is not None and runtime.info.inbound is not None:
         runtime.status_sources["neighbours"] = runtime.info.inbound.status
     runtime.status_sources.update(

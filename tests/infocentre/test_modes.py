@@ -12,8 +12,9 @@ import pytest
 from services.cli.replay import Replay
 from services.core.config import SeagridConfig
 from services.core.settings import Settings
-from tests.infocentre.conftest import Clock
-from tests.infocentre.test_watchlist import iso
+from services.core.types import CellPosition
+from tests.infocentre.conftest import Clock, wait_alert
+from tests.infocentre.test_watchlist import inside, iso
 from tests.infocentre.test_waterworks import square
 from tests.web.conftest import Env
 
@@ -116,3 +117,30 @@ async def test_replay_with_a_mode_gives_that_modes_alerts(
     assert await replay_rules(demo_config, part, ["fog"]) == fog  # same input, same alerts
     with pytest.raises(ValueError, match="unknown mode"):
         Replay(demo_config, str(part), None, Settings()).with_modes(["monsoon"])
+
+
+async def test_alerts_record_the_mode_in_force_when_raised(
+    ienv: Env, demo_config: SeagridConfig, clock: Clock
+) -> None:
+    """Switched on through the API, fog is in the raised alert's stored record and in the
+    API's output, and stays there after fog is switched off."""
+    cell, office, lat, lon = inside(demo_config)
+    body = {"mode": "fog", "reason": "能见度不足500米"}
+    reply = await ienv.http.post("/api/modes/activations", json=body, headers=ienv.auth("sup"))
+    assert reply.status_code == 201, reply.text
+    watched = {"mmsi": 412990009, "category": "key_vessel", "reason": "重点船舶"}
+    assert (
+        await ienv.http.post("/api/watchlist", json=watched, headers=ienv.auth("sup"))
+    ).status_code == 201
+    t0 = clock.now
+    await ienv.positions(
+        CellPosition(412990009, t0, lat, lon, cell, office, speed=6.0, course=90.0),
+        CellPosition(412990009, t0 + 40, lat, lon, cell, office, speed=6.0, course=90.0),
+    )
+    stored = await wait_alert(ienv, rule="watchlist", mmsi=412990009)
+    assert stored.details["modes"] == ["fog"]
+    await ienv.http.delete(f"/api/modes/activations/{reply.json()['id']}", headers=ienv.auth("sup"))
+    listed = (await ienv.http.get("/api/alerts", headers=ienv.auth("op"))).json()
+    items = listed["items"] if isinstance(listed, dict) else listed
+    (shown,) = [a for a in items if a["id"] == stored.id]
+    assert shown["details"]["modes"] == ["fog"]

@@ -13,7 +13,9 @@ import orjson
 import pytest
 import shapely
 
-from services.alerts.model import AlertChange, alert_change_to_json
+from services.alerts.model import Alert, AlertChange, alert_change_to_json
+from services.cases.memory_store import MemoryCaseStore
+from services.cases.model import Case
 from services.core import topics
 from services.core.bus_memory import MemoryBus
 from services.core.codec import encode
@@ -202,3 +204,87 @@ def test_config_check_reports_modes_and_neighbours(demo_config: SeagridConfig) -
     found = [str(i) for i in infocentre_issues(broken)]
     assert any("modes" in f and "unknown threshold 'speeding_tolerance'" in f for f in found)
     assert any("neighbours" in f and "UNSET_X is not set" in f for f in found)
+
+
+def case(case_id: str, created: float, status: str = "in_progress", **kw: Any) -> Case:
+    fields: dict[str, Any] = {
+        "id": case_id, "type": "verification", "title": "涉嫌非法采砂核查", "office": "quangang",
+        "status": status, "priority": "high", "deadline": created + 3600, "created_at": created,
+        "created_by": "operator", "updated_at": created, "mmsi": MMSI,
+    }  # fmt: skip
+    fields.update(kw)
+    return Case(**fields)
+
+
+def loitering() -> Alert:
+    return make_alert(rule="loitering", mmsi=MMSI, office="quangang", zone="ban-1")
+
+
+async def handover_once(config: SeagridConfig, cases: Any, alert: Alert) -> HandoverStage:
+    """One vessel with an open alert heading north out of the jurisdiction."""
+    lat, lon = northern_exit(config)
+    stage = HandoverStage(config, parse_neighbours(config.sections), backoff=0.01, cases=cases)
+    bus, stop = MemoryBus(), asyncio.Event()
+    for topic in (topics.ALERTS, topics.CELL_POSITIONS):
+        await bus.ensure_group(topic, "handover")
+    change = AlertChange("raised", alert, alert.raised_at)
+    await bus.publish(topics.ALERTS, [orjson.dumps(alert_change_to_json(change))])
+    await bus.publish(topics.CELL_POSITIONS, [encode(CellPosition(
+        MMSI, time.time(), lat, lon, "QG-01", "quangang", speed=12.0, course=0.0))])  # fmt: skip
+    task = asyncio.create_task(stage.run(bus, stop))
+    deadline = time.monotonic() + 5
+    while not (stage.counters["notices_sent"] or stage.counters["notices_failed"]):
+        assert time.monotonic() < deadline, "no notice sent"
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    return stage
+
+
+async def test_handover_notice_carries_the_vessels_cases(demo_config: SeagridConfig) -> None:
+    """The case summary: the vessel's cases of the last 30 days (open, overdue, closed) and
+    the case of its open alert, not other vessels' nor older ones."""
+    now, alert = time.time(), loitering()
+    store = MemoryCaseStore()
+    await store.create(case("c-overdue", now - 7200))  # deadline passed an hour ago
+    await store.create(case("c-closed", now - 5 * 86400, "closed", closed_at=now - 4 * 86400,
+                            outcome="violation", office="shishi"))  # fmt: skip
+    await store.create(case("c-old", now - 60 * 86400, "closed", closed_at=now - 59 * 86400))
+    await store.create(case("c-other", now - 600, mmsi=412990099))
+    # the case opened from the alert, with no MMSI of its own: found through the alert
+    await store.create(case("c-alert", now - 300, "new", mmsi=None, alert_ids=(alert.id,)))
+    async with serve([200]) as receiver:
+        stage = await handover_once(with_neighbour(demo_config, receiver.url), store, alert)
+    assert stage.counters["notices_sent"] == 1
+    notice = verify(receiver.requests[0].body, {"qz-centre": KEY.encode()}, time.time())
+    summary = notice["case_summary"]
+    assert [c["id"] for c in summary["cases"]] == ["c-alert", "c-overdue", "c-closed"]
+    assert summary["counts"] == {"open": 2, "overdue": 1, "closed": 1}
+    assert summary["period_days"] == 30
+    closed = summary["cases"][2]
+    assert (closed["status"], closed["office"], closed["outcome"]) == (
+        "closed",
+        "shishi",
+        "violation",
+    )
+    assert summary["cases"][1]["overdue"] is True and summary["office"] == "quangang"
+    assert summary["alerts"][0]["rule"] == "loitering"
+    assert "cases: 2 open, 1 overdue, 1 closed" in notice["reason"]
+
+
+class _BrokenStore:
+    async def list(self, query: Any) -> list[Case]:
+        del query
+        raise ConnectionError("database unreachable")
+
+
+async def test_handover_notice_goes_without_cases_when_the_store_fails(
+    demo_config: SeagridConfig,
+) -> None:
+    async with serve([200]) as receiver:
+        config = with_neighbour(demo_config, receiver.url)
+        stage = await handover_once(config, _BrokenStore(), loitering())
+    assert stage.counters["notices_sent"] == 1 and stage.counters["case_lookup_failed"] == 1
+    notice = verify(receiver.requests[0].body, {"qz-centre": KEY.encode()}, time.time())
+    assert notice["case_summary"]["cases_unavailable"] is True
+    assert notice["case_summary"]["alerts"][0]["rule"] == "loitering"

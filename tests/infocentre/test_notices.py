@@ -152,6 +152,13 @@ async def test_temporary_restricted_area_is_a_zone_for_the_rules(
     await ienv.positions(CellPosition(412990004, clock.now, lat, lon, cell, office, speed=3.0))
     alert = await wait_alert(ienv, rule="zone_entry", mmsi=412990004)
     assert alert.zone == made["id"]
+    # the map draws it and the alert's card names it: it is in /api/zones while in force
+    zones = (await ienv.http.get("/api/zones", headers=ienv.auth("op"))).json()["features"]
+    (zone,) = [z for z in zones if z["properties"]["id"] == made["id"]]
+    assert zone["properties"]["kind"] == "restricted" and zone["properties"]["name"] == "临时禁航区"
+    clock.now += 3600
+    zones = (await ienv.http.get("/api/zones", headers=ienv.auth("op"))).json()["features"]
+    assert made["id"] not in {z["properties"]["id"] for z in zones}
 
 
 async def test_restricted_area_needs_an_area(ienv: Env, clock: Clock) -> None:

@@ -8,7 +8,10 @@ import { language, t } from "../i18n.js";
 const POLL_MS = 30_000;
 
 export function modesBadge() {
-  const badge = h("span.modes-badge", { dataset: { count: "0" }, "aria-live": "polite" });
+  // a click opens the modes tab of the information centre where the view has one
+  const badge = h("span.modes-badge", { dataset: { count: "0" }, "aria-live": "polite", role: "button", tabindex: 0,
+    onclick: () => window.dispatchEvent(new CustomEvent("modesopen")),
+    onkeydown: (e) => e.key === "Enter" && window.dispatchEvent(new CustomEvent("modesopen")) });
   let active = [];
   let specs = new Map();
   const label = (name) => {

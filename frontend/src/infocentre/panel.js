@@ -1,24 +1,31 @@
-// The information centre's drawer (信息中心): watchlist, waterworks register and registry,
-// opened from the top bar of the console and the office view.
+// The information centre's drawer (信息中心): watchlist, waterworks register, notices to
+// mariners, seasonal modes and the registry, opened from the top bar of the console and the
+// office view.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { modesTab } from "./modes.js";
+import { noticesTab } from "./notices.js";
 import { registryTab } from "./registry.js";
 import { watchlistTab } from "./watchlist.js";
 import { showOnMap, waterworksTab } from "./waterworks.js";
 import { api } from "../api.js";
 
-const TABS = ["watchlist", "waterworks", "registry"];
+const TABS = ["watchlist", "waterworks", "notices", "modes", "registry"];
+const DRAWS = ["waterworks", "notices", "modes"]; // tabs that draw areas on the map
 
 export class InfoCentrePanel {
   constructor(ctx, mapView) {
-    this.tabs = { watchlist: watchlistTab(ctx), waterworks: waterworksTab(ctx, mapView), registry: registryTab(ctx) };
-    this.buttons = TABS.map((name) => h("button.tab", { type: "button", dataset: { tab: name }, onclick: () => this.show(name) }, t(`info.tab.${name}`)));
+    this.tabs = { watchlist: watchlistTab(ctx), waterworks: waterworksTab(ctx, mapView), notices: noticesTab(ctx, mapView), modes: modesTab(ctx, mapView), registry: registryTab(ctx) };
+    this.buttons = TABS.map((name) => h("button.tab", { type: "button", dataset: { tab: name }, "data-i18n": `info.tab.${name}`, onclick: () => this.show(name) }, t(`info.tab.${name}`)));
     this.element = h("aside.info-panel", { hidden: true },
-      h("header", {}, h("strong", {}, t("info.title")), h("nav", {}, this.buttons),
+      h("header", {}, h("strong", { "data-i18n": "info.title" }, t("info.title")), h("nav", {}, this.buttons),
         h("button.close", { type: "button", "aria-label": t("info.close"), onclick: () => this.close() }, "×")),
       ...TABS.map((name) => this.tabs[name].element));
-    this.button = h("button.info-open", { type: "button", onclick: () => this.open() }, t("info.title"));
+    window.addEventListener("modesopen", () => this.element.isConnected && this.open("modes"));
+    this.button = h("button.info-open", { type: "button", "data-i18n": "info.title", onclick: () => this.open() }, t("info.title"));
+    // lists and option labels are built in the language of the moment: rebuild the open tab
+    window.addEventListener("langchange", () => !this.element.hidden && this.tabs[this.element.dataset.tab]?.load().catch(() => {}));
     // active and upcoming waterworks on the map from the start, not only when the tab opens
     mapView.loaded.then(async () => showOnMap(mapView.map, (await api("waterworks")).filter((s) => s.state !== "ended"))).catch(() => {});
   }
@@ -31,12 +38,13 @@ export class InfoCentrePanel {
   show(name) {
     for (const button of this.buttons) button.classList.toggle("active", button.dataset.tab === name);
     for (const tab of TABS) this.tabs[tab].element.hidden = tab !== name;
+    for (const tab of DRAWS) if (tab !== name) this.tabs[tab].close(); // one drawing at a time
     this.element.dataset.tab = name;
     this.tabs[name].load().catch((error) => console.warn(error));
   }
 
   close() {
     this.element.hidden = true;
-    this.tabs.waterworks.close();
+    for (const tab of DRAWS) this.tabs[tab].close();
   }
 }

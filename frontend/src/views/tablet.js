@@ -15,7 +15,7 @@ import { topBar } from "../shell.js";
 import { ageSeconds } from "../alert_list.js";
 import { CaseTasks, sendCaseEntry } from "../cases/tablet_tasks.js";
 import { CaseLayer } from "../cases/case_layer.js";
-import { alertFigures, vesselsLine } from "../alert_figures.js";
+import { alertFigures, raisedInModes, vesselsLine } from "../alert_figures.js";
 import { confirmAction } from "../close_dialog.js";
 
 // One tap per report. Progress reports leave the case open; results carry the outcome that
@@ -171,6 +171,7 @@ export function renderTablet(ctx) {
       h("div.row", {}, h("span.severity", {}, t(`severity.${a.severity}`)), h("strong", {}, t(`rule.${a.rule}`)), h("span.age", {}, formatAge(ageSeconds(a)))),
       h("div.row.vessel", {}, vesselsLine(a, nameOf)),
       figures ? h("div.row.figures", {}, figures) : null,
+      raisedInModes(a) ? h("div.row.mode", {}, raisedInModes(a)) : null,
       h("div.row.nav", {}, navText(a, me, range)),
       queued ? h("p.queued", {}, t("tablet.queued", { n: queued })) : null,
       sentList(a),

@@ -74,13 +74,17 @@ async def cell_counts(runtime: Runtime, _user: CurrentUser) -> list[CellCount]:
 
 @router.get("/zones", response_model=FeatureCollection)
 async def zones(runtime: Runtime, _user: CurrentUser) -> Response:
-    """The configuration's zones, and the waterworks register's sites while active."""
+    """The configuration's zones, and the waterworks register's sites and the notices'
+    temporary restricted areas while active (what the rules use as zones now)."""
     response = _geojson(runtime, "zones", _zones_geojson)
     if runtime.info is None:
         return response
+    from services.web.routes.notices import active_notice_zone_features
     from services.web.routes.waterworks import active_zone_features
 
-    live = active_zone_features(await runtime.info.waterworks(), runtime.info.clock())
+    now = runtime.info.clock()
+    live = active_zone_features(await runtime.info.waterworks(), now)
+    live += active_notice_zone_features(await runtime.info.notices(), now)
     if not live:
         return response
     collection = orjson.loads(response.body)

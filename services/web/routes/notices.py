@@ -89,6 +89,29 @@ async def remove_notice(
     return Response(status_code=204)
 
 
+def active_notice_zone_features(notices: list[Notice], now: float) -> list[dict[str, Any]]:
+    """Temporary restricted areas in force at `now`, shaped like zones.geojson's: the rules
+    treat them as restricted zones, so the map draws them and an alert names them."""
+    return [
+        {
+            "type": "Feature",
+            "id": n.id,
+            "properties": {
+                "id": n.id,
+                "kind": "restricted",
+                "name": n.title,
+                "name_en": n.title_en,
+                "source": "notice",
+                "active_from": iso_utc(n.active_from),
+                "active_to": iso_utc(n.active_to),
+            },
+            "geometry": mapping(n.area),
+        }
+        for n in notices
+        if n.kind == "restricted_area" and n.area is not None and n.state(now) == "active"
+    ]
+
+
 async def _items(runtime: Any) -> list[publish.PublicItem]:
     info = runtime.info
     if info is None:
