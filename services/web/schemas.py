@@ -177,6 +177,10 @@ class AlertOut(BaseModel):
     lon: float
     details: dict[str, Any]
     escalated_to: list[str] = []
+    acknowledged_at: str | None = Field(
+        None, description="when a person first took it out of open (server clock), if yet"
+    )
+    acknowledged_by: str | None = Field(None, description="who did (user name)")
     case_id: str | None = None  # the newest case linking this alert (docs/cases.md)
     track: dict[str, Any] | None = None  # radar rules: {"radar", "target"}
     name: str | None = Field(None, description="the vessel's name, when known")
