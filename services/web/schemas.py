@@ -187,6 +187,34 @@ class AlertOut(BaseModel):
     other_name: str | None = Field(None, description="the other vessel's name, when known")
 
 
+class SearchPlace(BaseModel):
+    """A place of the configuration that a search matched (`services/web/search.py`)."""
+
+    kind: str = Field(description="centre, office, zone or cell")
+    id: str
+    name: str = Field(description="the configured (Chinese) name")
+    name_en: str | None = None
+    office: str | None = None
+    bbox: list[float] | None = Field(None, description="minlon, minlat, maxlon, maxlat")
+    zone_kind: str | None = None
+
+
+class SearchVessel(BaseModel):
+    mmsi: int
+    name: str | None = Field(None, description="the configured name, else the AIS name")
+    name_en: str | None = None
+    ais_name: str | None = None
+    office: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    live: bool = Field(description="in the live picture now")
+
+
+class SearchOut(BaseModel):
+    places: list[SearchPlace]
+    vessels: list[SearchVessel]
+
+
 class TaskOut(BaseModel):
     alert: AlertOut
     distance_nm: float | None = Field(description="from the user's own vessel, if live")
