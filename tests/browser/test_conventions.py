@@ -171,3 +171,20 @@ def test_the_search_box_finds_configured_places_and_boats_on_the_server(
     boat.wait_for(timeout=10_000)
     assert ("海巡08608" if lang == "zh-CN" else "HAIXUN 08608") in boat.inner_text()
     page.screenshot(path=f"/tmp/iss10b-search-{lang}.png")
+
+
+def test_top_bar_buttons_follow_the_language_switch(screen: Screen) -> None:
+    """Every label of the console's top bar is in the language chosen, switched live (the
+    information centre's button stayed 信息中心 in English)."""
+    screen.login("operator")
+    screen.wait_vessels(30_000)
+    page = screen.page
+    assert page.locator("button.info-open").inner_text() == "信息中心"
+    page.select_option("select.lang", "en")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    bar = page.locator(".topbar").inner_text()
+    assert page.locator("button.info-open").inner_text() == "Information centre"
+    cjk = [ch for ch in bar if "\u4e00" <= ch <= "\u9fff"]
+    assert cjk == list("中文"), bar  # only the language menu's own name for Chinese
+    page.locator("button.info-open").click()
+    assert "Watchlist" in page.locator(".info-panel nav").inner_text()

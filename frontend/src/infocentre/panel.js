@@ -13,12 +13,12 @@ const TABS = ["watchlist", "waterworks", "registry"];
 export class InfoCentrePanel {
   constructor(ctx, mapView) {
     this.tabs = { watchlist: watchlistTab(ctx), waterworks: waterworksTab(ctx, mapView), registry: registryTab(ctx) };
-    this.buttons = TABS.map((name) => h("button.tab", { type: "button", dataset: { tab: name }, onclick: () => this.show(name) }, t(`info.tab.${name}`)));
+    this.buttons = TABS.map((name) => h("button.tab", { type: "button", dataset: { tab: name }, "data-i18n": `info.tab.${name}`, onclick: () => this.show(name) }, t(`info.tab.${name}`)));
     this.element = h("aside.info-panel", { hidden: true },
-      h("header", {}, h("strong", {}, t("info.title")), h("nav", {}, this.buttons),
+      h("header", {}, h("strong", { "data-i18n": "info.title" }, t("info.title")), h("nav", {}, this.buttons),
         h("button.close", { type: "button", "aria-label": t("info.close"), onclick: () => this.close() }, "×")),
       ...TABS.map((name) => this.tabs[name].element));
-    this.button = h("button.info-open", { type: "button", onclick: () => this.open() }, t("info.title"));
+    this.button = h("button.info-open", { type: "button", "data-i18n": "info.title", onclick: () => this.open() }, t("info.title"));
     // active and upcoming waterworks on the map from the start, not only when the tab opens
     mapView.loaded.then(async () => showOnMap(mapView.map, (await api("waterworks")).filter((s) => s.state !== "ended"))).catch(() => {});
   }
