@@ -188,3 +188,19 @@ def test_top_bar_buttons_follow_the_language_switch(screen: Screen) -> None:
     assert cjk == list("中文"), bar  # only the language menu's own name for Chinese
     page.locator("button.info-open").click()
     assert "Watchlist" in page.locator(".info-panel nav").inner_text()
+
+
+@pytest.mark.parametrize("screen", [{"width": 1280, "height": 800}], indirect=True)
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_console_fits_a_1280_screen(screen: Screen, lang: str) -> None:
+    """The top bar wraps rather than widening the page: the alert column stays on screen."""
+    screen.login("operator")
+    screen.wait_vessels(30_000)
+    page = screen.page
+    page.select_option("select.lang", lang)
+    page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
+    assert screen.js("() => document.documentElement.scrollWidth") <= 1280
+    for selector in (".side", ".topbar .logout", "select.lang"):
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280 + 0.5, selector
+    page.screenshot(path=f"/tmp/iss10b-console-1280-{lang}.png")
