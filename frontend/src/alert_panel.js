@@ -98,7 +98,6 @@ export class AlertPanel {
   push(alert, message = {}) {
     if (this.fixedOffice && alert.office !== this.fixedOffice) return;
     if (this.histories.has(alert.id) && message.change) this.loadHistory(alert.id);
-    if (message.change === "acknowledged" && !alert.acknowledged_at) alert = { ...alert, acknowledged_at: new Date().toISOString() };
     if (this.list.upsert(alert)) {
       chime();
       flash(this.flashTarget || this.element);
@@ -221,11 +220,16 @@ export class AlertPanel {
       r.note ? h("q.note", {}, historyNote(r)) : null)));
   }
 
-  /** Open: how long it has waited. Acknowledged: the wait stopped; the time it took, if known. */
+  /** Open: how long it has waited. Once someone acted: who, when (the server's record,
+   * `acknowledged_at`/`acknowledged_by`) and the time it took; the wait stopped there. */
   age(alert) {
     if (alert.status === "open") return t("alerts.waiting", { age: formatAge(ageSeconds(alert)) });
-    if (alert.status === "acknowledged" && alert.acknowledged_at) {
-      return t("alerts.acked_after", { age: formatAge(ageSeconds(alert, Date.parse(alert.acknowledged_at))) });
+    if (alert.acknowledged_at) {
+      return t("alerts.acked_by", {
+        who: alert.acknowledged_by ?? t("history.system"),
+        time: formatTime(alert.acknowledged_at),
+        age: formatAge(ageSeconds(alert, Date.parse(alert.acknowledged_at))),
+      });
     }
     return "";
   }

@@ -79,14 +79,15 @@ export class VesselPanel {
     ];
     // a vessel that left the live picture (went dark): its last known state, said as such
     const gone = v.live === false && !this.mapView.vessels.get(v.mmsi);
-    clear(this.body).append(
+    // Element.append writes a null as the text "null": only the parts there are
+    clear(this.body).append(...[
       h("h2.vessel-name", {}, v.name || v.shipname || t("vessel.unnamed")),
       gone ? h("p.not-live", {}, t("vessel.not_live")) : null,
       h("dl", {}, rows.flatMap(([key, value]) => [h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] }, title: key === "vessel.position" && v.lat != null ? formatLatLonDecimal(v.lat, v.lon) : null }, value ?? t("value.none"))])),
       this.radarInfo(v.mmsi),
       this.alertList(v.mmsi),
       this.extras ? this.extras(v.mmsi) : null,
-    );
+    ].flat().filter((part) => part != null && part !== false));
   }
 
   /** AIS only, or AIS + radar with each radar's distance between the AIS and radar fixes. */

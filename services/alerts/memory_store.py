@@ -29,6 +29,7 @@ from services.alerts.store_api import (
     decode_cursor,
     encode_cursor,
     merge,
+    moved_by,
     operator_status,
     plan_report,
 )
@@ -131,7 +132,7 @@ class MemoryAlertStore:
         status = operator_status(current, action)
         if status is None:
             return TransitionResult(current, None)
-        alert = replace(current, status=status)
+        alert = moved_by(current, status, actor, at)
         self._save(alert)
         change = AlertChange(change_for(action), alert, at, actor, note)
         self._record(alert.id, change.change, at, status, actor, note)

@@ -159,6 +159,11 @@ class Alert:
     details: dict[str, Any] = field(default_factory=dict)
     escalated_to: tuple[str, ...] = ()  # centre / provincial centre, in order
     track: dict[str, Any] | None = None  # radar rules: {"radar", "target"} (CONTRACTS §12)
+    # Who first took the alert out of `open` (acknowledge, resolve, false alarm or a field
+    # report) and when, by the server's clock: the time to acknowledge of the statistics
+    # and of the cards, the same on every screen and after a reload.
+    acknowledged_at: float | None = None
+    acknowledged_by: str | None = None
 
     @property
     def key(self) -> AlertKey:
@@ -187,6 +192,16 @@ class Alert:
             "lon": self.lon,
             "details": dict(self.details),
             **({"track": dict(self.track)} if self.track is not None else {}),
+            # only once someone has acted: the pipeline's records (--alerts-out) stay as
+            # CONTRACTS §4 shows them
+            **(
+                {
+                    "acknowledged_at": iso_utc(self.acknowledged_at),
+                    "acknowledged_by": self.acknowledged_by,
+                }
+                if self.acknowledged_at is not None
+                else {}
+            ),
         }
 
 
@@ -365,6 +380,7 @@ def alert_from_json(data: dict[str, Any]) -> Alert:
     known = {k: v for k, v in data.items() if k in names}
     known["raised_at"] = unix_seconds(data["raised_at"])
     known["cleared_at"] = unix_seconds(data.get("cleared_at"))
+    known["acknowledged_at"] = unix_seconds(data.get("acknowledged_at"))
     known["escalated_to"] = tuple(data.get("escalated_to") or ())
     known["details"] = dict(data.get("details") or {})
     track = data.get("track")

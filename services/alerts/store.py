@@ -38,6 +38,7 @@ from services.alerts.store_api import (
     decode_cursor,
     encode_cursor,
     merge,
+    moved_by,
     operator_status,
     plan_report,
 )
@@ -45,7 +46,8 @@ from services.alerts.store_api import (
 _ALERT_COLUMNS = """
     id, rule, mmsi, office, severity, status, lat, lon, other_mmsi, zone, cell, details,
     escalated_to, track, extract(epoch FROM raised_at)::float8 AS raised_at,
-    extract(epoch FROM cleared_at)::float8 AS cleared_at"""
+    extract(epoch FROM cleared_at)::float8 AS cleared_at,
+    extract(epoch FROM acknowledged_at)::float8 AS acknowledged_at, acknowledged_by"""
 _SELECT_ALERT = f"SELECT {_ALERT_COLUMNS} FROM alerts"
 _RESOLVE = "SELECT coalesce((SELECT alert_id FROM alert_aliases WHERE alias = $1), $1)"
 
@@ -59,7 +61,8 @@ RETURNING id"""
 
 _UPDATE_ALERT = """
 UPDATE alerts SET severity = $2, status = $3, lat = $4, lon = $5, cell = $6, details = $7,
-                  escalated_to = $8, cleared_at = to_timestamp($9), updated_at = now()
+                  escalated_to = $8, cleared_at = to_timestamp($9),
+                  acknowledged_at = to_timestamp($10), acknowledged_by = $11, updated_at = now()
 WHERE id = $1"""
 
 _INSERT_CHANGE = """
@@ -129,7 +132,7 @@ class PgAlertStore:
             status = operator_status(current, action)
             if status is None:
                 return TransitionResult(current, None)
-            alert = replace(current, status=status)
+            alert = moved_by(current, status, actor, at)
             change = AlertChange(change_for(action), alert, at, actor, note)
             await _update(conn, alert)
             await conn.execute(_INSERT_CHANGE, alert.id, change.change, at, status, actor, note)
@@ -418,6 +421,8 @@ async def _update(conn: asyncpg.Connection, a: Alert) -> None:
         _json(a.details),
         list(a.escalated_to),
         a.cleared_at,
+        a.acknowledged_at,
+        a.acknowledged_by,
     )
 
 

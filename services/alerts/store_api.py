@@ -279,6 +279,12 @@ def merge(current: Alert, change: AlertChange) -> Alert:
         merged = replace(merged, cleared_at=incoming.cleared_at)
     if change.change == Change.CLEARED and merged.cleared_at is None:
         merged = replace(merged, cleared_at=change.at)
+    if merged.acknowledged_at is None and incoming.acknowledged_at is not None:
+        merged = replace(
+            merged,
+            acknowledged_at=incoming.acknowledged_at,
+            acknowledged_by=incoming.acknowledged_by,
+        )
     extra = tuple(level for level in incoming.escalated_to if level not in merged.escalated_to)
     if extra:
         merged = replace(merged, escalated_to=merged.escalated_to + extra)
@@ -307,6 +313,14 @@ def operator_status(alert: Alert, action: str) -> str | None:
     if _RANK[current] >= _RANK[target]:
         raise InvalidTransition(alert.id, alert.status, action)
     return target.value
+
+
+def moved_by(alert: Alert, status: str, actor: str, at: float) -> Alert:
+    """`alert` moved to `status` by a person at `at`: the first move out of `open` also
+    records who and when (`acknowledged_at`, `acknowledged_by`), later ones keep them."""
+    if alert.acknowledged_at is None and alert.status == Status.OPEN and status != Status.OPEN:
+        return replace(alert, status=status, acknowledged_at=at, acknowledged_by=actor)
+    return replace(alert, status=status)
 
 
 def change_for(action: str) -> str:
@@ -340,7 +354,7 @@ def plan_report(current: Alert, report: Report) -> ReportResult:
     action, refused = _report_action(current, report.outcome)
     alert, moved = current, []
     if action is not None:
-        alert = replace(current, status=ACTION_CHANGES[action].value)
+        alert = moved_by(current, ACTION_CHANGES[action].value, report.actor, report.at)
         moved = [AlertChange(change_for(action), alert, report.at, report.actor)]
     reported = AlertChange(Change.REPORTED.value, alert, report.at, report.actor, report.note)
     return ReportResult(alert, [reported, *moved], refused=refused)

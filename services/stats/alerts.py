@@ -5,8 +5,10 @@ raise time) and their first responses in `alert_changes` takes milliseconds, and
 90th percentiles cannot be kept incrementally anyway without keeping every value.
 
 Definitions (docs/reports.md): an alert belongs to the period it was raised in. Time to
-acknowledge: from raise to the first change that took it out of `open` (acknowledge, a field
-report, resolve or false alarm). Time to resolve: from raise to the change that closed it
+acknowledge: from raise to a person's first change that took it out of `open` (acknowledge, a
+field report, resolve or false alarm; a `predicted_entry` the pipeline closed itself was
+acknowledged by nobody and counts as not acknowledged), which the store records on the alert itself
+(`acknowledged_at`, `acknowledged_by`; migration 0023 filled it in for older alerts). Time to resolve: from raise to the change that closed it
 (resolved or false alarm). False-alarm share of a rule: false alarms among its alerts that
 an operator closed (resolved or false alarm): the figure a rule's thresholds are tuned by.
 """
@@ -27,12 +29,11 @@ SELECT (a.raised_at AT TIME ZONE '{REPORT_TZ}')::date AS day, a.rule, a.cell, a.
        count(*) AS alerts
 FROM alerts a WHERE {_WHERE} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
 _TIMES = f"""
-WITH a AS (SELECT a.id, a.rule, a.status, a.raised_at FROM alerts a WHERE {_WHERE}),
+WITH a AS (SELECT a.id, a.rule, a.status, a.raised_at, a.acknowledged_at
+           FROM alerts a WHERE {_WHERE}),
 t AS (
     SELECT a.rule, a.status,
-           extract(epoch FROM (SELECT min(c.at) FROM alert_changes c
-                               WHERE c.alert_id = a.id AND c.status <> 'open') - a.raised_at)
-               AS ack_s,
+           extract(epoch FROM a.acknowledged_at - a.raised_at) AS ack_s,
            extract(epoch FROM (SELECT min(c.at) FROM alert_changes c
                                WHERE c.alert_id = a.id
                                  AND c.status IN ('resolved', 'false_alarm')) - a.raised_at)

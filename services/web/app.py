@@ -43,6 +43,7 @@ from services.web.routes import (
     radar,
     registry,
     reports,
+    search,
     users,
     vessels,
     watchlist,
@@ -95,6 +96,7 @@ def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI
         waterworks,
         radar,
         reports,
+        search,
     ):
         app.include_router(module.router)
     app.include_router(notices.router)

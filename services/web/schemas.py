@@ -177,10 +177,42 @@ class AlertOut(BaseModel):
     lon: float
     details: dict[str, Any]
     escalated_to: list[str] = []
+    acknowledged_at: str | None = Field(
+        None, description="when a person first took it out of open (server clock), if yet"
+    )
+    acknowledged_by: str | None = Field(None, description="who did (user name)")
     case_id: str | None = None  # the newest case linking this alert (docs/cases.md)
     track: dict[str, Any] | None = None  # radar rules: {"radar", "target"}
     name: str | None = Field(None, description="the vessel's name, when known")
     other_name: str | None = Field(None, description="the other vessel's name, when known")
+
+
+class SearchPlace(BaseModel):
+    """A place of the configuration that a search matched (`services/web/search.py`)."""
+
+    kind: str = Field(description="centre, office, zone or cell")
+    id: str
+    name: str = Field(description="the configured (Chinese) name")
+    name_en: str | None = None
+    office: str | None = None
+    bbox: list[float] | None = Field(None, description="minlon, minlat, maxlon, maxlat")
+    zone_kind: str | None = None
+
+
+class SearchVessel(BaseModel):
+    mmsi: int
+    name: str | None = Field(None, description="the configured name, else the AIS name")
+    name_en: str | None = None
+    ais_name: str | None = None
+    office: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    live: bool = Field(description="in the live picture now")
+
+
+class SearchOut(BaseModel):
+    places: list[SearchPlace]
+    vessels: list[SearchVessel]
 
 
 class TaskOut(BaseModel):

@@ -263,3 +263,38 @@ async def test_silences_create_list_delete(store: AlertStore) -> None:
     assert await store.silences() == [other, whole]
     with pytest.raises(InvalidQuery):
         await store.add_silence(Silence("s4", 1, T0, T0))
+
+
+async def test_first_action_records_who_and_when_it_was_acknowledged(store: AlertStore) -> None:
+    """The time to acknowledge is the server's record, kept through later actions and through
+    the pipeline's own changes (which know nothing of it), on both stores alike."""
+    alert = make_alert()
+    await store.apply(raised(alert))
+    assert "acknowledged_at" not in (await store.get(alert.id)).to_json()
+    acked = (await store.transition(alert.id, "acknowledge", "op1", T0 + 95)).alert
+    assert (acked.acknowledged_at, acked.acknowledged_by) == (T0 + 95, "op1")
+    await store.apply(changed(Change.CLEARED, alert, T0 + 300, cleared_at=T0 + 300))
+    resolved = (await store.transition(alert.id, "resolve", "sup", T0 + 400, "done")).alert
+    stored = await store.get(alert.id)
+    assert stored == resolved and (stored.acknowledged_at, stored.acknowledged_by) == (
+        T0 + 95,
+        "op1",
+    )
+    record = stored.to_json()
+    assert record["acknowledged_at"] == "2026-01-01T00:01:35Z"
+    assert record["acknowledged_by"] == "op1"
+    listed = (await store.list(AlertQuery())).items
+    assert listed[0].acknowledged_at == T0 + 95
+
+
+async def test_closing_an_open_alert_directly_counts_as_its_acknowledgement(
+    store: AlertStore,
+) -> None:
+    alert = make_alert()
+    await store.apply(raised(alert))
+    closed = (await store.transition(alert.id, "false_alarm", "op2", T0 + 30)).alert
+    assert (closed.status, closed.acknowledged_at, closed.acknowledged_by) == (
+        "false_alarm",
+        T0 + 30,
+        "op2",
+    )

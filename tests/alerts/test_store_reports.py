@@ -49,6 +49,8 @@ async def test_report_on_open_alert_is_recorded_and_acknowledges(store: AlertSto
         ("acknowledged", "crew", None, None),
     ]
     assert history[1].at == NOW and history[1].status == "acknowledged"
+    stored = await store.get(alert.id)
+    assert stored is not None and (stored.acknowledged_at, stored.acknowledged_by) == (NOW, "crew")
 
 
 async def test_several_reports_keep_status_and_order(store: AlertStore) -> None:

@@ -190,3 +190,46 @@ def test_operator_sees_silence_and_the_centre_console(screen: Screen) -> None:
     screen.page.locator(".alert-item[data-status=open]").first.wait_for(timeout=60_000)
     assert screen.page.locator(".alert-item button[data-action=silence]").count() > 0
     assert screen.page.url.endswith("#/console")
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh-CN", "确认"), ("en", "acknowledged")])
+def test_acknowledgement_is_recorded_by_the_server_and_shown_after_a_reload(
+    screen: Screen, lang: str, word: str
+) -> None:
+    """Who acknowledged and when is the server's record: the card shows it, a reload (or
+    another screen) shows the same, and the API carries it for the statistics."""
+    screen.login("operator")
+    screen.wait_vessels(30_000)
+    _switch(screen, lang)
+    page = screen.page
+    item = page.locator(".alert-item[data-status=open]").first
+    item.wait_for(timeout=60_000)
+    alert_id = item.get_attribute("data-id")
+    card = page.locator(f".alert-item[data-id='{alert_id}']")
+    card.locator("button[data-action=ack]").click()
+    deadline = time.monotonic() + 10
+    record = api_get(screen.base, "operator", f"alerts/{alert_id}")
+    while record["status"] != "acknowledged":
+        assert time.monotonic() < deadline, "the acknowledgement was not stored"
+        time.sleep(0.3)
+        record = api_get(screen.base, "operator", f"alerts/{alert_id}")
+    assert record["acknowledged_by"] == "operator" and record["acknowledged_at"].endswith("Z")
+    acked = time.strftime("%H:%M", time.localtime(_unix(record["acknowledged_at"])))
+    page.wait_for_function(
+        "id => document.querySelector(`.alert-item[data-id='${id}']`)?.dataset.status === 'acknowledged'",
+        arg=alert_id,
+    )
+    for attempt in range(2):  # as pushed, then as loaded after a reload
+        age = page.locator(f".alert-item[data-id='{alert_id}'] .age")
+        age.wait_for(timeout=15_000)
+        text = age.inner_text()
+        assert "operator" in text and word in text and acked in text, (attempt, text)
+        if attempt == 0:
+            page.reload()
+            _switch(screen, lang)
+
+
+def _unix(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()

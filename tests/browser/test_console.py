@@ -58,6 +58,8 @@ def test_search_finds_a_vessel_opens_its_panel_and_draws_its_track(screen: Scree
     assert panel.locator("dd[data-field=mmsi]").inner_text() == str(target["mmsi"])
     if target["name"]:
         assert panel.locator(".vessel-name").inner_text() == target["name"]
+    # parts of the panel a vessel lacks (radar, case extras) leave no "null" behind
+    assert "null" not in panel.locator(".body").inner_text()
     screen.page.wait_for_function(
         "Number(document.querySelector('.vessel-panel').dataset.trackPoints) > 1"
     )

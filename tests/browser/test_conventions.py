@@ -140,3 +140,67 @@ def test_the_map_stays_inside_the_basemap_at_every_zoom(screen: Screen) -> None:
     (ew, es), (ee, en) = found["ext"]
     assert found["zoom"] >= found["min"] >= 7
     assert west >= ew - 1e-6 and east <= ee + 1e-6 and south >= es - 1e-6 and north <= en + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "label"),
+    [("zh-CN", "小坠", "小坠岛周边禁航区"), ("en", "xiaozhui", "Xiaozhui island restricted area")],
+)
+def test_the_search_box_finds_configured_places_and_boats_on_the_server(
+    screen: Screen, lang: str, query: str, label: str
+) -> None:
+    """Zone names exist only in the configuration: the server's search finds them in part,
+    in the UI's language, and picking one takes the map there; a patrol boat's Chinese name
+    finds it whether the map holds it or not."""
+    screen.login("operator")
+    screen.wait_vessels(30_000)
+    page = screen.page
+    page.select_option("select.lang", lang)
+    page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
+    page.fill("input.search", query)
+    place = page.locator(".search-results li.place[data-place='rs-xiaozhui']")
+    place.wait_for(timeout=10_000)
+    assert label in place.inner_text()
+    place.click()
+    page.wait_for_timeout(800)
+    centre = screen.js("() => window.seagrid.mapView.map.getBounds().contains([118.770, 24.829])")
+    zoom = screen.js("() => window.seagrid.mapView.map.getZoom()")
+    assert centre and zoom >= 11, zoom
+    page.fill("input.search", "巡086")
+    boat = page.locator(".search-results li[data-mmsi='413990601']")
+    boat.wait_for(timeout=10_000)
+    assert ("海巡08608" if lang == "zh-CN" else "HAIXUN 08608") in boat.inner_text()
+    page.screenshot(path=f"/tmp/iss10b-search-{lang}.png")
+
+
+def test_top_bar_buttons_follow_the_language_switch(screen: Screen) -> None:
+    """Every label of the console's top bar is in the language chosen, switched live (the
+    information centre's button stayed 信息中心 in English)."""
+    screen.login("operator")
+    screen.wait_vessels(30_000)
+    page = screen.page
+    assert page.locator("button.info-open").inner_text() == "信息中心"
+    page.select_option("select.lang", "en")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    bar = page.locator(".topbar").inner_text()
+    assert page.locator("button.info-open").inner_text() == "Information centre"
+    cjk = [ch for ch in bar if "\u4e00" <= ch <= "\u9fff"]
+    assert cjk == list("中文"), bar  # only the language menu's own name for Chinese
+    page.locator("button.info-open").click()
+    assert "Watchlist" in page.locator(".info-panel nav").inner_text()
+
+
+@pytest.mark.parametrize("screen", [{"width": 1280, "height": 800}], indirect=True)
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_console_fits_a_1280_screen(screen: Screen, lang: str) -> None:
+    """The top bar wraps rather than widening the page: the alert column stays on screen."""
+    screen.login("operator")
+    screen.wait_vessels(30_000)
+    page = screen.page
+    page.select_option("select.lang", lang)
+    page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
+    assert screen.js("() => document.documentElement.scrollWidth") <= 1280
+    for selector in (".side", ".topbar .logout", "select.lang"):
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280 + 0.5, selector
+    page.screenshot(path=f"/tmp/iss10b-console-1280-{lang}.png")

@@ -125,3 +125,38 @@ def test_a_close_quarters_task_names_both_vessels(screen: Screen, lang: str, rul
     assert (
         rule in text and "MIN SHI YU 06107 (412555001)" in text and "AN JI 142 (412555002)" in text
     )
+
+
+@pytest.mark.parametrize("screen", [TABLET], indirect=True)
+@pytest.mark.parametrize(("lang", "ended"), [("zh-CN", "情况解除"), ("en", "Situation ended")])
+def test_a_task_whose_situation_ended_is_marked_ended_without_a_ring(
+    screen: Screen, lang: str, ended: str
+) -> None:
+    """The crew's card says what the operator's says: the pipeline saw the situation end
+    (cleared) while the task still waits for their report; the map draws no ring there."""
+    _tablet(screen)
+    page = screen.page
+    page.select_option("select.lang", lang)
+    alert = {
+        "id": "t-end", "rule": "speeding", "mmsi": 412555001, "other_mmsi": None,
+        "zone": "rs-xiaozhui", "cell": "SS-02", "office": _office_of_patrol(screen),
+        "severity": "warning", "status": "open", "raised_at": "2026-12-03T06:56:00Z",
+        "cleared_at": None, "lat": 24.85, "lon": 118.78,
+        "details": {"speed_kn": 16.5, "limit_kn": 12.0}, "escalated_to": [],
+    }  # fmt: skip
+    rings = """() => window.seagrid.mapView.map.getSource('alerts').serialize().data.features
+                 .map(f => f.properties.id)"""
+    page.evaluate("(a) => window.seagrid.mapView.live.onAlert(a, {change: 'raised'})", alert)
+    task = page.locator(".task[data-id='t-end']")
+    task.wait_for()
+    assert ended not in task.inner_text() and task.get_attribute("data-ended") == ""
+    assert "t-end" in page.evaluate(rings)
+    alert |= {"cleared_at": "2026-12-03T07:01:00Z", "escalated_to": ["centre"]}
+    page.evaluate("(a) => window.seagrid.mapView.live.onAlert(a, {change: 'cleared'})", alert)
+    page.wait_for_function(
+        "() => document.querySelector(\".task[data-id='t-end']\")?.dataset.ended === '1'"
+    )
+    text = page.locator(".task[data-id='t-end']").inner_text()
+    assert ended in text
+    assert "t-end" not in page.evaluate(rings)  # no ring where the ships no longer are
+    page.locator(".task[data-id='t-end']").screenshot(path=f"/tmp/iss10b-task-ended-{lang}.png")

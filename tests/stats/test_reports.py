@@ -44,7 +44,9 @@ async def filled(filled_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 async def test_alert_figures_equal_a_direct_computation(filled: asyncpg.Pool) -> None:
     alerts = await filled.fetch("SELECT id, rule, cell, office, status, raised_at FROM alerts")
-    changes = await filled.fetch("SELECT alert_id, at, status FROM alert_changes")
+    changes = await filled.fetch("SELECT alert_id, at, status, actor FROM alert_changes")
+    # a person's changes: a predicted entry the pipeline closed itself was acknowledged by nobody
+    by_people = [c for c in changes if c["actor"] is not None]
     figures = await alert_figures(filled, Area(WEEK.start, WEEK.end))
     daily = Counter(
         (a["raised_at"].astimezone(dt.timezone(dt.timedelta(hours=8))).date(), a["rule"],
@@ -57,7 +59,7 @@ async def test_alert_figures_equal_a_direct_computation(filled: asyncpg.Pool) ->
     assert figures.total == len(alerts) > 20
     for rule in {a["rule"] for a in alerts}:
         mine = [a for a in alerts if a["rule"] == rule]
-        ack = _delays(mine, changes, {"acknowledged", "resolved", "false_alarm"})
+        ack = _delays(mine, by_people, {"acknowledged", "resolved", "false_alarm"})
         done = _delays(mine, changes, {"resolved", "false_alarm"})
         row = next(r for r in figures.rules if r["rule"] == rule)
         assert row["alerts"] == len(mine)

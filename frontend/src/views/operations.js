@@ -39,7 +39,8 @@ export function renderOperations(ctx, { mode, office = null }) {
   const radar = new RadarLayer(mapView, { onError: ctx.showError });
   const vesselPanel = new VesselPanel(mapView, { officeName: ctx.officeName, alertsOf: (mmsi) => panel.list.filtered({ mmsi }), extras: (mmsi) => desk?.vesselExtras(mmsi), radar });
   desk = new CaseDesk(ctx, { mode, office, mapView, alertPanel: panel, vesselPanel });
-  const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi), ctx.ui.patrol_vessels || []);
+  const search = new SearchBox(mapView.vessels, (mmsi) => vesselPanel.open(mmsi), ctx.ui.patrol_vessels || [],
+    (place) => place.bbox && mapView.map.fitBounds([[place.bbox[0], place.bbox[1]], [place.bbox[2], place.bbox[3]]], { padding: 60, maxZoom: 14, duration: 400 }));
   mapView.onVesselClick = (mmsi) => vesselPanel.open(mmsi);
   mapView.live.onAlert = (alert, message) => panel.push(alert, message);
   mapView.live.onCase = (c) => desk.push(c);

@@ -15,7 +15,7 @@ import { topBar } from "../shell.js";
 import { ageSeconds } from "../alert_list.js";
 import { CaseTasks, sendCaseEntry } from "../cases/tablet_tasks.js";
 import { CaseLayer } from "../cases/case_layer.js";
-import { alertFigures, raisedInModes, vesselsLine } from "../alert_figures.js";
+import { alertFigures, escalation, isEnded, raisedInModes, vesselsLine } from "../alert_figures.js";
 import { confirmAction } from "../close_dialog.js";
 
 // One tap per report. Progress reports leave the case open; results carry the outcome that
@@ -126,7 +126,7 @@ export function renderTablet(ctx) {
     const shown = withRange.slice(0, 30);
     // The own boat moves every few seconds: rebuilding the cards then would detach a button
     // between a finger's press and release and lose the tap. Same tasks: update text only.
-    const shape = [language(), ...shown.map(({ a }) => `${a.id}:${a.status}:${queued.get(a.id) || 0}:${(sent.get(a.id) || []).length}:${vesselsLine(a, nameOf)}`)].join("|");
+    const shape = [language(), ...shown.map(({ a }) => `${a.id}:${a.status}:${isEnded(a)}:${escalation(a)}:${queued.get(a.id) || 0}:${(sent.get(a.id) || []).length}:${vesselsLine(a, nameOf)}`)].join("|");
     if (shape === lastShape) {
       for (const { a, range } of shown) {
         const li = tasks.querySelector(`li.task[data-id="${CSS.escape(a.id)}"]`);
@@ -167,8 +167,15 @@ export function renderTablet(ctx) {
 
   function task(a, me, range, queued) {
     const figures = alertFigures(a, { zones: ctx.zones });
-    return h("li.task", { dataset: { id: a.id, severity: a.severity, status: a.status }, onclick: (e) => e.target.tagName !== "BUTTON" && a.lat != null && (follow = false, mapView.flyTo(a.lon, a.lat, 13)) },
+    // As on the operator's cards: a situation the pipeline saw end (the ships are no longer
+    // where it was) still waits for the crew's report, marked so nobody steams to it in haste.
+    const ended = isEnded(a);
+    const level = escalation(a);
+    return h("li.task", { dataset: { id: a.id, severity: a.severity, status: a.status, ended: ended ? "1" : "" }, onclick: (e) => e.target.tagName !== "BUTTON" && a.lat != null && (follow = false, mapView.flyTo(a.lon, a.lat, 13)) },
       h("div.row", {}, h("span.severity", {}, t(`severity.${a.severity}`)), h("strong", {}, t(`rule.${a.rule}`)), h("span.age", {}, formatAge(ageSeconds(a)))),
+      ended || level ? h("div.row.badges", {},
+        ended ? h("span.badge.ended", {}, t("alerts.ended")) : null,
+        level ? h("span.badge.escalated", { dataset: { level } }, t(`escalation.${level}`)) : null) : null,
       h("div.row.vessel", {}, vesselsLine(a, nameOf)),
       figures ? h("div.row.figures", {}, figures) : null,
       raisedInModes(a) ? h("div.row.mode", {}, raisedInModes(a)) : null,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from services.web.deps import CurrentUser, Runtime
 from services.web.routes.auth import user_out
 from services.web.runtime import WebRuntime
 from services.web.schemas import CellCount, FeatureCollection, OfficeOut, UIConfig
+from services.web.search import english_names
 
 router = APIRouter(prefix="/api", tags=["geography"])
 
@@ -123,20 +123,7 @@ async def ui_config(runtime: Runtime, user: CurrentUser) -> UIConfig:
 
 @functools.cache
 def _english_names_of(path: Path) -> dict[str, str]:
-    """`name_en` of the centre and offices: optional keys of seagrid.toml that the config
-    loader does not keep (the English UI shows them)."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-    tables = [raw.get("centre", {}), *raw.get("offices", [])]
-    return {
-        t["id"]: t["name_en"]
-        for t in tables
-        if isinstance(t, dict)
-        and isinstance(t.get("id"), str)
-        and isinstance(t.get("name_en"), str)
-    }
+    return english_names(path)
 
 
 def _english_names(config: SeagridConfig) -> dict[str, str]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from services.web.deps import CurrentUser, Runtime, Time
 from services.web.picture import in_bbox
+from services.web.routes.search import name_index
 from services.web.schemas import LiveVesselOut, Track, TrackPoint, VesselDetail, VesselList
 from services.web.view import parse_bbox
 
@@ -24,7 +25,8 @@ async def vessels(
     _user: CurrentUser,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     q: Annotated[
-        str | None, Query(max_length=64, description="MMSI, IMO, name or call sign")
+        str | None,
+        Query(max_length=64, description="MMSI, IMO, name (AIS or configured) or call sign"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> VesselList:
@@ -32,6 +34,12 @@ async def vessels(
     picture = runtime.picture
     if q is not None:
         found = picture.search(q, limit)
+        # the configuration's names of vessels (patrol boats: "海巡08608"), which AIS lacks
+        seen = {v.state.mmsi for v in found}
+        for named in name_index(runtime).find_vessels(q, limit):
+            vessel = picture.get(named.mmsi)
+            if vessel is not None and named.mmsi not in seen:
+                found.insert(0, vessel)
         if bbox is not None:
             box = parse_bbox(bbox)
             found = [v for v in found if in_bbox(box, v.state.lon, v.state.lat)]
