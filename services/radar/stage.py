@@ -39,7 +39,7 @@ from services.alerts.routing import Router
 from services.alerts.timing import AlertTiming
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode, decode_as, encode, records_of
+from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition
 from services.gridding.grid import Grid
@@ -121,12 +121,8 @@ class FusionStage:
 
     def _on_radar(self, batch: list[Delivery]) -> None:
         now = time.monotonic()
-        for delivery in batch:
-            try:
-                report = decode_as(delivery.payload, RadarReport)
-            except CodecError as exc:
-                self._reject("bad_radar", delivery, exc)
-                continue
+        # records_of: a batch of records on the in-process bus, one encoded record on Redis
+        for report in records_of(batch, RadarReport, partial(self._reject, "bad_radar")):
             if report.ts is None or report.radar is None:
                 self.counters["radar_without_time_or_source"] += 1
                 continue
