@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -74,8 +75,12 @@ class FusionStage:
         consumer: str = "fusion-1",
         count: int = 4096,
         block: float = 0.2,
+        publish_states: bool = True,
     ) -> None:
-        """Raises RadarConfigError / TimingError for bad settings in `config`."""
+        """Raises RadarConfigError / TimingError for bad settings in `config`.
+
+        `publish_states` False: no track states on FUSION (a replay has no radar picture
+        to feed; encoding a state per track and scan was a tenth of its fusion time)."""
         self.radar_config = RadarConfig.from_config(config)
         grid = Grid(config.cells)
         self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
@@ -86,6 +91,7 @@ class FusionStage:
         self._scans: dict[tuple[float, str], list[RadarReport]] = {}
         self._arrived: dict[tuple[float, str], float] = {}
         self._next_prune = 0.0
+        self.publish_states = publish_states
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
         for topic in INPUT_TOPICS:
@@ -149,10 +155,13 @@ class FusionStage:
         changes: list[AlertChange] = []
         states: list[bytes] = []
         # records_of: a batch of records on the in-process bus, one encoded record on Redis
+        earliest = min(self._scans)[0] if self._scans else math.inf  # first scan pending
+        add = self.engine.add_position
         for p in records_of(batch, CellPosition, partial(self._reject, "bad_position")):
-            if self._scans:
+            if earliest < p.ts:
                 self._collect(self._due(p.ts), changes, states)
-            self.engine.add_position(p)
+                earliest = min(self._scans)[0] if self._scans else math.inf
+            add(p)
         await self._send(bus, changes, states)
 
     def _due(self, before: float) -> tuple[list[AlertChange], list[bytes]]:
@@ -181,7 +190,8 @@ class FusionStage:
         result: ScanResult = self.engine.scan(radar, ts, reports)
         changes += self.book.observe(result.observations)
         changes += self.book.advance(ts)
-        states += [encode(s) for s in result.states]
+        if self.publish_states:
+            states += [encode(s) for s in result.states]
         if ts >= self._next_prune:
             self._next_prune = ts + PRUNE_EVERY_S
             self.engine.prune(ts)
