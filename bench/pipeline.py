@@ -13,9 +13,11 @@ rule and the alert lifecycle, over the in-process bus, as `seagrid replay` runs 
   one so load on the shared machine hits both alike. Left out (null) when git or the commit
   is not available.
 - `shares`: per-stage share of CPU time, from the stages' own batch entry points driven
-  one after the other in this process without a bus (ingest `accept`, gridding `process`,
-  alerts `process`), so each stage is timed alone; what the replay spends beyond their sum
-  is the bus, the event loop and writing the outputs (`other`).
+  one after the other in this process (ingest `accept`, gridding `process`, alerts
+  `process`, and radar fusion with the recording's radar targets, whose scans it runs in
+  event-time order between the AIS positions, as in a replay), so each stage is timed
+  alone; what the replay spends beyond their sum is the bus, the event loop and writing
+  the outputs (`other`).
 
 Times are CPU times (resource.getrusage of the child processes, time.process_time in
 this one): other engineers' processes on the shared machine do not inflate them the way
@@ -44,10 +46,13 @@ sys.path.insert(0, str(REPO))
 from services.alerts.stage import AlertsStage  # noqa: E402
 from services.cli.main import main as seagrid  # noqa: E402
 from services.core import topics  # noqa: E402
+from services.core.bus import Delivery  # noqa: E402
+from services.core.bus_memory import MemoryBus  # noqa: E402
 from services.core.config import load_config  # noqa: E402
 from services.core.settings import DEMO_CONFIG_DIR, IngestSettings  # noqa: E402
 from services.gridding.stage import GriddingStage  # noqa: E402
 from services.ingest.stage import IngestStage  # noqa: E402
+from services.radar.stage import FusionStage  # noqa: E402
 
 BASELINE_COMMIT = "d94c9bc"  # main before the columnar hot path (issue 14)
 SEED = "7"
@@ -122,7 +127,27 @@ def stage_shares(recording: Path) -> dict[str, float]:
         processor.process(cell_positions[start : start + 2048])
     processor.finish()
     out["alerts"] = time.process_time() - started
+
+    fusion = FusionStage(config, max_wait=None, publish_states=False)
+    radar = ingest._outbox[topics.RADAR]
+    started = time.process_time()
+    asyncio.run(_fuse(fusion, radar, cell_positions))
+    out["fusion"] = time.process_time() - started
     return out
+
+
+async def _fuse(fusion: FusionStage, radar: list[Any], cell_positions: list[Any]) -> None:
+    """Radar and AIS into the fusion stage the way a replay's rounds hand them over: the
+    radar that has arrived first, then a batch of AIS positions."""
+    bus = MemoryBus()
+    step = len(radar) * BATCH // max(1, len(cell_positions))  # radar per AIS batch, about
+    for n, start in enumerate(range(0, len(cell_positions), BATCH)):
+        chunk = radar[n * step : (n + 1) * step]
+        if chunk:
+            fusion._on_radar([Delivery("r", b"", records=tuple(chunk))])
+        batch = [Delivery("p", b"", records=tuple(cell_positions[start : start + BATCH]))]
+        await fusion._on_positions(bus, batch)
+    await bus.close()
 
 
 def main(argv: list[str] | None = None) -> int:

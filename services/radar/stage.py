@@ -18,6 +18,7 @@ down); `replay` sets no such limit.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import math
 import time
@@ -89,6 +90,8 @@ class FusionStage:
         self.group, self.consumer, self.count, self.block = group, consumer, count, block
         self.counters: Counter[str] = Counter()
         self._scans: dict[tuple[float, str], list[RadarReport]] = {}
+        # keys of _scans in time order; a key already run (by _stale) is skipped when popped
+        self._queue: list[tuple[float, str]] = []
         self._arrived: dict[tuple[float, str], float] = {}
         self._next_prune = 0.0
         self.publish_states = publish_states
@@ -133,7 +136,11 @@ class FusionStage:
                 self.counters["radar_without_time_or_source"] += 1
                 continue
             key = (report.ts, report.radar)
-            self._scans.setdefault(key, []).append(report)
+            reports = self._scans.get(key)
+            if reports is None:
+                reports = self._scans[key] = []
+                heapq.heappush(self._queue, key)
+            reports.append(report)
             self._arrived.setdefault(key, now)
 
     def _on_commands(self, batch: list[Delivery]) -> None:
@@ -155,20 +162,24 @@ class FusionStage:
         changes: list[AlertChange] = []
         states: list[bytes] = []
         # records_of: a batch of records on the in-process bus, one encoded record on Redis
-        earliest = min(self._scans)[0] if self._scans else math.inf  # first scan pending
+        queue = self._queue
+        earliest = queue[0][0] if queue else math.inf  # the first scan pending
         add = self.engine.add_position
         for p in records_of(batch, CellPosition, partial(self._reject, "bad_position")):
             if earliest < p.ts:
                 self._collect(self._due(p.ts), changes, states)
-                earliest = min(self._scans)[0] if self._scans else math.inf
+                earliest = queue[0][0] if queue else math.inf
             add(p)
         await self._send(bus, changes, states)
 
     def _due(self, before: float) -> tuple[list[AlertChange], list[bytes]]:
         changes: list[AlertChange] = []
         states: list[bytes] = []
-        for key in sorted(k for k in self._scans if k[0] < before):
-            self._run_scan(key, changes, states)
+        queue = self._queue
+        while queue and queue[0][0] < before:
+            key = heapq.heappop(queue)
+            if key in self._scans:
+                self._run_scan(key, changes, states)
         return changes, states
 
     def _stale(self, arrived_before: float) -> tuple[list[AlertChange], list[bytes]]:
