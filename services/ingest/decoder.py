@@ -125,6 +125,7 @@ class Decoder:
         self._clocks: dict[str, Clock] = {}
         self._feed: str | None = None
         self._counts = FeedCounts()
+        self._static_cache: dict[tuple[bytes, int], Any] = {}
 
     def push(self, line: bytes, *, feed: str, received_at: float | None = None) -> list[Message]:
         """Feed one line (without line ending); returns the messages it completed."""
@@ -265,6 +266,28 @@ class Decoder:
         message = self._decode(outcome.parts, counts, received_at)
         return [message] if message is not None else []
 
+    def _decode_static(self, payload: bytes, fill: int) -> Any:
+        """pyais's message for a payload; static and voyage reports (types 5 and 24) from a
+        cache of those already decoded.
+
+        A vessel repeats its static report unchanged every six minutes (type 5 with its
+        two sentences is a fifth of the messages of a busy feed, most of the rest of what
+        pyais still decodes after `fastdecode`), and pyais's text fields make it the dearest
+        message to decode. The pyais message is only read after decoding, so one object
+        serves every repetition. Bounded: cleared when it reaches `_STATIC_CACHE_SIZE`.
+        """
+        if payload[:1] not in _STATIC_FIRST:
+            return _decode_payload(payload, fill)
+        key = (payload, fill)
+        cache = self._static_cache
+        decoded = cache.get(key)
+        if decoded is None:
+            decoded = _decode_payload(payload, fill)
+            if len(cache) >= _STATIC_CACHE_SIZE:
+                cache.clear()
+            cache[key] = decoded
+        return decoded
+
     @staticmethod
     def _drop(counts: FeedCounts, n: int) -> None:
         if n:
@@ -284,7 +307,7 @@ class Decoder:
             payload, fill = b"".join(p.payload for p in parts), parts[-1].fill_bits
             ts, source = _time_and_source(parts)
         try:
-            decoded = _decode_payload(payload, fill)
+            decoded = self._decode_static(payload, fill)
             check_position(decoded)
         except BadPosition:
             counts.rejected[BAD_POSITION] += n
@@ -306,6 +329,11 @@ class Decoder:
             decoded.mmsi,
             first.own,
         )
+
+
+# First payload character of types 5 ("5") and 24 ("H"), the static reports cached.
+_STATIC_FIRST = (b"5", b"H")
+_STATIC_CACHE_SIZE = 16_384
 
 
 def _stamp(s: Sentence, clock: Clock | None) -> None:
