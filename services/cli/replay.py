@@ -151,8 +151,9 @@ class Replay:
         self.ingest = IngestStage.from_files([file], settings.ingest, speed=speed)
         self.gridding = GriddingStage(config)
         self.alerts_stage = AlertsStage(config, publish_accepted=with_positions)
-        # radar fusion on event time only: no wall-clock wait for scans in a replay
-        self.fusion = FusionStage(config, max_wait=None)
+        # radar fusion on event time only: no wall-clock wait for scans in a replay, and no
+        # radar picture to feed (its alerts are what a replay reports)
+        self.fusion = FusionStage(config, max_wait=None, publish_states=False)
         self.with_positions = with_positions
         self.positions_out: IO[bytes] | None = None
         self.alerts: dict[str, Alert] = {}

@@ -18,7 +18,9 @@ down); `replay` sets no such limit.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -39,7 +41,7 @@ from services.alerts.routing import Router
 from services.alerts.timing import AlertTiming
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode, decode_as, encode, records_of
+from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition
 from services.gridding.grid import Grid
@@ -74,8 +76,12 @@ class FusionStage:
         consumer: str = "fusion-1",
         count: int = 4096,
         block: float = 0.2,
+        publish_states: bool = True,
     ) -> None:
-        """Raises RadarConfigError / TimingError for bad settings in `config`."""
+        """Raises RadarConfigError / TimingError for bad settings in `config`.
+
+        `publish_states` False: no track states on FUSION (a replay has no radar picture
+        to feed; encoding a state per track and scan was a tenth of its fusion time)."""
         self.radar_config = RadarConfig.from_config(config)
         grid = Grid(config.cells)
         self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
@@ -84,8 +90,11 @@ class FusionStage:
         self.group, self.consumer, self.count, self.block = group, consumer, count, block
         self.counters: Counter[str] = Counter()
         self._scans: dict[tuple[float, str], list[RadarReport]] = {}
+        # keys of _scans in time order; a key already run (by _stale) is skipped when popped
+        self._queue: list[tuple[float, str]] = []
         self._arrived: dict[tuple[float, str], float] = {}
         self._next_prune = 0.0
+        self.publish_states = publish_states
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
         for topic in INPUT_TOPICS:
@@ -121,17 +130,17 @@ class FusionStage:
 
     def _on_radar(self, batch: list[Delivery]) -> None:
         now = time.monotonic()
-        for delivery in batch:
-            try:
-                report = decode_as(delivery.payload, RadarReport)
-            except CodecError as exc:
-                self._reject("bad_radar", delivery, exc)
-                continue
+        # records_of: a batch of records on the in-process bus, one encoded record on Redis
+        for report in records_of(batch, RadarReport, partial(self._reject, "bad_radar")):
             if report.ts is None or report.radar is None:
                 self.counters["radar_without_time_or_source"] += 1
                 continue
             key = (report.ts, report.radar)
-            self._scans.setdefault(key, []).append(report)
+            reports = self._scans.get(key)
+            if reports is None:
+                reports = self._scans[key] = []
+                heapq.heappush(self._queue, key)
+            reports.append(report)
             self._arrived.setdefault(key, now)
 
     def _on_commands(self, batch: list[Delivery]) -> None:
@@ -153,17 +162,24 @@ class FusionStage:
         changes: list[AlertChange] = []
         states: list[bytes] = []
         # records_of: a batch of records on the in-process bus, one encoded record on Redis
+        queue = self._queue
+        earliest = queue[0][0] if queue else math.inf  # the first scan pending
+        add = self.engine.add_position
         for p in records_of(batch, CellPosition, partial(self._reject, "bad_position")):
-            if self._scans:
+            if earliest < p.ts:
                 self._collect(self._due(p.ts), changes, states)
-            self.engine.add_position(p)
+                earliest = queue[0][0] if queue else math.inf
+            add(p)
         await self._send(bus, changes, states)
 
     def _due(self, before: float) -> tuple[list[AlertChange], list[bytes]]:
         changes: list[AlertChange] = []
         states: list[bytes] = []
-        for key in sorted(k for k in self._scans if k[0] < before):
-            self._run_scan(key, changes, states)
+        queue = self._queue
+        while queue and queue[0][0] < before:
+            key = heapq.heappop(queue)
+            if key in self._scans:
+                self._run_scan(key, changes, states)
         return changes, states
 
     def _stale(self, arrived_before: float) -> tuple[list[AlertChange], list[bytes]]:
@@ -185,7 +201,8 @@ class FusionStage:
         result: ScanResult = self.engine.scan(radar, ts, reports)
         changes += self.book.observe(result.observations)
         changes += self.book.advance(ts)
-        states += [encode(s) for s in result.states]
+        if self.publish_states:
+            states += [encode(s) for s in result.states]
         if ts >= self._next_prune:
             self._next_prune = ts + PRUNE_EVERY_S
             self.engine.prune(ts)

@@ -59,4 +59,4 @@ def test_bench_runs_in_quick_mode(bench: str) -> None:
         assert isinstance(value, int | float) and value > 0, (name, value)
     if bench == "pipeline" and result["baseline_items_per_s"] is not None:
         assert result["baseline_items_per_s"] > 0 and result["ratio"] > 0
-        assert set(result["shares"]) == {"ingest", "gridding", "alerts", "other"}
+        assert set(result["shares"]) == {"ingest", "gridding", "alerts", "fusion", "other"}
