@@ -13,17 +13,10 @@ import asyncpg
 import redis
 
 from services.core import topics
-from tests.faults.harness import REPO, StageProcess, drained, groups_exist, stage_env, wait_until
+from tests.faults.harness import REPO, StageProcess, drained, group_lag, stage_env, wait_until
 
 DEMO_CONFIG = REPO / "services" / "demo" / "config"
 DEMO_RECORDING = REPO / "services" / "demo" / "recording.nmea"
-PIPELINE_TOPICS = [
-    topics.POSITIONS,
-    topics.STATIC,
-    topics.MESSAGES,
-    topics.CELL_POSITIONS,
-    topics.ALERTS,
-]
 
 
 def head(path: Path, lines: int, out: Path) -> Path:
@@ -46,31 +39,79 @@ def file_feed(recording: Path) -> str:
     return f'[[feeds]]\nname = "archive"\nkind = "file"\npath = "{recording}"\nspeed = "max"\n'
 
 
+def stage_names() -> tuple[str, ...]:
+    """The consumer stages to start, in order; persist on its own once `run persist` exists
+    (CONTRACTS §10), else it runs inside `run gridding`."""
+    from services.cli.run import BUILDERS
+
+    return ("gridding", "alerts", *(("persist",) if "persist" in BUILDERS else ()))
+
+
+def partitions_supported() -> bool:
+    """Whether `seagrid run` takes `--partition I/N` on this branch (CONTRACTS §10)."""
+    from services.cli.main import build_parser
+
+    parser = build_parser("run")
+    try:
+        parser.parse_args(["run", "gridding", "--partition", "0/2"])
+    except SystemExit:
+        return False
+    return True
+
+
 @dataclass
 class Pipeline:
-    """ingest, gridding (with persist) and alerts processes over one Redis and database."""
+    """ingest, gridding (with persist, or persist alone) and alerts processes over one Redis
+    and database; with `partitions` > 1, that many gridding and alerts processes, each given
+    `--partition I/N` (CONTRACTS §10)."""
 
     config: Path
     redis_url: str
     database_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    partitions: int = 1
     processes: dict[str, StageProcess] = field(default_factory=dict)
 
-    def start(self, stages: tuple[str, ...] = ("gridding", "alerts", "ingest")) -> None:
+    def start(self, with_ingest: bool = True) -> None:
         """Consumers first (their groups must exist before ingest publishes), then ingest."""
+        for stage in stage_names():
+            if stage in ("gridding", "alerts") and self.partitions > 1:
+                for i in range(self.partitions):
+                    self._launch(f"{stage}-{i}", stage, ("--partition", f"{i}/{self.partitions}"))
+            else:
+                self._launch(stage, stage, ())
         client = redis.Redis.from_url(self.redis_url)
-        for stage in stages:
-            database = None if stage == "ingest" else self.database_url
-            env = stage_env(self.redis_url, database, **self.extra_env)
-            process = StageProcess(stage, self.config, env)
-            process.start()
-            self.processes[stage] = process
-            if stage != "ingest":
-                wait_until(
-                    lambda p=process, s=stage: _ready(client, p, s),
-                    60,
-                    f"run {stage} to create its consumer groups",
-                )
+        for name, process in self.processes.items():
+            stage = process.stage
+            wait_until(
+                lambda p=process, s=stage: _ready(client, p, s),
+                60,
+                f"{name} to start its consumers",
+            )
+        if with_ingest:
+            self.start_ingest()
+
+    def start_ingest(self) -> StageProcess:
+        return self._launch("ingest", "ingest", (), database=False)
+
+    def _launch(
+        self, name: str, stage: str, extra: tuple[str, ...], database: bool = True
+    ) -> StageProcess:
+        env = stage_env(self.redis_url, self.database_url if database else None, **self.extra_env)
+        process = StageProcess(stage, self.config, env, extra)
+        process.start()
+        self.processes[name] = process
+        return process
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            process.assert_alive(or_done=name == "ingest")
+
+    def is_drained(self, client: redis.Redis) -> bool:
+        """Every group of every stream has read and acknowledged everything."""
+        self.check_alive()
+        streams = [k.decode() for k in client.scan_iter("seagrid.*", _type="STREAM")]
+        return topics.POSITIONS in streams and drained(client, streams)
 
     def wait_drained(self, quiet: float = 3.0, timeout: float = 300.0) -> float:
         """Until every group has handled everything for `quiet` seconds; the time it took."""
@@ -80,9 +121,7 @@ class Pipeline:
 
         def settled() -> bool:
             nonlocal since
-            for name, process in self.processes.items():
-                process.assert_alive(or_done=name == "ingest")
-            if not client.exists(topics.POSITIONS) or not drained(client, PIPELINE_TOPICS):
+            if not self.is_drained(client):
                 since = None
                 return False
             since = since or time.monotonic()
@@ -92,20 +131,21 @@ class Pipeline:
         return time.monotonic() - started - quiet
 
     def stop(self) -> dict[str, int]:
-        """SIGTERM in pipeline order (upstream first, each flushes); exit status by stage."""
-        return {name: p.stop() for name, p in self.processes.items()}
-
-
-# What a stage's consumer groups are, to know it is ready (created before ingest publishes).
-READY_GROUPS = {
-    "gridding": [(topics.POSITIONS, "gridding"), (topics.CELL_POSITIONS, "persist")],
-    "alerts": [(topics.CELL_POSITIONS, "alerts"), (topics.ALERTS, "dispatcher")],
-}
+        """SIGTERM, ingest first (upstream first, each flushes); exit status by process."""
+        order = sorted(self.processes, key=lambda name: name != "ingest")
+        return {name: self.processes[name].stop() for name in order}
 
 
 def _ready(client: redis.Redis, process: StageProcess, stage: str) -> bool:
+    """The process has a consumer group (named after its stage) on some stream, or says it
+    runs: groups read from the stream's start, so nothing published before is missed."""
     process.assert_alive()
-    return groups_exist(client, READY_GROUPS.get(stage, []))
+    if "running " in process.tail(4000):
+        return True
+    for key in client.scan_iter("seagrid.*", _type="STREAM"):
+        if any(name.startswith(stage) for name in group_lag(client, key.decode())):
+            return True
+    return False
 
 
 Stored = tuple[set[tuple[int, float, float, float]], dict[str, tuple[str, int | None, str]]]

@@ -18,6 +18,7 @@ from tests.faults.pipeline import (
     config_with_feeds,
     file_feed,
     head,
+    partitions_supported,
 )
 from tests.faults.pipeline import stored as stored_rows
 
@@ -41,23 +42,28 @@ def _replay(config: Path, recording: Path, out: Path) -> Stored:
     return accepted, {a["id"]: (a["rule"], a["mmsi"], a["status"]) for a in records}
 
 
+@pytest.mark.parametrize("partitions", [1, 2])
 def test_processes_give_what_the_replay_gives(
-    tmp_path: Path, private_redis: PrivateRedis, private_pg: PrivatePostgres
+    partitions: int, tmp_path: Path, private_redis: PrivateRedis, private_pg: PrivatePostgres
 ) -> None:
+    if partitions > 1 and not partitions_supported():
+        # tests/test_compose.py::test_compose_commands_exist_in_the_cli_contract_s10 fails
+        # meanwhile; this runs as soon as `run --partition` exists.
+        pytest.skip("`seagrid run --partition I/N` does not exist yet (CONTRACTS §10)")
     recording = head(DEMO_RECORDING, LINES, tmp_path / "recording.nmea")
     config = config_with_feeds(tmp_path, file_feed(recording))
     expected_positions, expected_alerts = _replay(config, recording, tmp_path)
     rules = {rule for rule, _, _ in expected_alerts.values()}
     assert len(rules) >= 5 and len(expected_positions) > 5000  # a real test
 
-    database = private_pg.create_database("equivalence")
-    pipeline = Pipeline(config, private_redis.url, database)
+    database = private_pg.create_database(f"equivalence_{partitions}")
+    pipeline = Pipeline(config, private_redis.url, database, partitions=partitions)
     try:
         pipeline.start()
         pipeline.wait_drained()
     finally:
         statuses = pipeline.stop()
-    assert statuses == {"gridding": 0, "alerts": 0, "ingest": 0}, statuses
+    assert set(statuses.values()) == {0}, statuses
     positions, alerts = stored_rows(database)
     assert alerts == expected_alerts  # same ids (rule, vessel, subject, raise time), same state
     # Persist stores every gridded position; the replay writes those the rules accepted
