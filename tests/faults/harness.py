@@ -223,9 +223,10 @@ def stage_env(redis_url: str, database_url: str | None, **extra: str) -> dict[st
     """The environment of a stage process: only the test's servers, retention off (the
     recordings are older than the 180-day retention, which would drop their partitions)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEAGRID_")}
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     env.update(
         SEAGRID_REDIS_URL=redis_url,
-        PYTHONPATH=str(REPO),
+        PYTHONPATH=path,
         SEAGRID_DATABASE__RETENTION_DAYS="0",
     )
     if database_url is not None:

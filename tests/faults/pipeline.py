@@ -4,6 +4,8 @@ what they stored: the pieces the fault tests and bench/distributed.py share."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -26,12 +28,17 @@ def head(path: Path, lines: int, out: Path) -> Path:
     return out
 
 
-def config_with_feeds(workdir: Path, feeds: str, base: Path = DEMO_CONFIG) -> Path:
-    """A copy of `base` with `feeds` (TOML `[[feeds]]` tables) appended."""
-    config = workdir / "config"
+def config_with_feeds(
+    workdir: Path, feeds: str, base: Path = DEMO_CONFIG, partitions: int = 1, name: str = "config"
+) -> Path:
+    """A copy of `base` with `feeds` (TOML `[[feeds]]` tables) appended and, for more than
+    one partition, `[bus] partitions = N`, which every process reads (CONTRACTS §10)."""
+    config = workdir / name
     shutil.copytree(base, config)
     with (config / "seagrid.toml").open("a", encoding="utf-8") as toml:
         toml.write("\n" + feeds)
+        if partitions > 1:
+            toml.write(f"\n[bus]\npartitions = {partitions}\n")
     return config
 
 
@@ -53,7 +60,8 @@ def partitions_supported() -> bool:
 
     parser = build_parser("run")
     try:
-        parser.parse_args(["run", "gridding", "--partition", "0/2"])
+        with contextlib.redirect_stderr(io.StringIO()):  # argparse's usage message
+            parser.parse_args(["run", "gridding", "--partition", "0/2"])
     except SystemExit:
         return False
     return True
@@ -108,10 +116,12 @@ class Pipeline:
             process.assert_alive(or_done=name == "ingest")
 
     def is_drained(self, client: redis.Redis) -> bool:
-        """Every group of every stream has read and acknowledged everything."""
+        """Ingest has published positions and every group of every stream has read and
+        acknowledged everything (consumers create their streams empty when they start)."""
         self.check_alive()
         streams = [k.decode() for k in client.scan_iter("seagrid.*", _type="STREAM")]
-        return topics.POSITIONS in streams and drained(client, streams)
+        published = any(client.xlen(s) for s in streams if s.startswith(topics.POSITIONS))
+        return published and drained(client, streams)
 
     def wait_drained(self, quiet: float = 3.0, timeout: float = 300.0) -> float:
         """Until every group has handled everything for `quiet` seconds; the time it took."""
@@ -134,6 +144,20 @@ class Pipeline:
         """SIGTERM, ingest first (upstream first, each flushes); exit status by process."""
         order = sorted(self.processes, key=lambda name: name != "ingest")
         return {name: self.processes[name].stop() for name in order}
+
+
+def input_span(client: redis.Redis) -> tuple[float, float]:
+    """Unix times of the first and the last record ingest published (on any partition):
+    a stream entry's id is the Redis server's clock in milliseconds when it was added."""
+    inputs = (topics.POSITIONS, topics.STATIC, topics.MESSAGES)
+    first, last = float("inf"), 0.0
+    for key in client.scan_iter("seagrid.*", _type="STREAM"):
+        if key.decode().startswith(inputs) and client.xlen(key):
+            [(head_id, _)] = client.xrange(key, count=1)
+            [(tail_id, _)] = client.xrevrange(key, count=1)
+            first = min(first, int(head_id.split(b"-")[0]) / 1000)
+            last = max(last, int(tail_id.split(b"-")[0]) / 1000)
+    return first, last
 
 
 def _ready(client: redis.Redis, process: StageProcess, stage: str) -> bool:

@@ -51,7 +51,7 @@ def test_processes_give_what_the_replay_gives(
         # meanwhile; this runs as soon as `run --partition` exists.
         pytest.skip("`seagrid run --partition I/N` does not exist yet (CONTRACTS §10)")
     recording = head(DEMO_RECORDING, LINES, tmp_path / "recording.nmea")
-    config = config_with_feeds(tmp_path, file_feed(recording))
+    config = config_with_feeds(tmp_path, file_feed(recording), partitions=partitions)
     expected_positions, expected_alerts = _replay(config, recording, tmp_path)
     rules = {rule for rule, _, _ in expected_alerts.values()}
     assert len(rules) >= 5 and len(expected_positions) > 5000  # a real test
