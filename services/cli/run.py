@@ -5,6 +5,10 @@ state goes to PostgreSQL (`SEAGRID_DATABASE_URL`, migrated at start-up). Each st
 to a builder that returns the stages to run in this process (gridding also runs the persist
 stage, which writes the positions gridding publishes, with their cell and office, and the
 static reports ingest publishes) and the resources to release on exit.
+With `[bus] partitions = N` in seagrid.toml, gridding and alerts run as N processes each,
+`--partition I/N` owning the vessels with mmsi % N == I (docs/architecture.md, "Partitions");
+they snapshot their state to Redis every `[bus] snapshot_interval_s` (5 s) and on SIGTERM,
+and a restarted owner of the same partition continues from it.
 Start-up problems (bad configuration, unreachable Redis or PostgreSQL) are reported on one
 line with exit status 1; SIGTERM stops the stages, which flush what they hold first.
 """
@@ -23,19 +27,32 @@ from typing import Any
 
 from services.core.bus import BusError, open_bus
 from services.core.config import ConfigError, SeagridConfig, load_config
+from services.core.partitions import (
+    WHOLE,
+    PartitionError,
+    PartitionSpec,
+    check_partition,
+    parse_partition,
+    partitioned,
+    partitions_from_config,
+)
 from services.core.runner import Stage, install_signal_handlers, run_stages
 from services.core.settings import Settings
 from services.core.startup import StartupError, required_pool
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[SeagridConfig, Settings, AsyncExitStack], Awaitable[list[Stage]]]
+Builder = Callable[[SeagridConfig, Settings, AsyncExitStack, PartitionSpec], Awaitable[list[Stage]]]
+PARTITIONED_STAGES = ("gridding", "alerts")  # CONTRACTS §10: they keep per-vessel state
 
 
 async def build_ingest(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig,
+    settings: Settings,
+    resources: AsyncExitStack,
+    partition: PartitionSpec = WHOLE,
 ) -> list[Stage]:
-    del resources  # ingest keeps nothing but its counters; persist runs beside gridding
+    del resources, partition  # ingest keeps nothing but its counters; persist runs beside gridding
     from services.ingest.feeds.config import FeedConfigError, feeds_from_tables
     from services.ingest.stage import IngestStage
 
@@ -50,21 +67,30 @@ async def build_ingest(
 
 
 async def build_gridding(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig,
+    settings: Settings,
+    resources: AsyncExitStack,
+    partition: PartitionSpec = WHOLE,
 ) -> list[Stage]:
     """Gridding, and persist beside it: positions are stored once gridded (persist.py says why)."""
     from services.gridding.stage import GriddingStage, install_reload_handler
     from services.ingest.persist import PersistStage
 
-    stage = GriddingStage(config)
+    checkpoint = _checkpoint(config, settings, resources, "gridding", partition)
+    stage = GriddingStage(config, partition=partition, checkpoint=checkpoint)
     pool = await required_pool(settings.database_url, resources)
     install_reload_handler(stage)
     return [stage, PersistStage(pool, settings.database)]
 
 
 async def build_alerts(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig,
+    settings: Settings,
+    resources: AsyncExitStack,
+    partition: PartitionSpec = WHOLE,
 ) -> list[Stage]:
+    """Alerts for the partition's vessels; partition 0 also runs the stages that must run
+    once (radar fusion, the dispatcher, handover), reading every partition."""
     from services.alerts.dispatcher import DeliveryConfigError, dispatcher_from_config
     from services.alerts.stage import AlertsStage
     from services.alerts.store import PgAlertStore
@@ -73,8 +99,9 @@ async def build_alerts(
     from services.radar.config import RadarConfigError
     from services.radar.stage import FusionStage
 
+    checkpoint = _checkpoint(config, settings, resources, "alerts", partition)
     try:
-        stage = AlertsStage(config)
+        stage = AlertsStage(config, partition=partition, checkpoint=checkpoint)
         fusion = FusionStage(config)
     except (ThresholdError, TimingError, RadarConfigError) as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
@@ -84,12 +111,33 @@ async def build_alerts(
         dispatcher = dispatcher_from_config(config, store)
     except DeliveryConfigError as exc:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    await restore_alert_book(stage, store)
+    await restore_alert_book(stage, store, partition)
     await _restore_live(stage, config, pool)
+    if partition.index != 0:
+        return [stage]
     await restore_alert_book(fusion, store)  # radar rules: their own book (services/radar)
     from services.neighbours.handover import handover_stages
 
     return [stage, fusion, dispatcher, *handover_stages(config)]
+
+
+def _checkpoint(
+    config: SeagridConfig,
+    settings: Settings,
+    resources: AsyncExitStack,
+    stage: str,
+    partition: PartitionSpec,
+) -> Any:
+    """Snapshots of `stage`'s partition in the bus's Redis (services/core/snapshot.py)."""
+    from services.core.snapshot import RedisSnapshotStore, checkpoint_for, interval_from_config
+
+    try:
+        interval = interval_from_config(config.sections)
+    except ValueError as exc:
+        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
+    store = RedisSnapshotStore(settings.redis_url)
+    resources.push_async_callback(store.close)
+    return checkpoint_for(store, stage, partition.suffix, partition.count, interval)
 
 
 async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:
@@ -104,11 +152,12 @@ async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:
         raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
 
 
-async def restore_alert_book(stage: Any, store: Any) -> None:
+async def restore_alert_book(stage: Any, store: Any, partition: PartitionSpec = WHOLE) -> None:
     """Hand the rules' alert book what the store knows, so a restart does not re-raise.
 
-    Open alerts become the book's open keys again, and silences still in force keep
-    applying to behaviour from now on.
+    Open alerts (of the partition's vessels) become the book's open keys again, and
+    silences still in force keep applying to behaviour from now on. A snapshot, when the
+    stage finds one, then replaces this with the exact state (services/alerts/snapshot.py).
     """
     import time
 
@@ -118,7 +167,7 @@ async def restore_alert_book(stage: Any, store: Any) -> None:
     restored = 0
     while query is not None:
         page = await store.list(query)
-        stage.book.restore(page.items)
+        stage.book.restore(a for a in page.items if a.mmsi is None or partition.owns(a.mmsi))
         restored += len(page.items)
         query = replace(query, cursor=page.next_cursor) if page.next_cursor else None
     for silence in await store.silences(active_at=time.time()):
@@ -127,15 +176,19 @@ async def restore_alert_book(stage: Any, store: Any) -> None:
 
 
 async def build_web(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig,
+    settings: Settings,
+    resources: AsyncExitStack,
+    partition: PartitionSpec = WHOLE,
 ) -> list[Stage]:
     """The web service alone: its own Redis bus connection, state in PostgreSQL."""
+    del partition
     from services.web.assemble import web_only_runtime
     from services.web.server import WebServerStage
     from services.web.settings import ServeSettings
 
     serve_settings = ServeSettings(**settings.model_dump())
-    bus = open_bus(settings.redis_url)
+    bus = partitioned(open_bus(settings.redis_url), partitions_from_config(config.sections))
     resources.push_async_callback(bus.close)
     runtime = await web_only_runtime(config, serve_settings, bus, resources)
     web = serve_settings.web
@@ -159,6 +212,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("stage", choices=sorted(BUILDERS), help="the stage to run")
     parser.add_argument("--config", type=Path, default=None, help="configuration directory")
+    parser.add_argument(
+        "--partition",
+        metavar="I/N",
+        default=None,
+        help="gridding, alerts: own the vessels with mmsi %% N == I (N must equal "
+        "[bus] partitions in seagrid.toml; default 0/1, or required when N > 1)",
+    )
     parser.set_defaults(func=main)
 
 
@@ -167,23 +227,47 @@ def main(args: argparse.Namespace) -> int:
     config_dir = args.config or settings.config_dir
     try:
         config = load_config(config_dir)
-        asyncio.run(_run(args.stage, config, settings))
+        partition = _partition(args.stage, getattr(args, "partition", None), config)
+        asyncio.run(_run(args.stage, config, settings, partition))
     except ConfigError as exc:
         for issue in exc.errors:
             print(issue, file=sys.stderr)
         return 1
-    except (StartupError, BusError) as exc:
+    except (StartupError, BusError, PartitionError) as exc:
         print(f"seagrid run {args.stage}: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-async def _run(stage_name: str, config: SeagridConfig, settings: Settings) -> None:
+def _partition(stage: str, flag: str | None, config: SeagridConfig) -> PartitionSpec:
+    """The partition this process owns; raises PartitionError for a flag that cannot work."""
+    count = partitions_from_config(config.sections)
+    if flag is None:
+        if count > 1 and stage in PARTITIONED_STAGES:
+            raise PartitionError(
+                f"[bus] partitions = {count}: give --partition I/{count} (I in 0..{count - 1})"
+            )
+        return WHOLE
+    if stage not in PARTITIONED_STAGES:
+        raise PartitionError(
+            f"--partition applies to {' and '.join(PARTITIONED_STAGES)} only, not {stage}"
+        )
+    spec = parse_partition(flag)
+    check_partition(spec, count)
+    return spec
+
+
+async def _run(
+    stage_name: str, config: SeagridConfig, settings: Settings, partition: PartitionSpec = WHOLE
+) -> None:
     stop = asyncio.Event()
     install_signal_handlers(stop)
     async with AsyncExitStack() as resources:
-        bus = open_bus(settings.redis_url)
+        bus = partitioned(open_bus(settings.redis_url), partitions_from_config(config.sections))
         resources.push_async_callback(bus.close)
-        stages = await BUILDERS[stage_name](config, settings, resources)
-        log.info("running %s over %s", ", ".join(s.name for s in stages), settings.redis_url)
+        stages = await BUILDERS[stage_name](config, settings, resources, partition)
+        log.info(
+            "running %s (partition %s) over %s",
+            *(", ".join(s.name for s in stages), partition, settings.redis_url),
+        )
         await run_stages(stages, bus, stop)
