@@ -13,6 +13,7 @@ down, Redis restarted) are built from the same pieces: `redis.restart()`, `pg.st
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -166,12 +168,38 @@ class StageProcess:
     """`seagrid run STAGE --config DIR [extra ...]` as an OS process, restartable."""
 
     def __init__(
-        self, stage: str, config: Path, env: dict[str, str], extra: tuple[str, ...] = ()
+        self,
+        stage: str,
+        config: Path,
+        env: dict[str, str],
+        extra: tuple[str, ...] = (),
+        metrics: bool = False,
     ) -> None:
         self.stage, self.config, self.env, self.extra = stage, config, env, extra
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = config.parent / f"{stage}-{'-'.join(extra) or 'all'}.log".replace("/", "_")
+        name = f"{stage}-{'-'.join(extra) or 'all'}.log".replace("/", "_")
+        self.log = config.parent / name
         self.starts = 0
+        self.metrics_port = free_port() if metrics else None
+        if self.metrics_port is not None:  # `--metrics-port` (CONTRACTS §10), same on restart
+            self.extra = (*extra, "--metrics-port", str(self.metrics_port))
+
+    def metrics(self) -> dict[str, float]:
+        """GET /metrics (Prometheus text) as {name{labels}: value}; empty when unanswered."""
+        assert self.metrics_port is not None, f"{self.stage} was started without metrics"
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                text = response.read().decode()
+        except OSError:
+            return {}
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                with contextlib.suppress(ValueError):
+                    values[name] = float(value)
+        return values
 
     @property
     def pid(self) -> int:

@@ -6,16 +6,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import shutil
+import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
 import redis
 
 from services.core import topics
-from tests.faults.harness import REPO, StageProcess, drained, group_lag, stage_env, wait_until
+from tests.faults.harness import (
+    REPO,
+    SEAGRID,
+    StageProcess,
+    drained,
+    group_lag,
+    stage_env,
+    wait_until,
+)
 
 DEMO_CONFIG = REPO / "services" / "demo" / "config"
 DEMO_RECORDING = REPO / "services" / "demo" / "recording.nmea"
@@ -42,8 +54,10 @@ def config_with_feeds(
     return config
 
 
-def file_feed(recording: Path) -> str:
-    return f'[[feeds]]\nname = "archive"\nkind = "file"\npath = "{recording}"\nspeed = "max"\n'
+def file_feed(recording: Path, speed: float | None = None) -> str:
+    """A file feed of `recording`, as fast as it goes or at `speed` times its own pace."""
+    pace = '"max"' if speed is None else str(speed)
+    return f'[[feeds]]\nname = "archive"\nkind = "file"\npath = "{recording}"\nspeed = {pace}\n'
 
 
 def stage_names() -> tuple[str, ...]:
@@ -54,17 +68,33 @@ def stage_names() -> tuple[str, ...]:
     return ("gridding", "alerts", *(("persist",) if "persist" in BUILDERS else ()))
 
 
-def partitions_supported() -> bool:
-    """Whether `seagrid run` takes `--partition I/N` on this branch (CONTRACTS §10)."""
+def metrics_supported() -> bool:
+    """Whether `seagrid run` takes `--metrics-port` on this branch (CONTRACTS §10)."""
+    return _parses(["run", "ingest", "--metrics-port", "9100"])
+
+
+def persist_alone_supported() -> bool:
+    """Whether `seagrid run persist` exists (CONTRACTS §10)."""
+    from services.cli.run import BUILDERS
+
+    return "persist" in BUILDERS
+
+
+def _parses(argv: list[str]) -> bool:
     from services.cli.main import build_parser
 
-    parser = build_parser("run")
+    parser = build_parser(argv[0])
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # argparse's usage message
-            parser.parse_args(["run", "gridding", "--partition", "0/2"])
+            parser.parse_args(argv)
     except SystemExit:
         return False
     return True
+
+
+def partitions_supported() -> bool:
+    """Whether `seagrid run` takes `--partition I/N` on this branch (CONTRACTS §10)."""
+    return _parses(["run", "gridding", "--partition", "0/2"])
 
 
 @dataclass
@@ -78,6 +108,7 @@ class Pipeline:
     database_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
     partitions: int = 1
+    metrics: bool = False  # each process answers /metrics on a port of its own
     processes: dict[str, StageProcess] = field(default_factory=dict)
 
     def start(self, with_ingest: bool = True) -> None:
@@ -106,7 +137,7 @@ class Pipeline:
         self, name: str, stage: str, extra: tuple[str, ...], database: bool = True
     ) -> StageProcess:
         env = stage_env(self.redis_url, self.database_url if database else None, **self.extra_env)
-        process = StageProcess(stage, self.config, env, extra)
+        process = StageProcess(stage, self.config, env, extra, self.metrics)
         process.start()
         self.processes[name] = process
         return process
@@ -192,3 +223,65 @@ async def _stored(url: str) -> Stored:
         await conn.close()
     positions = {(r["mmsi"], round(r["t"], 3), r["lat"], r["lon"]) for r in rows}
     return positions, {r["id"]: (r["rule"], r["mmsi"], r["status"]) for r in alerts}
+
+
+def replay_reference(config: Path, recording: Path, out: Path) -> Stored:
+    """`seagrid replay --speed max` of `recording`: accepted positions and final alerts, in
+    the shape of `stored` (the reference every run of processes must give)."""
+    alerts, positions = out / "alerts.jsonl", out / "positions.jsonl"
+    args = [*SEAGRID, "replay", str(recording), "--config", str(config), "--speed", "max"]
+    args += ["--alerts-out", str(alerts), "--positions-out", str(positions)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    accepted = set()
+    for line in positions.read_text(encoding="utf-8").splitlines():
+        p = json.loads(line)
+        t = round(datetime.fromisoformat(p["ts"]).timestamp(), 3)
+        accepted.add((p["mmsi"], t, p["lat"], p["lon"]))
+    records = [json.loads(line) for line in alerts.read_text(encoding="utf-8").splitlines()]
+    return accepted, {a["id"]: (a["rule"], a["mmsi"], a["status"]) for a in records}
+
+
+def assert_same_as_replay(got: Stored, expected: Stored) -> None:
+    """The processes stored what the replay gives: the same alerts (ids name rule, vessel,
+    subject and raise time; same final state) and every accepted position.
+
+    Persist stores every gridded position; the replay writes those the rules accepted
+    (position jumps removed), so the replay's are all stored and the rest are the jumps of
+    vessels that raised position_jump (the cloned MMSI of the simulated traffic)."""
+    positions, alerts = got
+    expected_positions, expected_alerts = expected
+    missing = Counter(expected_alerts[k][0] for k in set(expected_alerts) - set(alerts))
+    extra = Counter(alerts[k][0] for k in set(alerts) - set(expected_alerts))
+    changed = [(expected_alerts[k], alerts[k]) for k in expected_alerts.keys() & alerts.keys()]
+    changed = [(was, now) for was, now in changed if was != now]
+    assert alerts == expected_alerts, (
+        f"of {len(expected_alerts)} alerts, missing by rule {dict(missing)}, extra by rule "
+        f"{dict(extra)}, changed (replay, processes) {changed[:5]}"
+    )
+    assert expected_positions <= positions, sorted(expected_positions - positions)[:5]
+    jumpers = {mmsi for rule, mmsi, _ in alerts.values() if rule == "position_jump"}
+    assert {p[0] for p in positions - expected_positions} <= jumpers
+
+
+def duplicate_positions(database_url: str) -> int:
+    """Rows of `positions` stored more than once (a redelivered batch written twice)."""
+
+    async def count() -> int:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return int(
+                await conn.fetchval(
+                    "SELECT count(*) - count(DISTINCT (mmsi, ts, lat, lon)) FROM positions"
+                )
+            )
+        finally:
+            await conn.close()
+
+    return asyncio.run(count())
+
+
+def published(client: redis.Redis) -> int:
+    """Position records ingest has published so far, over every partition."""
+    keys = list(client.scan_iter(f"{topics.POSITIONS}*", _type="STREAM"))
+    return sum(int(client.xlen(k)) for k in keys)
