@@ -12,6 +12,12 @@ port they belong on the internal network, which is why the default bind address 
   Redis or PostgreSQL outage is alive but unhealthy: 503 until the outage ends.
 - `/metrics`: Prometheus text 0.0.4: lag and pending records per consumer group and
   stream, records handled per stage, faults by reason, and the persist buffer's use.
+
+Which streams and groups to show is learnt from the bus itself (`ObservedBus` records every
+group the process's stages create or read), so a stage that reads partitioned streams
+(`seagrid.positions.3`) is shown per partition (label `partition="3"`) without this module
+knowing how topics are split; the builder's declared groups are only the fallback before
+the first read.
 """
 
 from __future__ import annotations
@@ -19,14 +25,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from services.core import topics
-from services.core.bus import Bus
+from services.core.bus import Bus, Delivery
 from services.core.exposition import Exposition
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,55 @@ HANDLED = {
 }
 
 Check = Callable[[], Awaitable[None]]
+_PARTITION = re.compile(r"^(?P<topic>.+)\.(?P<partition>\d+)$")
+
+
+class ObservedBus:
+    """The process's bus, passed through, noting every (stream, group) its stages read.
+
+    Only the composition root wraps a bus in it; the stages see an ordinary `Bus`.
+    """
+
+    def __init__(self, bus: Bus) -> None:
+        self.inner = bus
+        self.groups: dict[tuple[str, str], None] = {}  # insertion-ordered set
+
+    async def publish(self, topic: str, payloads: Sequence[bytes]) -> None:
+        await self.inner.publish(topic, payloads)
+
+    async def publish_records(self, topic: str, records: Sequence[Any]) -> None:
+        await self.inner.publish_records(topic, records)
+
+    async def ensure_group(self, topic: str, group: str) -> None:
+        await self.inner.ensure_group(topic, group)
+        self.groups[(topic, group)] = None
+
+    async def read(
+        self, topic: str, group: str, consumer: str, *, count: int = 512, block: float = 1.0
+    ) -> list[Delivery]:
+        self.groups[(topic, group)] = None
+        return await self.inner.read(topic, group, consumer, count=count, block=block)
+
+    async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
+        await self.inner.ack(topic, group, ids)
+
+    async def pending(self, topic: str, group: str) -> int:
+        return await self.inner.pending(topic, group)
+
+    async def lag(self, topic: str, group: str) -> int:
+        return await self.inner.lag(topic, group)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def stream_labels(stream: str, group: str) -> tuple[tuple[str, str], ...]:
+    """Labels of a (stream, group) sample: a partitioned stream `T.N` also carries
+    `partition="N"`, so dashboards can sum a topic's lag or show it per partition."""
+    match = _PARTITION.match(stream)
+    if match is None or match["topic"].endswith(".dead"):
+        return (("topic", stream), ("group", group))
+    return (("topic", stream), ("group", group), ("partition", match["partition"]))
 
 
 @dataclass(eq=False)
@@ -60,6 +116,11 @@ class Probe:
 
     def __init__(self, process: Process, bus: Bus) -> None:
         self.process, self.bus = process, bus
+
+    def groups(self) -> list[tuple[str, str]]:
+        """The (stream, group) pairs read by this process, else those its builder declared."""
+        seen = list(self.bus.groups) if isinstance(self.bus, ObservedBus) else []
+        return seen or list(self.process.groups)
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         checks = {"bus": self._bus_check, **self.process.checks}
@@ -81,8 +142,8 @@ class Probe:
     async def _bus_metrics(self, out: Exposition) -> None:
         lag: dict[Any, float] = {}
         pending: dict[Any, float] = {}
-        for topic, group in self.process.groups:
-            labels = (("topic", topic), ("group", group))
+        for topic, group in self.groups():
+            labels = stream_labels(topic, group)
             try:
                 lag[labels] = await asyncio.wait_for(self.bus.lag(topic, group), CHECK_TIMEOUT)
                 pending[labels] = await asyncio.wait_for(
@@ -92,6 +153,15 @@ class Probe:
                 continue
         out.metric("seagrid_bus_lag", "gauge", "records a consumer group has not read yet", lag)
         out.metric("seagrid_bus_pending", "gauge", "records read and not yet acknowledged", pending)
+        inner = self.bus.inner if isinstance(self.bus, ObservedBus) else self.bus
+        outages = getattr(inner, "outages", None)
+        if isinstance(outages, int):
+            out.metric(
+                "seagrid_bus_outages_total",
+                "counter",
+                "times the bus was unreachable and the process reconnected",
+                float(outages),
+            )
 
 
 def _stage_metrics(statuses: dict[str, dict[str, Any]], out: Exposition) -> None:
@@ -99,7 +169,7 @@ def _stage_metrics(statuses: dict[str, dict[str, Any]], out: Exposition) -> None
     faults: dict[Any, float] = {}
     for stage, status in statuses.items():
         keys = HANDLED.get(stage, ())
-        if any(k in status for k in keys):
+        if keys:
             handled[(("stage", stage),)] = float(sum(status.get(k, 0) for k in keys))
         for key, value in status.items():
             if key.startswith("fault_") and isinstance(value, int | float):

@@ -37,7 +37,7 @@ from services.assembly.pipeline import (
     rule_stages,
     status_sources,
 )
-from services.assembly.probe import Probe, ProbeServer, Process, database_check
+from services.assembly.probe import ObservedBus, Probe, ProbeServer, Process, database_check
 from services.core.bus import BusOptions, open_bus
 from services.core.config import SeagridConfig
 from services.core.runner import install_signal_handlers, run_stages
@@ -149,7 +149,7 @@ async def run_process(
     stop = asyncio.Event()
     install_signal_handlers(stop)
     async with AsyncExitStack() as resources:
-        bus = open_bus(settings.redis_url, _bus_options(settings))
+        bus = ObservedBus(open_bus(settings.redis_url, _bus_options(settings)))
         resources.push_async_callback(bus.close)
         await bus.pending(PERSIST_GROUPS[0][0], "startup")  # Redis unreachable: fail now
         process = await BUILDERS[stage_name](config, settings, resources)

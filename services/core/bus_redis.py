@@ -107,6 +107,8 @@ class RedisBus:
             raise BusError(f"bad Redis URL {self.url}: {exc}") from exc
         self._closed = False
         self._answered = False  # retry only a Redis that was there once (start-up fails fast)
+        self._outage_since: float | None = None  # monotonic start of the current outage
+        self.outages = 0  # outages ridden out so far (for /metrics)
         self._groups: set[tuple[str, str]] = set()
         # Per consumer: where its replay of its own pending records stands (None: done).
         self._backlog: dict[tuple[str, str, str], str | None] = {}
@@ -138,7 +140,11 @@ class RedisBus:
 
     async def _call(self, what: str, command: Callable[[], Awaitable[T]]) -> T:
         """Run `command` under the guard; while Redis is unreachable (and the bus has
-        answered before, and `reconnect` allows), retry it with back-off."""
+        answered before, and `reconnect` allows), retry it with back-off.
+
+        An outage is logged once when it starts and once when it ends, however many
+        commands (one per reader of the process) wait it out meanwhile.
+        """
         deadline: float | None = None
         delay = 0.1
         while True:
@@ -149,15 +155,22 @@ class RedisBus:
                 now = time.monotonic()
                 if deadline is None:
                     deadline = now + self.options.reconnect
-                    if self._answered and self.options.reconnect > 0:
-                        log.warning("%s; retrying for up to %.0f s", exc, self.options.reconnect)
                 if not self._answered or self._closed or now >= deadline:
                     raise
+                if self._outage_since is None:
+                    self._outage_since = now
+                    self.outages += 1
+                    log.warning("%s; reconnecting (for up to %.0f s)", exc, self.options.reconnect)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
                 continue
-            if deadline is not None:
-                log.warning("Redis at %s reachable again (%s)", self.url, what)
+            if self._outage_since is not None:
+                log.warning(
+                    "Redis at %s reachable again after %.1f s",
+                    self.url,
+                    time.monotonic() - self._outage_since,
+                )
+                self._outage_since = None
             self._answered = True
             return result
 
@@ -208,6 +221,10 @@ class RedisBus:
                     raise
                 # The stream was deleted under us (or Redis restarted empty); recreate the
                 # group on the next read, and forget cursors into the old stream.
+                if (topic, group) in self._groups:
+                    log.warning(
+                        "%s: group %s gone (Redis restarted empty?); recreating", topic, group
+                    )
                 self._groups.discard((topic, group))
                 self._claim_cursor.pop((topic, group), None)
                 return []
