@@ -6,9 +6,10 @@ jurisdiction), in the same COPY. The alternative, storing POSITIONS and having a
 fill cell and office in, would UPDATE every row of the hottest table once more (a second
 write, dead tuples, index churn) and leave a window where rows have no cell. The price is that
 positions are stored only while gridding runs; their history waits on the bus meanwhile, as
-the alerts do. So that the two fail and stop together, `seagrid run gridding` runs this stage
-beside gridding (`seagrid serve` runs every stage anyway) and `seagrid run ingest` needs no
-database. Static reports still come straight from STATIC: they need no cell.
+the alerts do. `seagrid run persist` runs this stage as a process of its own (consumer group
+`persist`: start more of them to share the load, each row is written idempotently), so the
+database can stop or slow down without touching gridding; `seagrid serve` runs it beside
+every other stage. Static reports still come straight from STATIC: they need no cell.
 
 Records are acknowledged on the bus only after the transaction holding them has committed,
 so a crash loses nothing: what was read and not acknowledged is delivered again, and the
@@ -22,9 +23,11 @@ filling a bounded buffer: up to `buffer_size` records are held (read, not yet co
 `status()` and `/metrics` show how many), then the readers stop, so the bus, not this
 process, holds the rest of the backlog; nothing is acknowledged before its commit, so a
 crash meanwhile loses nothing either. Once the database answers, the buffer is written and
-reading resumes. A record the bus hands over again while it is still held (another
-consumer's claim of records pending past `claim_idle`, during a long outage) is held once. A flush that PostgreSQL rejects
-for another reason is dropped without acknowledgement: the bus redelivers it and, if it keeps
+reading resumes. A record the bus hands over again while it is still held (its own claim of
+records pending past `claim_idle`, during a long outage) is held once. Such claims count as
+deliveries, so a record held through more than `max_attempts` x `claim_idle` of outage
+(2.5 min by default) also gets a copy on the dead-letter topic, though it is still written
+here once the database is back. A flush that PostgreSQL rejects for another reason is dropped without acknowledgement: the bus redelivers it and, if it keeps
 failing, dead-letters it after `max_attempts`. Undecodable or invalid records are moved to
 the dead-letter topic at once, since no retry can fix them.
 """

@@ -5,123 +5,18 @@ the streams through the public bus and checks what reaches the database."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from services.assembly.probe import stream_labels
 from services.core import topics
-from services.core.bus import BusOptions
-from services.core.bus_redis import RedisBus
-from services.core.types import CellPosition, Position
+from tests.assembly.feeding import cell_positions, has, positions, publish, stage_env, stored, until
 from tests.assembly.procs import SMALL_CONFIG, Proxy, RedisServer, Stage, free_port, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-
-START = time.time() - 3600.0  # an hour ago: inside today's or yesterday's partition
-
-
-@pytest.fixture
-async def own_db(pg_url: str) -> AsyncIterator[str]:
-    """A database of this test's own (its processes migrate it)."""
-    name = f"faults_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(pg_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{pg_url.rsplit('/', 1)[0]}/{name}"
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def _env(redis_url: str, database_url: str | None, **extra: str) -> dict[str, str]:
-    env = {
-        "SEAGRID_REDIS_URL": redis_url,
-        "SEAGRID_DATABASE__RETENTION_DAYS": "0",
-        "SEAGRID_DATABASE__FLUSH_INTERVAL": "0.2",
-        **extra,
-    }
-    if database_url is not None:
-        env["SEAGRID_DATABASE_URL"] = database_url
-    return env
-
-
-def _cell_positions(first: int, n: int) -> list[CellPosition]:
-    """`n` distinct position reports of 50 vessels inside cell C-01 (shishi)."""
-    return [
-        CellPosition(
-            mmsi=412000000 + i % 50,
-            ts=START + i,
-            lat=24.75 + (i // 50) * 1e-5,
-            lon=118.65,
-            cell="C-01",
-            office="shishi",
-            speed=5.0,
-            course=0.0,
-        )
-        for i in range(first, first + n)
-    ]
-
-
-def _positions(first: int, n: int) -> list[Position]:
-    """`n` distinct reports of 20 vessels steaming slowly north inside the small grid."""
-    return [
-        Position(
-            mmsi=412100000 + i % 20,
-            ts=START + (i // 20) * 10.0,
-            lat=24.72 + (i // 20) * 2.5e-4,
-            lon=118.61 + (i % 20) * 1e-3,
-            speed=5.0,
-            course=0.0,
-            source="test",
-        )
-        for i in range(first, first + n)
-    ]
-
-
-async def _stored(url: str) -> int:
-    conn = await asyncpg.connect(url)
-    try:
-        if await conn.fetchval("SELECT to_regclass('positions')") is None:
-            return 0
-        return int(await conn.fetchval("SELECT count(*) FROM positions"))
-    finally:
-        await conn.close()
-
-
-async def _until(condition: object, timeout: float, what: str) -> None:
-    """Poll an async `condition()` until true (the event loop stays free meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await condition():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"{what}: not within {timeout} s")
-
-
-async def _publish(url: str, topic: str, records: list[object], chunk: int = 500) -> None:
-    bus = RedisBus(url, BusOptions())
-    try:
-        for i in range(0, len(records), chunk):
-            await bus.publish_records(topic, records[i : i + chunk])
-    finally:
-        await bus.close()
 
 
 async def test_persist_buffers_through_a_database_outage_then_stores_everything(
@@ -138,7 +33,7 @@ async def test_persist_buffers_through_a_database_outage_then_stores_everything(
     persist = Stage(
         "persist",
         tmp_path,
-        _env(
+        stage_env(
             private_redis.url,
             via_proxy,
             SEAGRID_DATABASE__BUFFER_SIZE=str(buffer),
@@ -147,12 +42,12 @@ async def test_persist_buffers_through_a_database_outage_then_stores_everything(
     )
     try:
         wait_for(persist.healthy, 60, "persist healthy")
-        await _publish(private_redis.url, topics.CELL_POSITIONS, _cell_positions(0, 500))
-        await _until(lambda: _has(own_db, 500), 30, "first 500 stored")
+        await publish(private_redis.url, topics.CELL_POSITIONS, cell_positions(0, 500))
+        await until(lambda: has(own_db, 500), 30, "first 500 stored")
 
         proxy.stop()  # the database is gone: connections cut, new ones refused
         outage = time.monotonic()
-        await _publish(private_redis.url, topics.CELL_POSITIONS, _cell_positions(500, 4000))
+        await publish(private_redis.url, topics.CELL_POSITIONS, cell_positions(500, 4000))
         held = "seagrid_persist_buffer_records"
         wait_for(lambda: persist.metrics()[held] >= buffer, 30, "buffer full")
         time.sleep(2.0)  # it stays full: persist reads no more while the database is down
@@ -167,7 +62,7 @@ async def test_persist_buffers_through_a_database_outage_then_stores_everything(
         wait_for(lambda: time.monotonic() - outage > 10, 15, "a 10 s outage")
 
         proxy.start()  # the database is back
-        await _until(lambda: _has(own_db, 4500), 90, "every record stored after the outage")
+        await until(lambda: has(own_db, 4500), 90, "every record stored after the outage")
         wait_for(lambda: persist.metrics()[lag] == 0, 30, "lag back to zero")
         wait_for(persist.healthy, 30, "healthy again")
         figures = persist.metrics()
@@ -178,14 +73,10 @@ async def test_persist_buffers_through_a_database_outage_then_stores_everything(
     finally:
         persist.stop()
         proxy.stop()
-    assert await _stored(own_db) == 4500  # nothing lost, nothing twice
+    assert await stored(own_db) == 4500  # nothing lost, nothing twice
     log = persist.log()
     assert log.count("cannot write to the database") == 1, log
     assert "database writable again" in log
-
-
-async def _has(url: str, n: int) -> bool:
-    return await _stored(url) >= n
 
 
 async def test_every_process_reconnects_after_a_redis_restart(
@@ -193,15 +84,15 @@ async def test_every_process_reconnects_after_a_redis_restart(
 ) -> None:
     """Gridding, persist and alerts over a Redis that restarts empty (nothing on disk): each
     reconnects by itself, logs the outage once, recreates its groups and carries on."""
-    env = _env(private_redis.url, own_db, SEAGRID_BUS_RECONNECT="120")
+    env = stage_env(private_redis.url, own_db, SEAGRID_BUS_RECONNECT="120")
     stages = [Stage(name, tmp_path, env) for name in ("persist", "gridding", "alerts")]
     by_name = {s.name: s for s in stages}
     try:
         for stage in stages:
             wait_for(stage.healthy, 60, f"{stage.name} healthy")
-        first = _positions(0, 600)
-        await _publish(private_redis.url, topics.POSITIONS, first)
-        await _until(lambda: _has(own_db, 600), 60, "first wave stored")
+        first = positions(0, 600)
+        await publish(private_redis.url, topics.POSITIONS, first)
+        await until(lambda: has(own_db, 600), 60, "first wave stored")
         handled = 'seagrid_records_handled_total{stage="alerts"}'
         wait_for(lambda: by_name["alerts"].metrics()[handled] >= 600, 30, "alerts saw wave 1")
 
@@ -212,14 +103,14 @@ async def test_every_process_reconnects_after_a_redis_restart(
             assert stage.health()[0] == 503
         private_redis.start()  # empty: no streams, no groups
 
-        second = _positions(600, 600)
-        await _publish(private_redis.url, topics.POSITIONS, second)
-        await _until(lambda: _has(own_db, 1200), 60, "second wave stored after the restart")
+        second = positions(600, 600)
+        await publish(private_redis.url, topics.POSITIONS, second)
+        await until(lambda: has(own_db, 1200), 60, "second wave stored after the restart")
         wait_for(lambda: by_name["alerts"].metrics()[handled] >= 1200, 30, "alerts saw wave 2")
         for stage in stages:
             wait_for(stage.healthy, 30, f"{stage.name} healthy again")
             assert stage.metrics()["seagrid_bus_outages_total"] == 1
-        lost = 1200 - await _stored(own_db)
+        lost = 1200 - await stored(own_db)
         print(f"redis restart: {lost} of 1200 positions lost")  # noqa: T201 - the report
         assert lost == 0
         for stage in stages:
@@ -243,7 +134,7 @@ async def test_every_run_process_answers_healthz_and_metrics(
     shutil.copytree(SMALL_CONFIG, config)
     with (config / "seagrid.toml").open("a", encoding="utf-8") as toml:
         toml.write(f'\n[[feeds]]\nname = "udp"\nkind = "udp"\nport = {free_port()}\n')
-    env = _env(private_redis.url, own_db)
+    env = stage_env(private_redis.url, own_db)
     names = ("ingest", "gridding", "persist", "alerts")
     stages = {name: Stage(name, tmp_path, env, config=config) for name in names}
     try:
