@@ -3,7 +3,8 @@ that runs the stages.
 
 `create_app(runtime)` builds nothing of its own; the lifespan runs the runtime's stages
 (the whole pipeline in `seagrid serve`, only the web stage in `seagrid run web`) next to
-the server. A stage that crashes takes the process down: the runtime records the error
+the server. Which stages those are, and signals such as the grid reload, are decided by
+the composition root (`services/assembly/`), never here. A stage that crashes takes the process down: the runtime records the error
 and calls `on_crash`, which the entry point wires to stop uvicorn and exit non-zero.
 """
 
@@ -143,7 +144,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await runtime.web.prepare(runtime.bus)
     if runtime.info is not None:  # the alerts stages read it from the store at start too
         await runtime.info.publish()
-    _reload_grid_on_sighup(runtime)
     task = asyncio.create_task(_run(runtime), name="stages")
     try:
         yield
@@ -155,22 +155,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             except TimeoutError:
                 log.error("stages did not stop within 10 s; cancelling them")
                 task.cancel()
-
-
-def _reload_grid_on_sighup(runtime: WebRuntime) -> None:
-    """SIGHUP reloads the grid, as for `seagrid run gridding`, keeping every vessel's state.
-
-    Only the main thread may install signal handlers; an app served from another thread
-    (some tests) simply has no reload signal.
-    """
-    from services.gridding.stage import GriddingStage, install_reload_handler
-
-    for stage in runtime.stages:
-        if isinstance(stage, GriddingStage):
-            try:
-                install_reload_handler(stage)
-            except (RuntimeError, ValueError) as exc:
-                log.info("no SIGHUP grid reload here: %s", exc)
 
 
 async def _run(runtime: WebRuntime) -> None:

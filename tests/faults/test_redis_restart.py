@@ -1,7 +1,7 @@
 """Redis restarted in the middle of a replay through the processes: every process reconnects
 by itself and carries on, and the test reports what was lost.
 
-This Redis keeps nothing on disk (like the dev server; docs/operations.md says why
+This Redis keeps nothing on disk (like the dev server; docs/architecture.md, "Faults", says why
 production should run AOF), so a restart loses every stream, consumer group and snapshot:
 records published but not yet handled are gone, and the processes start again on empty
 streams. What must hold: no process dies, and everything published after the restart is

@@ -1,29 +1,38 @@
-"""Assembling a `WebRuntime` for each way of running the web service.
+"""The shapes that serve HTTP: a `WebRuntime` with the stages that run beside the web.
 
 - `serve`: every stage in this process on the in-process bus, state in PostgreSQL;
 - `serve --demo`: the same stages fed by the looping demo recording, stores in memory,
   demo users, a random per-process token key (tokens die with the process);
 - `run web`: only the web stage, over Redis and PostgreSQL, beside stages run elsewhere.
-Start-up problems raise `StartupError` with one line for the entry point to print.
+
+The web package only serves what it is handed: which stages run beside it, and what they
+report to its /metrics, is decided here. Start-up problems raise `StartupError` with one
+line for the entry point to print.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import socket
 from contextlib import AsyncExitStack
 from typing import Any
 
-from services.core import topics
+from services.assembly.demo_feed import DemoFeed, load_recording
+from services.assembly.pipeline import (
+    PERSIST_GROUPS,
+    PIPELINE_GROUPS,
+    feeds_of,
+    info_centre,
+    pipeline,
+    reload_grid_on_sighup,
+)
 from services.core.bus import Bus
 from services.core.config import SeagridConfig
-from services.core.runner import Stage
 from services.core.startup import StartupError, required_pool
 from services.infocentre.store import MemoryRecordStore, PgRecordStore
 from services.web.auth import TokenSigner, User
-from services.web.demo import DEMO_PASSWORD, DemoFeed, demo_users, load_recording
+from services.web.demo import DEMO_PASSWORD, demo_users
 from services.web.history import MemoryHistory
 from services.web.runtime import WebRuntime, build_web_stage
 from services.web.settings import ServeSettings
@@ -58,7 +67,7 @@ async def demo_runtime(
     feed = DemoFeed(load_recording(), speed=speed)
     store = MemoryAlertStore()
     users = MemoryUserStore(config.office_ids())
-    info = await _info_centre(config, MemoryRecordStore(), bus)
+    info = await info_centre(config, MemoryRecordStore(), bus)
     created = demo_users(config)
     for user in created:
         await users.add(user, DEMO_PASSWORD)
@@ -80,6 +89,7 @@ async def demo_runtime(
         *pipeline(config, settings, runtime, [feed], store, await info.snapshot()),
         DemoCasesStage(runtime),
     ]
+    reload_grid_on_sighup(list(runtime.stages))
     return runtime, created
 
 
@@ -88,28 +98,22 @@ async def serve_runtime(
 ) -> WebRuntime:
     """All stages in this process, state in PostgreSQL, feeds from the configuration."""
     from services.alerts.store import PgAlertStore
-    from services.ingest.feeds.config import FeedConfigError, feeds_from_tables
     from services.ingest.persist import PersistStage
     from services.web.history import PgHistory
 
     signer = signer_for(settings, demo=False)
-    try:
-        feeds = feeds_from_tables(config.sections.get("feeds", []), config.directory)
-    except FeedConfigError as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: feeds: {exc}") from exc
-    if not feeds:
-        log.warning("no [[feeds]] in %s: the map stays empty", config.directory)
+    feeds = feeds_of(config, required=False)
     pool = await required_pool(settings.database_url, resources)
     web = build_web_stage(settings.web, demo=False)
     store = PgAlertStore(pool)
     runtime = _db_runtime(config, settings, bus, pool, signer, web, store, PgHistory(pool))
-    runtime.info = await _info_centre(config, PgRecordStore(pool), bus)
+    runtime.info = await info_centre(config, PgRecordStore(pool), bus)
     live = await runtime.info.snapshot()
-    runtime.stages = [
-        *pipeline(config, settings, runtime, feeds, store, live),
-        PersistStage(pool, settings.database),
-    ]
+    persist = PersistStage(pool, settings.database)
+    runtime.stages = [*pipeline(config, settings, runtime, feeds, store, live), persist]
     runtime.lag_groups = PIPELINE_GROUPS + PERSIST_GROUPS
+    runtime.status_sources["persist"] = persist.status
+    reload_grid_on_sighup(list(runtime.stages))
     return runtime
 
 
@@ -126,21 +130,9 @@ async def web_only_runtime(
     runtime = _db_runtime(
         config, settings, bus, pool, signer, web, PgAlertStore(pool), PgHistory(pool)
     )
-    runtime.info = await _info_centre(config, PgRecordStore(pool), bus)
+    runtime.info = await info_centre(config, PgRecordStore(pool), bus)
     runtime.lag_groups = PIPELINE_GROUPS + PERSIST_GROUPS  # the other processes' groups
     return runtime
-
-
-async def _info_centre(config: SeagridConfig, store: Any, bus: Bus) -> Any:
-    """The information centre (watchlist, waterworks, modes; docs/infocentre.md)."""
-    from services.infocentre.model import InfoError
-    from services.infocentre.wiring import info_centre
-    from services.neighbours.config import NeighbourConfigError
-
-    try:
-        return await info_centre(config, store, bus)
-    except (InfoError, NeighbourConfigError) as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
 
 
 def _db_runtime(
@@ -172,84 +164,3 @@ def _db_runtime(
         case_store=PgCaseStore(pool),
         database=pool,
     )
-
-
-# The pipeline's consumer groups (services/*/stage.py, persist.py, dispatcher.py): the lag
-# of each is the first thing to look at when the map falls behind the feeds.
-PIPELINE_GROUPS = (
-    (topics.POSITIONS, "gridding"),
-    (topics.STATIC, "gridding"),
-    (topics.CELL_POSITIONS, "alerts"),
-    (topics.ALERTS, "dispatcher"),
-)
-PERSIST_GROUPS = ((topics.CELL_POSITIONS, "persist"), (topics.STATIC, "persist"))
-
-
-def pipeline(
-    config: SeagridConfig,
-    settings: ServeSettings,
-    runtime: WebRuntime,
-    feeds: list[Any],
-    store: Any,
-    live: Any = None,
-) -> list[Stage]:
-    """Ingest, gridding, alerts and the dispatcher (store + delivery channels)."""
-    from services.alerts.channels import ChannelConfigError, parse_channels
-    from services.alerts.dispatcher import DispatcherStage
-    from services.alerts.escalation import EscalationConfigError, EscalationPolicy
-    from services.alerts.stage import AlertsStage
-    from services.alerts.thresholds import ThresholdError
-    from services.alerts.timing import TimingError
-    from services.gridding.stage import GriddingStage
-    from services.ingest.stage import IngestStage
-    from services.neighbours.handover import handover_stages
-    from services.radar.config import RadarConfigError
-    from services.radar.stage import FusionStage
-
-    try:
-        channels = parse_channels(config.sections)
-        policy = EscalationPolicy.from_sections(config.sections, {c.name for c in channels})
-        alerts = AlertsStage(config, live=live)
-        fusion = FusionStage(config)
-    except (
-        ChannelConfigError,
-        EscalationConfigError,
-        ThresholdError,
-        TimingError,
-        RadarConfigError,
-    ) as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    ingest = IngestStage(feeds, settings.ingest)
-    gridding = GriddingStage(config)
-    consumer = f"dispatcher-{socket.gethostname()}-{os.getpid()}"
-    dispatcher = DispatcherStage(store, config.centre.id, channels, policy, consumer=consumer)
-    runtime.lag_groups = PIPELINE_GROUPS
-    stages: list[Stage] = [ingest, gridding, alerts, fusion, dispatcher, *handover_stages(config)]
-    if runtime.info is not None and runtime.info.inbound is not None:
-        runtime.status_sources["neighbours"] = runtime.info.inbound.status
-    runtime.status_sources.update(
-        ingest=lambda: ingest_status(ingest),
-        gridding=gridding.status,
-        alerts=alerts.status,
-        dispatcher=lambda: dict(dispatcher.counts),
-        fusion=fusion.status,
-    )
-    for stage in stages[5:]:
-        runtime.status_sources[stage.name] = stage.status  # type: ignore[attr-defined]
-    return stages
-
-
-def ingest_status(stage: Any) -> dict[str, Any]:
-    total = stage.counters.total()
-    return {
-        "lines": total.lines,
-        "accepted": total.accepted,
-        "duplicates": total.duplicates,
-        "rejected": sum(total.rejected.values()),
-        "messages": sum(total.messages.values()),
-        "positions": stage.published["seagrid.positions"],
-        "static": stage.published["seagrid.static"],
-        "vessels": len(stage.vessels),
-        "faults": stage.faults.total(),
-        **{f"fault_{reason}": n for reason, n in stage.faults.counts.items()},
-    }

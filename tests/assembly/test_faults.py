@@ -1,0 +1,176 @@
+"""Stage processes under faults: a database outage under persist, a Redis restart under
+every process. Each stage is a real `seagrid run` process over a redis-server of the
+test's own (restartable, keeping nothing on disk) and the local PostgreSQL; the test feeds
+the streams through the public bus and checks what reaches the database."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from services.assembly.probe import stream_labels
+from services.core import topics
+from tests.assembly.feeding import cell_positions, has, positions, publish, stage_env, stored, until
+from tests.assembly.procs import SMALL_CONFIG, Proxy, RedisServer, Stage, free_port, wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+
+async def test_persist_buffers_through_a_database_outage_then_stores_everything(
+    tmp_path: Path, own_db: str, private_redis: RedisServer
+) -> None:
+    """PostgreSQL unreachable (a proxy in front of it killed) while records keep coming:
+    persist holds up to its buffer, then stops reading so the rest waits in Redis, shows
+    both on /metrics and /healthz, and once the database is back stores every record."""
+    pg_port = int(own_db.rsplit(":", 1)[1].split("/", 1)[0])
+    proxy = Proxy(pg_port)
+    proxy.start()
+    via_proxy = own_db.replace(f":{pg_port}/", f":{proxy.port}/")
+    buffer, batch = 1000, 200
+    persist = Stage(
+        "persist",
+        tmp_path,
+        stage_env(
+            private_redis.url,
+            via_proxy,
+            SEAGRID_DATABASE__BUFFER_SIZE=str(buffer),
+            SEAGRID_DATABASE__BATCH_SIZE=str(batch),
+        ),
+    )
+    try:
+        wait_for(persist.healthy, 60, "persist healthy")
+        await publish(private_redis.url, topics.CELL_POSITIONS, cell_positions(0, 500))
+        await until(lambda: has(own_db, 500), 30, "first 500 stored")
+
+        proxy.stop()  # the database is gone: connections cut, new ones refused
+        outage = time.monotonic()
+        await publish(private_redis.url, topics.CELL_POSITIONS, cell_positions(500, 4000))
+        held = "seagrid_persist_buffer_records"
+        wait_for(lambda: persist.metrics()[held] >= buffer, 30, "buffer full")
+        time.sleep(2.0)  # it stays full: persist reads no more while the database is down
+        figures = persist.metrics()
+        lag = f'seagrid_bus_lag{{topic="{topics.CELL_POSITIONS}",group="persist"}}'
+        assert buffer <= figures[held] <= buffer + batch  # bounded: one read past full
+        assert figures["seagrid_persist_buffer_capacity"] == buffer
+        assert figures[lag] >= 4000 - figures[held]  # back-pressure: the rest waits in Redis
+        status, body = persist.health()
+        assert status == 503 and '"database":"failed' in body, body
+        assert persist.alive()
+        wait_for(lambda: time.monotonic() - outage > 10, 15, "a 10 s outage")
+
+        proxy.start()  # the database is back
+        await until(lambda: has(own_db, 4500), 90, "every record stored after the outage")
+        wait_for(lambda: persist.metrics()[lag] == 0, 30, "lag back to zero")
+        wait_for(persist.healthy, 30, "healthy again")
+        figures = persist.metrics()
+        assert figures[held] == 0
+        pending = f'seagrid_bus_pending{{topic="{topics.CELL_POSITIONS}",group="persist"}}'
+        wait_for(lambda: persist.metrics()[pending] == 0, 30, "everything acknowledged")
+        assert persist.stop() == 0, persist.log()
+    finally:
+        persist.stop()
+        proxy.stop()
+    assert await stored(own_db) == 4500  # nothing lost, nothing twice
+    log = persist.log()
+    assert log.count("cannot write to the database") == 1, log
+    assert "database writable again" in log
+
+
+async def test_every_process_reconnects_after_a_redis_restart(
+    tmp_path: Path, own_db: str, private_redis: RedisServer
+) -> None:
+    """Gridding, persist and alerts over a Redis that restarts empty (nothing on disk): each
+    reconnects by itself, logs the outage once, recreates its groups and carries on."""
+    env = stage_env(private_redis.url, own_db, SEAGRID_BUS_RECONNECT="120")
+    stages = [Stage(name, tmp_path, env) for name in ("persist", "gridding", "alerts")]
+    by_name = {s.name: s for s in stages}
+    try:
+        for stage in stages:
+            wait_for(stage.healthy, 60, f"{stage.name} healthy")
+        first = positions(0, 600)
+        await publish(private_redis.url, topics.POSITIONS, first)
+        await until(lambda: has(own_db, 600), 60, "first wave stored")
+        handled = 'seagrid_records_handled_total{stage="alerts"}'
+        wait_for(lambda: by_name["alerts"].metrics()[handled] >= 600, 30, "alerts saw wave 1")
+
+        private_redis.stop()
+        time.sleep(3.0)  # longer than redis-py's own few retries: every process notices
+        for stage in stages:
+            assert stage.alive(), stage.log()
+            assert stage.health()[0] == 503
+        private_redis.start()  # empty: no streams, no groups
+
+        second = positions(600, 600)
+        await publish(private_redis.url, topics.POSITIONS, second)
+        await until(lambda: has(own_db, 1200), 60, "second wave stored after the restart")
+        wait_for(lambda: by_name["alerts"].metrics()[handled] >= 1200, 30, "alerts saw wave 2")
+        for stage in stages:
+            wait_for(stage.healthy, 30, f"{stage.name} healthy again")
+            assert stage.metrics()["seagrid_bus_outages_total"] == 1
+        lost = 1200 - await stored(own_db)
+        print(f"redis restart: {lost} of 1200 positions lost")  # noqa: T201 - the report
+        assert lost == 0
+        for stage in stages:
+            assert stage.stop() == 0, stage.log()
+    finally:
+        for stage in stages:
+            stage.stop()
+    for stage in stages:
+        log = stage.log()
+        assert log.count("reconnecting (for up to") == 1, log
+        assert log.count("reachable again") == 1, log
+        assert "recreating" in log, log
+
+
+async def test_every_run_process_answers_healthz_and_metrics(
+    tmp_path: Path, own_db: str, private_redis: RedisServer
+) -> None:
+    """`--metrics-port` of each stage process: /healthz names its checks, /metrics shows
+    the lag of the groups it reads, records handled and (persist) the buffer's use."""
+    config = tmp_path / "config"
+    shutil.copytree(SMALL_CONFIG, config)
+    with (config / "seagrid.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[[feeds]]\nname = "udp"\nkind = "udp"\nport = {free_port()}\n')
+    env = stage_env(private_redis.url, own_db)
+    names = ("ingest", "gridding", "persist", "alerts")
+    stages = {name: Stage(name, tmp_path, env, config=config) for name in names}
+    try:
+        for stage in stages.values():
+            wait_for(stage.healthy, 60, f"{stage.name} healthy")
+            status, body = stage.health()
+            assert status == 200 and '"bus":"ok"' in body
+            figures = stage.metrics()
+            assert f'seagrid_records_handled_total{{stage="{stage.name}"}}' in figures
+            assert figures["seagrid_bus_outages_total"] == 0
+        assert '"database":"ok"' in stages["persist"].health()[1]
+        persist = stages["persist"].metrics()
+        assert persist["seagrid_persist_buffer_capacity"] == 50_000
+        assert persist["seagrid_persist_buffer_records"] == 0
+        lags = {k for k in stages["gridding"].metrics() if k.startswith("seagrid_bus_lag{")}
+        assert lags == {
+            f'seagrid_bus_lag{{topic="{topics.POSITIONS}",group="gridding"}}',
+            f'seagrid_bus_lag{{topic="{topics.STATIC}",group="gridding"}}',
+        }
+        alerts = stages["alerts"].metrics()
+        assert f'seagrid_bus_lag{{topic="{topics.ALERTS}",group="dispatcher"}}' in alerts
+        for stage in stages.values():
+            assert stage.stop() == 0, stage.log()
+    finally:
+        for stage in stages.values():
+            stage.stop()
+
+
+def test_partitioned_streams_are_labelled_by_partition() -> None:
+    """A stage reading `T.N` streams shows its lag per partition, whatever T is."""
+    assert stream_labels("seagrid.positions.3", "gridding") == (
+        ("topic", "seagrid.positions.3"),
+        ("group", "gridding"),
+        ("partition", "3"),
+    )
+    assert stream_labels("seagrid.positions", "gridding") == (
+        ("topic", "seagrid.positions"),
+        ("group", "gridding"),
+    )
