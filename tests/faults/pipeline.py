@@ -251,6 +251,9 @@ def assert_same_as_replay(got: Stored, expected: Stored) -> None:
     vessels that raised position_jump (the cloned MMSI of the simulated traffic)."""
     positions, alerts = got
     expected_positions, expected_alerts = expected
+    assert expected_positions <= positions, sorted(expected_positions - positions)[:5]
+    jumpers = {mmsi for rule, mmsi, _ in alerts.values() if rule == "position_jump"}
+    assert {p[0] for p in positions - expected_positions} <= jumpers
     missing = Counter(expected_alerts[k][0] for k in set(expected_alerts) - set(alerts))
     extra = Counter(alerts[k][0] for k in set(alerts) - set(expected_alerts))
     changed = [(expected_alerts[k], alerts[k]) for k in expected_alerts.keys() & alerts.keys()]
@@ -259,9 +262,6 @@ def assert_same_as_replay(got: Stored, expected: Stored) -> None:
         f"of {len(expected_alerts)} alerts, missing by rule {dict(missing)}, extra by rule "
         f"{dict(extra)}, changed (replay, processes) {changed[:5]}"
     )
-    assert expected_positions <= positions, sorted(expected_positions - positions)[:5]
-    jumpers = {mmsi for rule, mmsi, _ in alerts.values() if rule == "position_jump"}
-    assert {p[0] for p in positions - expected_positions} <= jumpers
 
 
 def duplicate_positions(database_url: str) -> int:

@@ -66,5 +66,5 @@ def test_kill9_of_gridding_then_alerts_loses_and_duplicates_nothing(
         client.close()
     assert set(statuses.values()) == {0}, statuses
     assert all(pipeline.processes[v].starts == 2 for v in victims)
-    assert_same_as_replay(stored(database), expected)
     assert duplicate_positions(database) == 0
+    assert_same_as_replay(stored(database), expected)
