@@ -38,7 +38,7 @@ from services.assembly.pipeline import (
     status_sources,
 )
 from services.assembly.probe import ObservedBus, Probe, ProbeServer, Process, database_check
-from services.core.bus import BusOptions, open_bus
+from services.core.bus import Bus, BusOptions, open_bus
 from services.core.config import SeagridConfig
 from services.core.runner import install_signal_handlers, run_stages
 from services.core.settings import Settings
@@ -46,36 +46,36 @@ from services.core.startup import required_pool
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[SeagridConfig, Settings, AsyncExitStack], Awaitable[Process]]
+Builder = Callable[[SeagridConfig, Settings, AsyncExitStack, Bus], Awaitable[Process]]
 
 
 async def build_ingest(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack, bus: Bus
 ) -> Process:
-    del resources  # ingest keeps nothing but its counters, and needs no database
+    del resources, bus  # ingest keeps nothing but its counters, and needs no database
     stages = [ingest_stage(feeds_of(config, required=True), settings)]
     return Process(stages, status=status_sources(stages))
 
 
 async def build_gridding(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack, bus: Bus
 ) -> Process:
     """Gridding alone: persist, which stores what it publishes, runs as `run persist`."""
     from services.gridding.stage import GriddingStage
 
-    del settings, resources
+    del settings, resources, bus
     stages = [GriddingStage(config)]
     reload_grid_on_sighup(stages)
     return Process(stages, GRIDDING_GROUPS, status_sources(stages))
 
 
 async def build_persist(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack, bus: Bus
 ) -> Process:
     """The position writer alone; run several to share group `persist` (idempotent COPY)."""
     from services.ingest.persist import PersistStage
 
-    del config
+    del config, bus
     pool = await required_pool(settings.database_url, resources)
     stage = PersistStage(pool, settings.database)
     return Process(
@@ -84,12 +84,13 @@ async def build_persist(
 
 
 async def build_alerts(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack, bus: Bus
 ) -> Process:
     """Alerts with fusion, the dispatcher and handover; open alerts restored from the store."""
     from services.alerts.store import PgAlertStore
     from services.neighbours.handover import handover_stages
 
+    del bus
     stage, fusion = rule_stages(config)
     pool = await required_pool(settings.database_url, resources)
     store = PgAlertStore(pool)
@@ -104,16 +105,14 @@ async def build_alerts(
 
 
 async def build_web(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
+    config: SeagridConfig, settings: Settings, resources: AsyncExitStack, bus: Bus
 ) -> Process:
-    """The web service alone: its own Redis bus connection, state in PostgreSQL."""
+    """The web service alone, on the process's Redis bus, state in PostgreSQL."""
     from services.assembly.embedded import web_only_runtime
     from services.web.server import WebServerStage
     from services.web.settings import ServeSettings
 
     serve_settings = ServeSettings(**settings.model_dump())
-    bus = open_bus(settings.redis_url, _bus_options(settings))
-    resources.push_async_callback(bus.close)
     runtime = await web_only_runtime(config, serve_settings, bus, resources)
     web = serve_settings.web
     groups = tuple((t, runtime.web.group) for t in ("seagrid.cell_positions", "seagrid.alerts"))
@@ -152,7 +151,7 @@ async def run_process(
         bus = ObservedBus(open_bus(settings.redis_url, _bus_options(settings)))
         resources.push_async_callback(bus.close)
         await bus.pending(PERSIST_GROUPS[0][0], "startup")  # Redis unreachable: fail now
-        process = await BUILDERS[stage_name](config, settings, resources)
+        process = await BUILDERS[stage_name](config, settings, resources, bus)
         stages = list(process.stages)
         if metrics is not None:
             stages.append(ProbeServer(Probe(process, bus), *metrics))
