@@ -44,7 +44,7 @@ from services.assembly.pipeline import (
     status_sources,
 )
 from services.assembly.probe import ObservedBus, Probe, ProbeServer, Process, database_check
-from services.core.bus import BusOptions, open_bus
+from services.core.bus import Bus, BusOptions, open_bus
 from services.core.config import SeagridConfig
 from services.core.partitions import WHOLE, PartitionSpec, partitioned, partitions_from_config
 from services.core.runner import install_signal_handlers, run_stages
@@ -53,16 +53,19 @@ from services.core.startup import StartupError, required_pool
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[SeagridConfig, Settings, AsyncExitStack, PartitionSpec], Awaitable[Process]]
+Builder = Callable[
+    [SeagridConfig, Settings, AsyncExitStack, Bus, PartitionSpec], Awaitable[Process]
+]
 
 
 async def build_ingest(
     config: SeagridConfig,
     settings: Settings,
     resources: AsyncExitStack,
+    bus: Bus,
     partition: PartitionSpec = WHOLE,
 ) -> Process:
-    del resources, partition  # ingest keeps nothing but its counters, and needs no database
+    del resources, bus, partition  # ingest keeps nothing but its counters, and needs no database
     stages = [ingest_stage(feeds_of(config, required=True), settings)]
     return Process(stages, status=status_sources(stages))
 
@@ -71,12 +74,14 @@ async def build_gridding(
     config: SeagridConfig,
     settings: Settings,
     resources: AsyncExitStack,
+    bus: Bus,
     partition: PartitionSpec = WHOLE,
 ) -> Process:
     """Gridding alone (of the partition's vessels): persist, which stores what it publishes,
     runs as `run persist`."""
     from services.gridding.stage import GriddingStage
 
+    del bus
     checkpoint = _checkpoint(config, settings, resources, "gridding", partition)
     stages = [GriddingStage(config, partition=partition, checkpoint=checkpoint)]
     reload_grid_on_sighup(stages)
@@ -87,12 +92,13 @@ async def build_persist(
     config: SeagridConfig,
     settings: Settings,
     resources: AsyncExitStack,
+    bus: Bus,
     partition: PartitionSpec = WHOLE,
 ) -> Process:
     """The position writer alone; run several to share group `persist` (idempotent COPY)."""
     from services.ingest.persist import PersistStage
 
-    del config, partition
+    del config, bus, partition
     pool = await required_pool(settings.database_url, resources)
     stage = PersistStage(pool, settings.database)
     return Process(
@@ -104,6 +110,7 @@ async def build_alerts(
     config: SeagridConfig,
     settings: Settings,
     resources: AsyncExitStack,
+    bus: Bus,
     partition: PartitionSpec = WHOLE,
 ) -> Process:
     """Alerts (of the partition's vessels) with fusion, the dispatcher and handover in
@@ -111,6 +118,7 @@ async def build_alerts(
     from services.alerts.store import PgAlertStore
     from services.neighbours.handover import handover_stages
 
+    del bus
     checkpoint = _checkpoint(config, settings, resources, "alerts", partition)
     stage, fusion = rule_stages(config, partition=partition, checkpoint=checkpoint)
     pool = await required_pool(settings.database_url, resources)
@@ -132,19 +140,17 @@ async def build_web(
     config: SeagridConfig,
     settings: Settings,
     resources: AsyncExitStack,
+    bus: Bus,
     partition: PartitionSpec = WHOLE,
 ) -> Process:
-    """The web service alone: its own Redis bus connection (reading every partition), state
-    in PostgreSQL."""
+    """The web service alone, on the process's Redis bus (read across every partition),
+    state in PostgreSQL."""
     from services.assembly.embedded import web_only_runtime
     from services.web.server import WebServerStage
     from services.web.settings import ServeSettings
 
     del partition
     serve_settings = ServeSettings(**settings.model_dump())
-    count = partitions_from_config(config.sections)
-    bus = partitioned(open_bus(settings.redis_url, _bus_options(settings)), count)
-    resources.push_async_callback(bus.close)
     runtime = await web_only_runtime(config, serve_settings, bus, resources)
     web = serve_settings.web
     groups = tuple((t, runtime.web.group) for t in ("seagrid.cell_positions", "seagrid.alerts"))
@@ -207,7 +213,7 @@ async def run_process(
         bus = partitioned(observed, partitions_from_config(config.sections))
         resources.push_async_callback(bus.close)
         await observed.pending(PERSIST_GROUPS[0][0], "startup")  # Redis unreachable: fail now
-        process = await BUILDERS[stage_name](config, settings, resources, partition)
+        process = await BUILDERS[stage_name](config, settings, resources, bus, partition)
         stages = list(process.stages)
         if metrics is not None:
             stages.append(ProbeServer(Probe(process, observed), *metrics))

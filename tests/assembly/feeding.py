@@ -59,12 +59,16 @@ def positions(first: int, n: int) -> list[Position]:
     ]
 
 
-async def stored(url: str) -> int:
+async def stored(url: str, *, since: float | None = None) -> int:
+    """Positions stored; with `since`, only those at or after that time (the test's own)."""
     conn = await asyncpg.connect(url)
     try:
         if await conn.fetchval("SELECT to_regclass('positions')") is None:
             return 0
-        return int(await conn.fetchval("SELECT count(*) FROM positions"))
+        if since is None:
+            return int(await conn.fetchval("SELECT count(*) FROM positions"))
+        query = "SELECT count(*) FROM positions WHERE ts >= to_timestamp($1)"
+        return int(await conn.fetchval(query, since))
     finally:
         await conn.close()
 
@@ -88,5 +92,5 @@ async def publish(url: str, topic: str, records: list[object], chunk: int = 500)
         await bus.close()
 
 
-async def has(url: str, n: int) -> bool:
-    return await stored(url) >= n
+async def has(url: str, n: int, *, since: float | None = None) -> bool:
+    return await stored(url, since=since) >= n
