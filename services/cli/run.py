@@ -25,17 +25,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from services.core.bus import BusError, open_bus
-from services.core.config import ConfigError, SeagridConfig, load_config
-from services.core.partitions import (
-    WHOLE,
-    PartitionError,
-    PartitionSpec,
-    check_partition,
-    parse_partition,
-    partitioned,
-    partitions_from_config,
+from services.cli.run_partitions import (
+    add_partition_flag,
+    process_bus,
+    process_partition,
+    stage_checkpoint,
 )
+from services.core.bus import BusError
+from services.core.config import ConfigError, SeagridConfig, load_config
+from services.core.partitions import WHOLE, PartitionError, PartitionSpec
 from services.core.runner import Stage, install_signal_handlers, run_stages
 from services.core.settings import Settings
 from services.core.startup import StartupError, required_pool
@@ -43,7 +41,6 @@ from services.core.startup import StartupError, required_pool
 log = logging.getLogger(__name__)
 
 Builder = Callable[[SeagridConfig, Settings, AsyncExitStack, PartitionSpec], Awaitable[list[Stage]]]
-PARTITIONED_STAGES = ("gridding", "alerts")  # CONTRACTS §10: they keep per-vessel state
 
 
 async def build_ingest(
@@ -76,7 +73,7 @@ async def build_gridding(
     from services.gridding.stage import GriddingStage, install_reload_handler
     from services.ingest.persist import PersistStage
 
-    checkpoint = _checkpoint(config, settings, resources, "gridding", partition)
+    checkpoint = stage_checkpoint(config, settings, resources, "gridding", partition)
     stage = GriddingStage(config, partition=partition, checkpoint=checkpoint)
     pool = await required_pool(settings.database_url, resources)
     install_reload_handler(stage)
@@ -99,7 +96,7 @@ async def build_alerts(
     from services.radar.config import RadarConfigError
     from services.radar.stage import FusionStage
 
-    checkpoint = _checkpoint(config, settings, resources, "alerts", partition)
+    checkpoint = stage_checkpoint(config, settings, resources, "alerts", partition)
     try:
         stage = AlertsStage(config, partition=partition, checkpoint=checkpoint)
         fusion = FusionStage(config)
@@ -119,25 +116,6 @@ async def build_alerts(
     from services.neighbours.handover import handover_stages
 
     return [stage, fusion, dispatcher, *handover_stages(config)]
-
-
-def _checkpoint(
-    config: SeagridConfig,
-    settings: Settings,
-    resources: AsyncExitStack,
-    stage: str,
-    partition: PartitionSpec,
-) -> Any:
-    """Snapshots of `stage`'s partition in the bus's Redis (services/core/snapshot.py)."""
-    from services.core.snapshot import RedisSnapshotStore, checkpoint_for, interval_from_config
-
-    try:
-        interval = interval_from_config(config.sections)
-    except ValueError as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    store = RedisSnapshotStore(settings.redis_url)
-    resources.push_async_callback(store.close)
-    return checkpoint_for(store, stage, partition.suffix, partition.count, interval)
 
 
 async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:
@@ -188,7 +166,7 @@ async def build_web(
     from services.web.settings import ServeSettings
 
     serve_settings = ServeSettings(**settings.model_dump())
-    bus = partitioned(open_bus(settings.redis_url), partitions_from_config(config.sections))
+    bus = process_bus(settings, config)
     resources.push_async_callback(bus.close)
     runtime = await web_only_runtime(config, serve_settings, bus, resources)
     web = serve_settings.web
@@ -212,13 +190,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("stage", choices=sorted(BUILDERS), help="the stage to run")
     parser.add_argument("--config", type=Path, default=None, help="configuration directory")
-    parser.add_argument(
-        "--partition",
-        metavar="I/N",
-        default=None,
-        help="gridding, alerts: own the vessels with mmsi %% N == I (N must equal "
-        "[bus] partitions in seagrid.toml; default 0/1, or required when N > 1)",
-    )
+    add_partition_flag(parser)
     parser.set_defaults(func=main)
 
 
@@ -227,7 +199,7 @@ def main(args: argparse.Namespace) -> int:
     config_dir = args.config or settings.config_dir
     try:
         config = load_config(config_dir)
-        partition = _partition(args.stage, getattr(args, "partition", None), config)
+        partition = process_partition(args.stage, getattr(args, "partition", None), config)
         asyncio.run(_run(args.stage, config, settings, partition))
     except ConfigError as exc:
         for issue in exc.errors:
@@ -239,31 +211,13 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _partition(stage: str, flag: str | None, config: SeagridConfig) -> PartitionSpec:
-    """The partition this process owns; raises PartitionError for a flag that cannot work."""
-    count = partitions_from_config(config.sections)
-    if flag is None:
-        if count > 1 and stage in PARTITIONED_STAGES:
-            raise PartitionError(
-                f"[bus] partitions = {count}: give --partition I/{count} (I in 0..{count - 1})"
-            )
-        return WHOLE
-    if stage not in PARTITIONED_STAGES:
-        raise PartitionError(
-            f"--partition applies to {' and '.join(PARTITIONED_STAGES)} only, not {stage}"
-        )
-    spec = parse_partition(flag)
-    check_partition(spec, count)
-    return spec
-
-
 async def _run(
     stage_name: str, config: SeagridConfig, settings: Settings, partition: PartitionSpec = WHOLE
 ) -> None:
     stop = asyncio.Event()
     install_signal_handlers(stop)
     async with AsyncExitStack() as resources:
-        bus = partitioned(open_bus(settings.redis_url), partitions_from_config(config.sections))
+        bus = process_bus(settings, config)
         resources.push_async_callback(bus.close)
         stages = await BUILDERS[stage_name](config, settings, resources, partition)
         log.info(
