@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -99,10 +98,6 @@ class AlertsStage:
             self.picture = SharedPicture(partition, float(max_age))
             if hasattr(rules, "pair_scope"):
                 rules.pair_scope = self.picture
-        self._picture_every = float(
-            getattr(getattr(rules, "thresholds", None), "close_quarters_interval_s", 30.0)
-        )
-        self._next_picture = -math.inf
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
         self.count, self.block = count, block
         self.counters: Counter[str] = Counter()
@@ -144,7 +139,6 @@ class AlertsStage:
         state = snapshot.processor_state(self.processor)
         state["stage"] = {
             "last": self._last,
-            "next_picture": self._next_picture,
             "counters": dict(self.counters),
             "picture": None if self.picture is None else self.picture.snapshot_state(),
         }
@@ -153,7 +147,7 @@ class AlertsStage:
     def restore_state(self, state: dict[str, Any]) -> None:
         snapshot.restore_processor(self.processor, state)
         stage = state["stage"]
-        self._last, self._next_picture = stage["last"], stage["next_picture"]
+        self._last = stage["last"]
         self.counters.update(stage["counters"])
         if self.picture is not None and stage["picture"] is not None:
             self.picture.restore_state(stage["picture"])
@@ -256,11 +250,10 @@ class AlertsStage:
         if self.checkpoint is not None:
             positions = self._new_positions(positions)
         await self._publish(bus, self.processor.process(positions))
-        if self.picture is not None and self.processor.clock >= self._next_picture:
-            clock = self.processor.clock
-            self._next_picture = (clock // self._picture_every + 1) * self._picture_every
-            own = getattr(self.processor.rules, "tracks", {})
-            entry = self.picture.outgoing(own.values())
+        if self.picture is not None:
+            tracks = getattr(self.processor.rules, "tracks", {})
+            reported = {p.mmsi for p in positions}
+            entry = self.picture.outgoing((tracks[m] for m in reported if m in tracks), tracks)
             if entry is not None:
                 await bus.publish(topics.PICTURE, [encode(entry)])
 

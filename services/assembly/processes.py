@@ -27,7 +27,6 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import Any
 
 from services.assembly.pipeline import (
     ALERTS_GROUPS,
@@ -44,12 +43,13 @@ from services.assembly.pipeline import (
     status_sources,
 )
 from services.assembly.probe import ObservedBus, Probe, ProbeServer, Process, database_check
+from services.cli.run_partitions import stage_checkpoint
 from services.core.bus import Bus, BusOptions, open_bus
 from services.core.config import SeagridConfig
 from services.core.partitions import WHOLE, PartitionSpec, partitioned, partitions_from_config
 from services.core.runner import install_signal_handlers, run_stages
 from services.core.settings import Settings
-from services.core.startup import StartupError, required_pool
+from services.core.startup import required_pool
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ async def build_gridding(
     from services.gridding.stage import GriddingStage
 
     del bus
-    checkpoint = _checkpoint(config, settings, resources, "gridding", partition)
+    checkpoint = stage_checkpoint(config, settings, resources, "gridding", partition)
     stages = [GriddingStage(config, partition=partition, checkpoint=checkpoint)]
     reload_grid_on_sighup(stages)
     return Process(stages, GRIDDING_GROUPS, status_sources(stages))
@@ -119,7 +119,7 @@ async def build_alerts(
     from services.neighbours.handover import handover_stages
 
     del bus
-    checkpoint = _checkpoint(config, settings, resources, "alerts", partition)
+    checkpoint = stage_checkpoint(config, settings, resources, "alerts", partition)
     stage, fusion = rule_stages(config, partition=partition, checkpoint=checkpoint)
     pool = await required_pool(settings.database_url, resources)
     store = PgAlertStore(pool)
@@ -168,25 +168,6 @@ BUILDERS: dict[str, Builder] = {
     "alerts": build_alerts,
     "web": build_web,
 }
-
-
-def _checkpoint(
-    config: SeagridConfig,
-    settings: Settings,
-    resources: AsyncExitStack,
-    stage: str,
-    partition: PartitionSpec,
-) -> Any:
-    """Snapshots of `stage`'s partition in the bus's Redis (services/core/snapshot.py)."""
-    from services.core.snapshot import RedisSnapshotStore, checkpoint_for, interval_from_config
-
-    try:
-        interval = interval_from_config(config.sections)
-    except ValueError as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    store = RedisSnapshotStore(settings.redis_url)
-    resources.push_async_callback(store.close)
-    return checkpoint_for(store, stage, partition.suffix, partition.count, interval)
 
 
 def _bus_options(settings: Settings) -> BusOptions:

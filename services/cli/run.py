@@ -29,21 +29,14 @@ from pathlib import Path
 
 from services.assembly.pipeline import restore_alert_book
 from services.assembly.processes import BUILDERS, run_process
+from services.cli.run_partitions import add_partition_flag, process_partition
 from services.core.bus import BusError
-from services.core.config import ConfigError, SeagridConfig, load_config
-from services.core.partitions import (
-    WHOLE,
-    PartitionError,
-    PartitionSpec,
-    check_partition,
-    parse_partition,
-    partitions_from_config,
-)
+from services.core.config import ConfigError, load_config
+from services.core.partitions import PartitionError
 from services.core.settings import Settings
 from services.core.startup import StartupError
 
 __all__ = ["BUILDERS", "register", "restore_alert_book"]
-PARTITIONED_STAGES = ("gridding", "alerts")  # CONTRACTS §10: they keep per-vessel state
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,13 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("stage", choices=sorted(BUILDERS), help="the stage to run")
     parser.add_argument("--config", type=Path, default=None, help="configuration directory")
-    parser.add_argument(
-        "--partition",
-        metavar="I/N",
-        default=None,
-        help="gridding, alerts: own the vessels with mmsi %% N == I (N must equal "
-        "[bus] partitions in seagrid.toml; default 0/1, or required when N > 1)",
-    )
+    add_partition_flag(parser)
     parser.add_argument(
         "--metrics-port",
         type=int,
@@ -90,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
     metrics = (args.metrics_host, port) if port is not None else None
     try:
         config = load_config(config_dir)
-        partition = _partition(args.stage, getattr(args, "partition", None), config)
+        partition = process_partition(args.stage, getattr(args, "partition", None), config)
         asyncio.run(run_process(args.stage, config, settings, metrics, partition))
     except ConfigError as exc:
         for issue in exc.errors:
@@ -100,21 +87,3 @@ def main(args: argparse.Namespace) -> int:
         print(f"seagrid run {args.stage}: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-def _partition(stage: str, flag: str | None, config: SeagridConfig) -> PartitionSpec:
-    """The partition this process owns; raises PartitionError for a flag that cannot work."""
-    count = partitions_from_config(config.sections)
-    if flag is None:
-        if count > 1 and stage in PARTITIONED_STAGES:
-            raise PartitionError(
-                f"[bus] partitions = {count}: give --partition I/{count} (I in 0..{count - 1})"
-            )
-        return WHOLE
-    if stage not in PARTITIONED_STAGES:
-        raise PartitionError(
-            f"--partition applies to {' and '.join(PARTITIONED_STAGES)} only, not {stage}"
-        )
-    spec = parse_partition(flag)
-    check_partition(spec, count)
-    return spec

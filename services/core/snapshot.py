@@ -218,6 +218,10 @@ class Checkpoint:
                 seen[prefix] = at
         self._unacked.setdefault((topic, group), []).extend(d.id for d in batch)
 
+    def request(self) -> None:
+        """Save at the stage's next chance (between batches), not at the next interval."""
+        self._due = 0.0
+
     def due(self) -> bool:
         return time.monotonic() >= self._due
 

@@ -1,0 +1,64 @@
+"""The shared picture of other partitions' vessels (services/alerts/pairs.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.alerts.pairs import HISTORY, SharedPicture
+from services.alerts.track import Track
+from services.core.partitions import PartitionSpec
+from services.core.types import CellPosition
+
+OURS, THEIRS = 413000100, 413000101  # partition 0 and 1 of 2
+
+
+def _row(mmsi: int, ts: float, lat: float = 24.8) -> list[object]:
+    return [mmsi, ts, lat, 118.6, 10.0, 90.0, 0, "C1"]
+
+
+def _entry(partition: int, *rows: list[object]) -> dict[str, object]:
+    return {"partition": partition, "vessels": list(rows)}
+
+
+def test_a_pass_sees_each_foreign_vessel_as_it_was_at_the_pass_time() -> None:
+    picture = SharedPicture(PartitionSpec(0, 2), max_age_s=300)
+    assert picture.apply(_entry(1, _row(THEIRS, 100, 24.80), _row(THEIRS, 160, 24.81))) == 2
+    picture.apply(_entry(1, _row(THEIRS, 220, 24.82)))
+
+    def at(now: float) -> list[float]:
+        return [t.lat for t in picture.tracks({}, now) if t.mmsi == THEIRS]
+
+    assert at(90) == []  # only reports from its future: not seen yet
+    assert at(100) == [24.80]
+    assert at(200) == [24.81]
+    assert at(400) == [24.82]
+    assert at(600) == []  # older than max_age_s: gone
+    assert THEIRS not in picture.foreign
+
+
+def test_repeats_own_vessels_and_malformed_entries() -> None:
+    picture = SharedPicture(PartitionSpec(0, 2), max_age_s=300)
+    assert picture.apply(_entry(1, _row(THEIRS, 100))) == 1
+    assert picture.apply(_entry(1, _row(THEIRS, 100), _row(THEIRS, 90))) == 0  # republished
+    assert picture.apply(_entry(1, _row(OURS, 120))) == 0  # ours: never foreign
+    assert picture.apply(_entry(0, _row(THEIRS, 500))) == 0  # our own entry, read back
+    for bad in ({"vessels": "x"}, [], {"partition": 1}):
+        with pytest.raises(ValueError, match="without vessels"):
+            picture.apply(bad)
+    for ts in range(1000, 1000 + 2 * HISTORY):
+        picture.apply(_entry(1, _row(THEIRS, ts)))
+    assert len(picture.foreign[THEIRS]) == HISTORY  # bounded per vessel
+
+
+def test_outgoing_publishes_new_reports_once() -> None:
+    picture = SharedPicture(PartitionSpec(0, 2), max_age_s=300)
+    track = Track(CellPosition(OURS, 100.0, 24.8, 118.6, "C1", "O1", speed=10.0, course=90.0))
+    tracks = {OURS: track}
+    entry = picture.outgoing([track], tracks)
+    assert entry == {
+        "partition": 0,
+        "vessels": [[OURS, 100.0, 24.8, 118.6, 10.0, 90.0, None, "C1"]],
+    }
+    assert picture.outgoing([track], tracks) is None  # nothing new
+    other = SharedPicture(PartitionSpec(1, 2), max_age_s=300)
+    assert other.apply(entry) == 1 and other.foreign[OURS][0].lat == 24.8
