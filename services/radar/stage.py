@@ -11,8 +11,12 @@ Event-time order (deterministic replays): a radar scan at t is processed just be
 first AIS position later than t, after every AIS position up to t. Radar comes straight
 from ingest and AIS through gridding, so every round reads radar first: when an AIS batch
 arrives, the scans before it are already buffered. Live, a scan that has waited
-`max_wait` seconds of wall time is processed anyway (a radar-only deployment, or AIS feeds
-down); `replay` sets no such limit.
+`max_wait` seconds of wall time while no AIS arrived at all is processed anyway (a
+radar-only deployment, or AIS feeds down); `replay` sets no such limit. While AIS keeps
+arriving, only older than the scan (gridding catching up after a restart, a backlog on
+a busy machine), the scan waits for it, up to `max_hold` seconds: processing it without the
+AIS positions of its time would take every vessel for a radar-only target and raise false
+`radar_only` alerts.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ class FusionStage:
         config: SeagridConfig,
         *,
         max_wait: float | None = 2.0,
+        max_hold: float = 30.0,
         group: str = "fusion",
         consumer: str = "fusion-1",
         count: int = 4096,
@@ -80,7 +85,8 @@ class FusionStage:
         grid = Grid(config.cells)
         self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
         self.book = RadarBook(Router.from_config(config), AlertTiming.from_config(config))
-        self.max_wait = max_wait
+        self.max_wait, self.max_hold = max_wait, max_hold
+        self._ais_at = float("-inf")  # monotonic time of the last AIS batch
         self.group, self.consumer, self.count, self.block = group, consumer, count, block
         self.counters: Counter[str] = Counter()
         self._scans: dict[tuple[float, str], list[RadarReport]] = {}
@@ -102,11 +108,16 @@ class FusionStage:
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
         )
         if batch:
+            self._ais_at = time.monotonic()
             handled += await self._read(bus, topics.RADAR, self._on_radar)
             await self._on_positions(bus, batch)
             await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
         if self.max_wait is not None and self._scans:
-            await self._publish(bus, self._stale(time.monotonic() - self.max_wait))
+            now = time.monotonic()
+            ais_silent = now - self._ais_at >= self.max_wait
+            await self._publish(
+                bus, self._stale(now - (self.max_wait if ais_silent else self.max_hold))
+            )
         return handled + len(batch)
 
     async def _read(self, bus: Bus, topic: str, handler: Any) -> int:
