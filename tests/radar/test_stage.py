@@ -98,7 +98,7 @@ async def test_a_scan_waits_for_ais_that_is_behind_but_arriving() -> None:
     """Gridding catching up (AIS arriving, older than the scan): the scan waits for the AIS
     of its time instead of taking every vessel for a radar-only target after max_wait."""
     bus = MemoryBus()
-    stage = FusionStage(load_config(CONFIG_DIR), max_wait=0.1, max_hold=30.0)
+    stage = FusionStage(load_config(CONFIG_DIR), max_wait=0.1)
     await _scan_and_ais(stage, bus, ais_ts=T0 - 60.0)
     assert stage.status()["pending_scans"] == 1 and not await published(bus, topics.FUSION)
     later = CellPosition(413000001, T0 + 1.0, 24.9, 118.9, None, None, 10.0, 0.0)
@@ -107,7 +107,7 @@ async def test_a_scan_waits_for_ais_that_is_behind_but_arriving() -> None:
     assert stage.status()["pending_scans"] == 0 and await published(bus, topics.FUSION)
 
 
-async def test_a_scan_goes_ahead_when_ais_is_silent_or_held_too_long() -> None:
+async def test_a_scan_goes_ahead_when_ais_is_silent_or_too_many_wait() -> None:
     bus = MemoryBus()
     silent = FusionStage(load_config(CONFIG_DIR), max_wait=0.1)
     for topic in (topics.RADAR, topics.CELL_POSITIONS, topics.ALERT_COMMANDS):
@@ -120,6 +120,6 @@ async def test_a_scan_goes_ahead_when_ais_is_silent_or_held_too_long() -> None:
     await silent.step(bus, 0.0)  # no AIS at all (radar-only, AIS feeds down): max_wait
     assert silent.status()["pending_scans"] == 0 and await published(bus, topics.FUSION)
 
-    held = FusionStage(load_config(CONFIG_DIR), max_wait=0.1, max_hold=0.2)
-    await _scan_and_ais(held, MemoryBus(), ais_ts=T0 - 60.0)  # AIS behind for > max_hold
+    held = FusionStage(load_config(CONFIG_DIR), max_wait=0.1, max_pending=0)
+    await _scan_and_ais(held, MemoryBus(), ais_ts=T0 - 60.0)  # AIS behind, no room to wait
     assert held.status()["pending_scans"] == 0
