@@ -44,6 +44,7 @@ from services.assembly.pipeline import (
 )
 from services.assembly.probe import ObservedBus, Probe, ProbeServer, Process, database_check
 from services.cli.run_partitions import stage_checkpoint
+from services.core import topics
 from services.core.bus import Bus, BusOptions, open_bus
 from services.core.config import SeagridConfig
 from services.core.partitions import WHOLE, PartitionSpec, partitioned, partitions_from_config
@@ -153,7 +154,7 @@ async def build_web(
     serve_settings = ServeSettings(**settings.model_dump())
     runtime = await web_only_runtime(config, serve_settings, bus, resources)
     web = serve_settings.web
-    groups = tuple((t, runtime.web.group) for t in ("seagrid.cell_positions", "seagrid.alerts"))
+    groups = tuple((t, runtime.web.group) for t in (topics.CELL_POSITIONS, topics.ALERTS))
     return Process(
         [WebServerStage(runtime, web.host, web.port)],
         groups + PIPELINE_GROUPS + PERSIST_GROUPS,

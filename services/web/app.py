@@ -4,8 +4,9 @@ that runs the stages.
 `create_app(runtime)` builds nothing of its own; the lifespan runs the runtime's stages
 (the whole pipeline in `seagrid serve`, only the web stage in `seagrid run web`) next to
 the server. Which stages those are, and signals such as the grid reload, are decided by
-the composition root (`services/assembly/`), never here. A stage that crashes takes the process down: the runtime records the error
-and calls `on_crash`, which the entry point wires to stop uvicorn and exit non-zero.
+the composition root (`services/assembly/`), never here. A stage that crashes takes the
+process down: the runtime records the error and calls `on_crash`, which the entry point
+wires to stop uvicorn and exit non-zero.
 """
 
 from __future__ import annotations

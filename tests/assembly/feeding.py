@@ -43,12 +43,17 @@ def cell_positions(first: int, n: int) -> list[CellPosition]:
     ]
 
 
+def position_time(i: int) -> float:
+    """The time of report `i` of `positions()`."""
+    return START + (i // 20) * 10.0
+
+
 def positions(first: int, n: int) -> list[Position]:
     """`n` distinct reports of 20 vessels steaming slowly north inside the small grid."""
     return [
         Position(
             mmsi=412100000 + i % 20,
-            ts=START + (i // 20) * 10.0,
+            ts=position_time(i),
             lat=24.72 + (i // 20) * 2.5e-4,
             lon=118.61 + (i % 20) * 1e-3,
             speed=5.0,
@@ -59,16 +64,18 @@ def positions(first: int, n: int) -> list[Position]:
     ]
 
 
-async def stored(url: str, *, since: float | None = None) -> int:
-    """Positions stored; with `since`, only those at or after that time (the test's own)."""
+async def stored(url: str, *, since: float | None = None, before: float | None = None) -> int:
+    """Positions stored; with `since` / `before`, only those in [since, before)."""
     conn = await asyncpg.connect(url)
     try:
         if await conn.fetchval("SELECT to_regclass('positions')") is None:
             return 0
-        if since is None:
-            return int(await conn.fetchval("SELECT count(*) FROM positions"))
-        query = "SELECT count(*) FROM positions WHERE ts >= to_timestamp($1)"
-        return int(await conn.fetchval(query, since))
+        query = (
+            "SELECT count(*) FROM positions WHERE ts >= to_timestamp($1) AND ts < to_timestamp($2)"
+        )
+        low = 0.0 if since is None else since
+        high = 1e10 if before is None else before
+        return int(await conn.fetchval(query, low, high))
     finally:
         await conn.close()
 
@@ -92,5 +99,5 @@ async def publish(url: str, topic: str, records: list[object], chunk: int = 500)
         await bus.close()
 
 
-async def has(url: str, n: int, *, since: float | None = None) -> bool:
-    return await stored(url, since=since) >= n
+async def has(url: str, n: int, *, since: float | None = None, before: float | None = None) -> bool:
+    return await stored(url, since=since, before=before) >= n
