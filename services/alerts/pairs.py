@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from services.alerts.coverage import CoverageMap
 from services.alerts.track import Track
 from services.core.partitions import PartitionSpec
 from services.core.types import CellPosition
@@ -49,9 +50,14 @@ HISTORY = 64
 class SharedPicture:
     """The other partitions' vessels, and what of ours to publish next (see module doc)."""
 
-    def __init__(self, partition: PartitionSpec, max_age_s: float) -> None:
+    def __init__(
+        self, partition: PartitionSpec, max_age_s: float, coverage: CoverageMap | None = None
+    ) -> None:
         self.partition = partition
         self.max_age_s = max_age_s
+        self.coverage = coverage  # shared too (coverage.py), when the rules learn one
+        if coverage is not None:
+            coverage.outbox = {}
         # foreign vessel -> its recent reports, oldest first
         self.foreign: dict[int, list[Track]] = {}
         self._published: dict[int, float] = {}  # our vessel -> report ts last published
@@ -90,6 +96,8 @@ class SharedPicture:
             raise ValueError("picture entry without vessels")
         if message.get("partition") == self.partition.index:
             return 0  # our own, read back
+        if self.coverage is not None:
+            self.coverage.merge(message.get("coverage", []))
         taken = 0
         for row in message["vessels"]:
             mmsi, ts, lat, lon, speed, course, status, cell = row
@@ -124,9 +132,10 @@ class SharedPicture:
                 rows.append([t.mmsi, t.ts, t.lat, t.lon, t.speed, t.course, t.status, t.cell])
         if len(published) > 2 * len(tracks) + 1024:
             self._published = {m: ts for m, ts in published.items() if m in tracks}
-        if not rows:
+        coverage = self.coverage.take_outbox() if self.coverage is not None else []
+        if not rows and not coverage:
             return None
-        return {"partition": self.partition.index, "vessels": rows}
+        return {"partition": self.partition.index, "vessels": rows, "coverage": coverage}
 
     def snapshot_state(self) -> dict[str, Any]:
         return {"foreign": self.foreign, "published": self._published}

@@ -95,7 +95,8 @@ class AlertsStage:
         self.picture: SharedPicture | None = None
         if partition.count > 1:
             max_age = getattr(getattr(rules, "thresholds", None), "close_quarters_max_age_s", 600)
-            self.picture = SharedPicture(partition, float(max_age))
+            coverage = getattr(rules, "coverage", None)
+            self.picture = SharedPicture(partition, float(max_age), coverage)
             if hasattr(rules, "pair_scope"):
                 rules.pair_scope = self.picture
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied

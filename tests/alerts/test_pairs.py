@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.alerts.coverage import CoverageMap
 from services.alerts.pairs import HISTORY, SharedPicture
 from services.alerts.track import Track
 from services.core.partitions import PartitionSpec
@@ -55,10 +56,25 @@ def test_outgoing_publishes_new_reports_once() -> None:
     track = Track(CellPosition(OURS, 100.0, 24.8, 118.6, "C1", "O1", speed=10.0, course=90.0))
     tracks = {OURS: track}
     entry = picture.outgoing([track], tracks)
-    assert entry == {
-        "partition": 0,
-        "vessels": [[OURS, 100.0, 24.8, 118.6, 10.0, 90.0, None, "C1"]],
-    }
+    row = [OURS, 100.0, 24.8, 118.6, 10.0, 90.0, None, "C1"]
+    assert entry == {"partition": 0, "vessels": [row], "coverage": []}
     assert picture.outgoing([track], tracks) is None  # nothing new
     other = SharedPicture(PartitionSpec(1, 2), max_age_s=300)
     assert other.apply(entry) == 1 and other.foreign[OURS][0].lat == 24.8
+
+
+def test_coverage_learned_by_one_partition_is_learned_by_the_others() -> None:
+    ours, theirs = CoverageMap(0.02, 3, 0.5), CoverageMap(0.02, 3, 0.5)
+    picture = SharedPicture(PartitionSpec(0, 2), 300, ours)
+    other = SharedPicture(PartitionSpec(1, 2), 300, theirs)
+    for in_time in (True, True, False):
+        ours.record(24.81, 118.61, in_time)
+    assert not theirs.covered(24.81, 118.61)
+    entry = picture.outgoing([], {})
+    assert entry is not None and entry["vessels"] == []
+    other.apply(entry)
+    assert theirs.ratio(24.81, 118.61) == ours.ratio(24.81, 118.61) == (3, 2 / 3)
+    assert theirs.covered(24.81, 118.61)
+    assert picture.outgoing([], {}) is None  # shared once
+    with pytest.raises(ValueError, match="bad coverage row"):
+        other.apply({"partition": 0, "vessels": [], "coverage": [[1, 2, 1, 5]]})
