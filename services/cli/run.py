@@ -6,8 +6,9 @@ to a builder that returns the stages to run in this process (gridding also runs 
 stage, which writes the positions gridding publishes, with their cell and office, and the
 static reports ingest publishes) and the resources to release on exit.
 With `[bus] partitions = N` in seagrid.toml, gridding and alerts run as N processes each,
-`--partition I/N` owning the vessels with mmsi % N == I (docs/architecture.md, "Partitions");
-they snapshot their state to Redis every `[bus] snapshot_interval_s` (5 s) and on SIGTERM,
+`--partition I/N` owning the vessels with mmsi % N == I (docs/partitions.md;
+services/cli/run_partitions.py); they snapshot their state to Redis every
+`[bus] snapshot_interval_s` (5 s) and on SIGTERM,
 and a restarted owner of the same partition continues from it.
 Start-up problems (bad configuration, unreachable Redis or PostgreSQL) are reported on one
 line with exit status 1; SIGTERM stops the stages, which flush what they hold first.
