@@ -4,9 +4,10 @@ With N alerts partitions (services/core/partitions.py) a process holds the track
 vessels only, but close quarters concerns two vessels that may belong to different
 partitions. So:
 
-- every partition publishes, after each batch of positions it applied, the newest report
-  of each vessel of the batch whose report the rules took (rejected jumps are not
-  published), as one compact entry on `seagrid.picture` (`[mmsi, ts, lat, lon, speed, course, status,
+- every partition publishes, after each batch of positions it applied, the reports of the
+  batch that the rules accepted and a pass may need (`SharedPicture.outgoing`: those of
+  vessels under way, the first after a vessel stopped, each vessel's newest), as one
+  compact entry on `seagrid.picture` (`[mmsi, ts, lat, lon, speed, course, status,
   cell]` rows), a stream every partition reads in a group of its own;
 - a partition keeps the others' vessels as light tracks (position, course, speed, status,
   cell: what the pass needs), a few recent reports per vessel, dropped once older than
@@ -33,9 +34,10 @@ runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from services.alerts.coverage import CoverageMap
 from services.alerts.track import Track
 from services.core.partitions import PartitionSpec
 from services.core.types import CellPosition
@@ -49,12 +51,22 @@ HISTORY = 64
 class SharedPicture:
     """The other partitions' vessels, and what of ours to publish next (see module doc)."""
 
-    def __init__(self, partition: PartitionSpec, max_age_s: float) -> None:
+    def __init__(
+        self,
+        partition: PartitionSpec,
+        max_age_s: float,
+        coverage: CoverageMap | None = None,
+        min_speed_kn: float = 0.0,
+    ) -> None:
         self.partition = partition
-        self.max_age_s = max_age_s
+        self.max_age_s, self.min_speed_kn = max_age_s, min_speed_kn
+        self.coverage = coverage  # shared too (coverage.py), when the rules learn one
+        if coverage is not None:
+            coverage.outbox = {}
         # foreign vessel -> its recent reports, oldest first
         self.foreign: dict[int, list[Track]] = {}
-        self._published: dict[int, float] = {}  # our vessel -> report ts last published
+        # our vessel -> (ts, under way) of its report last published
+        self._published: dict[int, tuple[float, bool]] = {}
         self.received = 0
 
     def owns(self, mmsi: int) -> bool:
@@ -90,6 +102,8 @@ class SharedPicture:
             raise ValueError("picture entry without vessels")
         if message.get("partition") == self.partition.index:
             return 0  # our own, read back
+        if self.coverage is not None:
+            self.coverage.merge(message.get("coverage", []))
         taken = 0
         for row in message["vessels"]:
             mmsi, ts, lat, lon, speed, course, status, cell = row
@@ -110,23 +124,34 @@ class SharedPicture:
         return taken
 
     def outgoing(
-        self, reported: Iterable[Track], tracks: Mapping[int, Track]
+        self, accepted: Sequence[CellPosition], tracks: Mapping[int, Track]
     ) -> dict[str, Any] | None:
-        """An entry with the vessels of ours that `reported` (the tracks of a batch's
-        vessels) whose report is new since we last published it; None when none is.
-        `tracks` (all of ours) lets the memory of what was published forget vessels the
-        rules forgot."""
-        published = self._published
+        """An entry with the reports of ours a pass elsewhere may need, from the positions
+        the rules `accepted` in a batch (oldest first); None when there is nothing to share.
+
+        Shared: every report at or above `min_speed_kn` (a pair needs the report newest at
+        its pass time, and only vessels under way make pairs), the first one below it after
+        one above (the vessel stopped), and each vessel's newest report of the batch. So a
+        pass elsewhere at time t finds, for each of our vessels, either its newest report at
+        or before t or one that like it is not under way. `tracks` (all of ours) lets the
+        memory of what was published forget vessels the rules forgot.
+        """
+        published, newest = self._published, {p.mmsi: p.ts for p in accepted}
         rows: list[Row] = []
-        for t in reported:
-            if published.get(t.mmsi) != t.ts:
-                published[t.mmsi] = t.ts
-                rows.append([t.mmsi, t.ts, t.lat, t.lon, t.speed, t.course, t.status, t.cell])
+        for p in accepted:
+            moving = p.speed is not None and p.speed >= self.min_speed_kn
+            last = published.get(p.mmsi)
+            if last is not None and last[0] >= p.ts:
+                continue  # shared already (a batch handled again after a restart)
+            if moving or (last is not None and last[1]) or newest[p.mmsi] == p.ts:
+                published[p.mmsi] = (p.ts, moving)
+                rows.append([p.mmsi, p.ts, p.lat, p.lon, p.speed, p.course, p.status, p.cell])
         if len(published) > 2 * len(tracks) + 1024:
-            self._published = {m: ts for m, ts in published.items() if m in tracks}
-        if not rows:
+            self._published = {m: v for m, v in published.items() if m in tracks}
+        coverage = self.coverage.take_outbox() if self.coverage is not None else []
+        if not rows and not coverage:
             return None
-        return {"partition": self.partition.index, "vessels": rows}
+        return {"partition": self.partition.index, "vessels": rows, "coverage": coverage}
 
     def snapshot_state(self) -> dict[str, Any]:
         return {"foreign": self.foreign, "published": self._published}

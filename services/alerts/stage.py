@@ -94,8 +94,11 @@ class AlertsStage:
         self.group, self.consumer = group + partition.suffix, consumer + partition.suffix
         self.picture: SharedPicture | None = None
         if partition.count > 1:
-            max_age = getattr(getattr(rules, "thresholds", None), "close_quarters_max_age_s", 600)
-            self.picture = SharedPicture(partition, float(max_age))
+            th = getattr(rules, "thresholds", None)
+            max_age = getattr(th, "close_quarters_max_age_s", 600.0)
+            min_speed = getattr(th, "close_quarters_min_speed_kn", 0.0)
+            coverage = getattr(rules, "coverage", None)
+            self.picture = SharedPicture(partition, float(max_age), coverage, float(min_speed))
             if hasattr(rules, "pair_scope"):
                 rules.pair_scope = self.picture
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
@@ -249,11 +252,11 @@ class AlertsStage:
         positions = records_of(batch, CellPosition, self._bad("bad_position"))
         if self.checkpoint is not None:
             positions = self._new_positions(positions)
-        await self._publish(bus, self.processor.process(positions))
+        out = self.processor.process(positions)
+        await self._publish(bus, out)
         if self.picture is not None:
             tracks = getattr(self.processor.rules, "tracks", {})
-            reported = {p.mmsi for p in positions}
-            entry = self.picture.outgoing((tracks[m] for m in reported if m in tracks), tracks)
+            entry = self.picture.outgoing(out.accepted, tracks)
             if entry is not None:
                 await bus.publish(topics.PICTURE, [encode(entry)])
 

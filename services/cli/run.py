@@ -7,8 +7,9 @@ each process runs is decided by the composition root (`services/assembly/process
 `alerts` (with fusion, the dispatcher and handover) and `web`.
 
 With `[bus] partitions = N` in seagrid.toml, gridding and alerts run as N processes each,
-`--partition I/N` owning the vessels with mmsi % N == I (docs/architecture.md, "Partitions");
-they snapshot their state to Redis every `[bus] snapshot_interval_s` (5 s) and on SIGTERM,
+`--partition I/N` owning the vessels with mmsi % N == I (docs/partitions.md;
+services/cli/run_partitions.py); they snapshot their state to Redis every
+`[bus] snapshot_interval_s` (5 s) and on SIGTERM,
 and a restarted owner of the same partition continues from it.
 
 `--metrics-port PORT` answers `GET /healthz` (200, or 503 while Redis or PostgreSQL does

@@ -1,16 +1,30 @@
-"""`seagrid run STAGE --partition I/N`: the flag against `[bus] partitions`, as real
-processes (they stop at start-up, before opening Redis or PostgreSQL)."""
+"""`seagrid run STAGE --partition I/N` as real processes: the flag against `[bus]
+partitions` (refused at start-up), and two gridding partitions storing a recording."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+import redis
 
+from services.core.config import load_config
+from services.core.settings import IngestSettings
+from services.core.types import Position
+from services.gridding.stage import GriddingStage
+from services.ingest.decoder import Decoder
+from services.ingest.dedup import Deduplicator
+from services.ingest.records import to_records
 from tests.conftest import REDIS_URL
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,3 +98,104 @@ def test_a_valid_partition_gets_past_the_flag_checks(tmp_path: Path) -> None:
     result = _run(_config(tmp_path, "partitions = 2"), "alerts", "--partition", "1/2")
     assert result.returncode == 1
     assert "SEAGRID_DATABASE_URL is not set" in result.stderr
+
+
+async def _stored(url: str) -> set[tuple[int, float, float, float, str | None]]:
+    conn = await asyncpg.connect(url)
+    try:
+        if await conn.fetchval("SELECT to_regclass('positions')") is None:
+            return set()
+        rows = await conn.fetch("SELECT mmsi, ts, lat, lon, cell FROM positions")
+        return {
+            (r["mmsi"], round(r["ts"].timestamp(), 3), r["lat"], r["lon"], r["cell"]) for r in rows
+        }
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def own_db(pg_url: str) -> AsyncIterator[str]:
+    name = f"runp_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(pg_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{pg_url.rsplit('/', 1)[0]}/{name}"
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def _wipe() -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = client.keys("seagrid.*")
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_two_gridding_partitions_as_processes_store_every_position_once(
+    tmp_path: Path, own_db: str
+) -> None:
+    config = _config(tmp_path, "partitions = 2\nsnapshot_interval_s = 1")
+    with (REPO / "services" / "demo" / "recording.nmea").open("rb") as source:
+        head = b"".join(line for _, line in zip(range(3000), source, strict=False))
+    (config / "recording.nmea").write_bytes(head)
+    with (config / "seagrid.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[[feeds]]\nname = "archive"\nkind = "file"\npath = "recording.nmea"\n')
+    decoder, dedup = Decoder(IngestSettings()), Deduplicator(IngestSettings().dedup_window)
+    positions: list[Position] = []
+    for line in head.splitlines():
+        for message in decoder.push(line, feed="archive", received_at=0.0):
+            if not dedup.is_duplicate(message):
+                positions += [r for r in to_records(message, "archive") if isinstance(r, Position)]
+    gridded, _ = GriddingStage(load_config(config)).process(positions)
+    expected = {(p.mmsi, round(p.ts, 3), p.lat, p.lon, p.cell) for p in gridded}
+    assert {p.mmsi % 2 for p in gridded} == {0, 1}
+
+    env = dict(
+        os.environ,
+        SEAGRID_REDIS_URL=REDIS_URL,
+        PYTHONPATH=str(REPO),
+        SEAGRID_DATABASE_URL=own_db,
+        SEAGRID_DATABASE__RETENTION_DAYS="0",
+    )
+    _wipe()
+    procs = [
+        subprocess.Popen(
+            [*SEAGRID, "run", *args, "--config", str(config)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in (
+            ["gridding", "--partition", "0/2"],
+            ["gridding", "--partition", "1/2"],
+            ["ingest"],
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 90
+        while len(await _stored(own_db)) < len(expected) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+        client = redis.Redis.from_url(REDIS_URL)
+        streams = {k.decode() for k in client.keys("seagrid.*positions*")}
+        await asyncio.sleep(1.5)  # a snapshot of each partition
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=60)
+            assert proc.returncode == 0, stderr
+        snapshots = {k.decode() for k in client.keys("seagrid.state.*")}
+        client.close()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        _wipe()
+    assert await _stored(own_db) == expected
+    assert {"seagrid.positions.p0", "seagrid.positions.p1"} <= streams
+    assert {"seagrid.cell_positions.p0", "seagrid.cell_positions.p1"} <= streams
+    assert "seagrid.positions" not in streams  # the unsplit stream is not used
+    assert snapshots == {"seagrid.state.gridding-p0", "seagrid.state.gridding-p1"}
