@@ -278,14 +278,22 @@ def test_run_rejects_a_broken_configuration(tmp_path: Path) -> None:
 def test_gridding_process_stops_cleanly_on_sigterm(own_db: str) -> None:
     _clean_redis()
     proc = _start("gridding", own_db)
+    client = redis.Redis.from_url(REDIS_URL)
     try:
-        time.sleep(2.0)
+        # SIGTERM once it runs (its group exists), not after a fixed sleep: on a busy
+        # machine the imports alone can take longer, and a signal before the handlers are
+        # installed kills the process instead of stopping it.
+        deadline = time.monotonic() + 60
+        while not client.exists(topics.POSITIONS) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.2)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+        client.close()
         _clean_redis()
     assert proc.returncode == 0, stderr
 

@@ -172,6 +172,7 @@ async def test_two_gridding_partitions_as_processes_store_every_position_once(
         for args in (
             ["gridding", "--partition", "0/2"],
             ["gridding", "--partition", "1/2"],
+            ["persist"],  # the position writer, reading both partitions
             ["ingest"],
         )
     ]
