@@ -125,6 +125,10 @@ async def own_db(pg_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+def _text(key: bytes | str) -> str:
+    return key.decode() if isinstance(key, bytes) else key
+
+
 def _wipe() -> None:
     client = redis.Redis.from_url(REDIS_URL)
     keys = client.keys("seagrid.*")
@@ -180,13 +184,13 @@ async def test_two_gridding_partitions_as_processes_store_every_position_once(
         while len(await _stored(own_db)) < len(expected) and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
         client = redis.Redis.from_url(REDIS_URL)
-        streams = {k.decode() for k in client.keys("seagrid.*positions*")}
+        streams = {_text(k) for k in client.keys("seagrid.*positions*")}
         await asyncio.sleep(1.5)  # a snapshot of each partition
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
             _, stderr = proc.communicate(timeout=60)
             assert proc.returncode == 0, stderr
-        snapshots = {k.decode() for k in client.keys("seagrid.state.*")}
+        snapshots = {_text(k) for k in client.keys("seagrid.state.*")}
         client.close()
     finally:
         for proc in procs:
@@ -201,7 +205,10 @@ async def test_two_gridding_partitions_as_processes_store_every_position_once(
     assert snapshots == {"seagrid.state.gridding-p0", "seagrid.state.gridding-p1"}
 
 
-async def _stored_alerts(url: str) -> set[tuple[str, int | None, int | None]]:
+Alerted = tuple[str, int | None, int | None]
+
+
+async def _stored_alerts(url: str) -> set[Alerted]:
     conn = await asyncpg.connect(url)
     try:
         if await conn.fetchval("SELECT to_regclass('alerts')") is None:
@@ -219,8 +226,12 @@ async def test_alerts_in_two_partitions_as_processes_raise_what_replay_raises(
     tmp_path: Path, own_db: str
 ) -> None:
     """ingest, gridding and alerts as processes, two partitions each, against `seagrid
-    replay` of the same recording: the same alerts (close quarters: at least the same,
-    docs/partitions.md says why it may raise one more); radar alerts once, by partition 0."""
+    replay` of the same recording: the same alerts, radar ones (partition 0) included.
+
+    Close quarters between vessels of different partitions is left out of the comparison:
+    at replay speed the partitions drift apart by minutes of event time, and such a pair is
+    judged on the other partition's picture as far as it got (docs/partitions.md); the
+    stage tests (tests/alerts/test_partitioned_stage.py) check it in step."""
     demo = REPO / "services" / "demo"
     config = tmp_path / "config"
     shutil.copytree(demo / "config", config)
@@ -265,12 +276,12 @@ async def test_alerts_in_two_partitions_as_processes_raise_what_replay_raises(
     try:
         deadline, stored = time.monotonic() + 100, set()
         while time.monotonic() < deadline:
-            stored = await _stored_alerts(own_db)
-            if stored >= expected:
+            stored = _comparable(await _stored_alerts(own_db))
+            if stored >= _comparable(expected):
                 break
             await asyncio.sleep(1.0)
         await asyncio.sleep(2.0)  # anything more would show now
-        stored = await _stored_alerts(own_db)
+        stored = _comparable(await _stored_alerts(own_db))
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc, args in zip(procs, stages, strict=True):
@@ -283,10 +294,15 @@ async def test_alerts_in_two_partitions_as_processes_raise_what_replay_raises(
         for log in logs:
             log.close()
         _wipe()
-    assert stored >= expected, (
-        expected - stored,
-        [p.read_text()[-2000:] for p in tmp_path.glob("*.log")],
-    )
-    extra = stored - expected
-    assert {rule for rule, _, _ in extra} <= {"close_quarters"}, extra
-    assert {rule for rule, _, _ in expected} >= {"radar_only", "watchlist", "close_quarters"}
+    logs_text = [p.read_text()[-2000:] for p in tmp_path.glob("*.log")]
+    assert stored == _comparable(expected), logs_text
+    assert {rule for rule, _, _ in stored} >= {"radar_only", "watchlist", "ais_gap"}
+
+
+def _comparable(alerts: set[Alerted]) -> set[Alerted]:
+    """Without close quarters between vessels of different partitions (see above)."""
+    return {a for a in alerts if a[0] != "close_quarters" or _same_partition(a[1], a[2])}
+
+
+def _same_partition(a: int | None, b: int | None) -> bool:
+    return a is None or b is None or a % 2 == b % 2
