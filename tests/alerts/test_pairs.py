@@ -43,7 +43,8 @@ def test_repeats_own_vessels_and_malformed_entries() -> None:
     assert picture.apply(_entry(1, _row(THEIRS, 100), _row(THEIRS, 90))) == 0  # republished
     assert picture.apply(_entry(1, _row(OURS, 120))) == 0  # ours: never foreign
     assert picture.apply(_entry(0, _row(THEIRS, 500))) == 0  # our own entry, read back
-    for bad in ({"vessels": "x"}, [], {"partition": 1}):
+    bad_entries: list[object] = [{"vessels": "x"}, [], {"partition": 1}]
+    for bad in bad_entries:
         with pytest.raises(ValueError, match="without vessels"):
             picture.apply(bad)
     for ts in range(1000, 1000 + 2 * HISTORY):

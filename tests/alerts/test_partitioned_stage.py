@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,10 @@ async def test_a_snapshot_of_another_layout_or_garbage_is_ignored() -> None:
         await store.close()
 
 
+def _caught_up(run: Run, count: int) -> bool:
+    return run.applied() >= count
+
+
 def _owned(positions: list[CellPosition], spec: PartitionSpec) -> int:
     return sum(1 for p in positions if spec.owns(p.mmsi))
 
@@ -290,7 +295,7 @@ async def _run_partitions(
         await _publish(positions[second:], 2)
         runs[1] = Run(cfg, partition=specs[1])
     for run, spec in zip(runs, specs, strict=True):
-        await run.until(lambda r=run, s=spec: r.applied() >= _owned(positions, s))
+        await run.until(partial(_caught_up, run, _owned(positions, spec)))
     await asyncio.sleep(0.5)  # the last picture entries, and what they raise
     for run in runs:
         await run.end()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -106,17 +107,22 @@ async def _publish(positions: list[Position], count: int) -> None:
 
 async def _outputs(count: int) -> tuple[list[CellPosition], list[Transition]]:
     bus = _bus(count)
-    out: tuple[list[CellPosition], list[Transition]] = ([], [])
+    cells: list[CellPosition] = []
+    transitions: list[Transition] = []
     try:
-        for topic, kind, into in [
-            (topics.CELL_POSITIONS, CellPosition, out[0]),
-            (topics.TRANSITIONS, Transition, out[1]),
-        ]:
-            while batch := await bus.read(topic, "test-reader", "r", count=5000, block=0):
-                into += records_of(batch, kind, lambda _d, e: pytest.fail(str(e)))
+        while batch := await bus.read(
+            topics.CELL_POSITIONS, "test-reader", "r", count=5000, block=0
+        ):
+            cells += records_of(batch, CellPosition, lambda _d, e: pytest.fail(str(e)))
+        while batch := await bus.read(topics.TRANSITIONS, "test-reader", "r", count=5000, block=0):
+            transitions += records_of(batch, Transition, lambda _d, e: pytest.fail(str(e)))
     finally:
         await bus.close()
-    return out
+    return cells, transitions
+
+
+def _caught_up(run: Run, count: int) -> bool:
+    return run.applied() >= count
 
 
 def _owned(positions: list[Position], spec: PartitionSpec) -> int:
@@ -151,7 +157,7 @@ async def test_gridding_partition_killed_and_restarted_matches_one_undisturbed_p
     await _publish(positions[second:], 2)
     runs[1] = Run(cfg, specs[1])
     for run, spec in zip(runs, specs, strict=True):
-        await run.until(lambda r=run, s=spec: r.applied() >= _owned(positions, s))
+        await run.until(partial(_caught_up, run, _owned(positions, spec)))
     for run in runs:
         await run.end()
     split_cells, split_transitions = await _outputs(2)
