@@ -106,8 +106,12 @@ class IngestStage:
         try:
             await self._wait_feeds(tasks, stopped)
         finally:
-            for task in (*tasks, housekeeping, stopped):
-                task.cancel()
+            # Never cancel a publish halfway: a Redis pipeline cancelled mid-reply left the
+            # final flush waiting forever (deaf to SIGTERM) in tests/faults. Holding the lock,
+            # the other tasks are either waiting for it or not publishing.
+            async with self._publishing:
+                for task in (*tasks, housekeeping, stopped):
+                    task.cancel()
             await asyncio.gather(*tasks, housekeeping, stopped, return_exceptions=True)
         # Incomplete multi-sentence groups cannot complete any more: count them.
         self.decoder.finish()

@@ -11,8 +11,13 @@ Event-time order (deterministic replays): a radar scan at t is processed just be
 first AIS position later than t, after every AIS position up to t. Radar comes straight
 from ingest and AIS through gridding, so every round reads radar first: when an AIS batch
 arrives, the scans before it are already buffered. Live, a scan that has waited
-`max_wait` seconds of wall time is processed anyway (a radar-only deployment, or AIS feeds
-down); `replay` sets no such limit.
+`max_wait` seconds of wall time while no AIS arrived at all is processed anyway (a
+radar-only deployment, or AIS feeds down); `replay` sets no such limit. While AIS keeps
+arriving, however far behind the scans in time (gridding catching up after a restart, a
+backlog on a busy machine), the scans wait for it: processing one without the AIS
+positions of its time would take every vessel for a radar-only target and raise false
+`radar_only` alerts. At most `max_pending` scans wait (memory); past that the oldest go
+ahead.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ class FusionStage:
         config: SeagridConfig,
         *,
         max_wait: float | None = 2.0,
+        max_pending: int = 2000,
         group: str = "fusion",
         consumer: str = "fusion-1",
         count: int = 4096,
@@ -86,7 +92,8 @@ class FusionStage:
         grid = Grid(config.cells)
         self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
         self.book = RadarBook(Router.from_config(config), AlertTiming.from_config(config))
-        self.max_wait = max_wait
+        self.max_wait, self.max_pending = max_wait, max_pending
+        self._ais_at = float("-inf")  # monotonic time of the last AIS batch
         self.group, self.consumer, self.count, self.block = group, consumer, count, block
         self.counters: Counter[str] = Counter()
         self._scans: dict[tuple[float, str], list[RadarReport]] = {}
@@ -111,11 +118,16 @@ class FusionStage:
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
         )
         if batch:
+            self._ais_at = time.monotonic()
             handled += await self._read(bus, topics.RADAR, self._on_radar)
             await self._on_positions(bus, batch)
             await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
         if self.max_wait is not None and self._scans:
-            await self._publish(bus, self._stale(time.monotonic() - self.max_wait))
+            now = time.monotonic()
+            if now - self._ais_at >= self.max_wait:  # AIS silent: scans waited long enough
+                await self._publish(bus, self._stale(now - self.max_wait))
+            elif len(self._scans) > self.max_pending:
+                await self._publish(bus, self._oldest(len(self._scans) - self.max_pending))
         return handled + len(batch)
 
     async def _read(self, bus: Bus, topic: str, handler: Any) -> int:
@@ -190,6 +202,13 @@ class FusionStage:
             latest = max(old)[0]  # everything up to the stale scan, in time order
             for key in sorted(k for k in self._scans if k[0] <= latest):
                 self._run_scan(key, changes, states)
+        return changes, states
+
+    def _oldest(self, count: int) -> tuple[list[AlertChange], list[bytes]]:
+        changes: list[AlertChange] = []
+        states: list[bytes] = []
+        for key in sorted(self._scans)[:count]:
+            self._run_scan(key, changes, states)
         return changes, states
 
     def _run_scan(
