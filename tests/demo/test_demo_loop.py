@@ -20,7 +20,7 @@ import orjson
 import pytest
 
 from services.cli.main import main
-from services.web.demo import DemoFeed, load_recording, shifted
+from services.assembly.demo_feed import DemoFeed, load_recording, shifted
 
 SEAM_WINDOW = 900.0  # the first 15 min of a loop
 
