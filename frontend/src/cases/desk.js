@@ -9,7 +9,7 @@ import { h } from "../dom.js";
 import { formatNumber, language, t, units } from "../i18n.js";
 import { CaseBoard } from "./case_board.js";
 import { CaseLayer, pickPoints } from "./case_layer.js";
-import { caseFromAlert, CASE_TYPES, CaseList, casePoint, CLOSED, INCIDENT_KINDS, instructionTarget, MEASURES, OUTCOMES, PRIORITIES } from "./case_model.js";
+import { caseFromAlert, CASE_TYPES, CaseList, casePoint, CLOSED, INCIDENT_KINDS, instructionTarget, isOpen, MEASURES, OUTCOMES, PRIORITIES } from "./case_model.js";
 import { CasePanel, measureLabel } from "./case_panel.js";
 import { inMinutes, localToIso, openDialog } from "./dialog.js";
 import { PatrolList } from "./patrol_list.js";
@@ -575,7 +575,12 @@ export class CaseDesk {
 
   /** The case an alert item shows: the one it names, else an open one that links it. */
   caseOfAlert(alert) {
-    return (alert.case_id && this.list.get(alert.case_id)) || this.list.ofAlert(alert.id);
+    // An open case linked to the alert first: the alert's own `case_id` was its latest case
+    // when the alert was loaded, and a case opened since (after the first one closed) only
+    // reaches this page as a case message.
+    const linked = this.list.ofAlert(alert.id);
+    if (linked && isOpen(linked)) return linked;
+    return (alert.case_id && this.list.get(alert.case_id)) || linked;
   }
 
   /** What `alertExtras` draws depends on, so that the alert card is redrawn when it changes. */
