@@ -12,6 +12,9 @@ demo zones shorten those two dwells (zones.py says why), and ais_gap, which by d
 needs 10 minutes of silence, is raised just after the tenth minute. Tracks that begin before
 T0 are "pre-rolled": the writer sends nothing before T0, so the vessel appears mid-behaviour.
 MMSIs and names are fixed (and invented), so the documentation can name them.
+In a loopable recording (`loop`, docs/demo.md "The loop") every situation closes within the
+period: a vessel that stays on is back at its T0 position as the recording ends
+(`_Scripter.rest`), so the demo can start again without a seam.
 """
 
 from __future__ import annotations
