@@ -33,6 +33,7 @@ HARBOUR_KN = 4.0  # speed at the berth end of that distance
 # COLREG rule 9: keep to the starboard side of a fairway. Two ships meeting on one path
 # pass port to port about twice this apart where the water allows (tapering to the berth).
 STARBOARD_NM = (0.25, 0.4)
+PORT_MARGIN_S = 20 * 60.0  # in a loop, a port call is gone this long before it comes again
 TOW_AXIS = {"ground-east": 40.0, "ground-south": 70.0}  # trawls run along the contours
 
 
@@ -128,16 +129,13 @@ def outbound(
     loop: a port call that has its ship leave at t_depart)."""
     if hz.loop:
         call = port_call(world, route, cruise, 0.0, hz, rng)
-        departs = next(leg.t1 for leg in call.legs if leg.sog == 0.0)
-        return port_call(world, route, cruise, t_depart - departs, hz, rng, call)
+        departs = next(leg.t1 for leg in call.legs if leg.sog == 0.0)  # end of the stay
+        return Track([_shifted(leg, t_depart - departs) for leg in call.legs])
     path = keep_starboard(world, route.coords, -rng.uniform(*STARBOARD_NM))  # port, inbound
     coords = list(reversed(path))
     b = TrackBuilder(hz.start - 60.0, coords[0])
     b.hold(t_depart - b.t, MOORED)
     return b.sail(coords[1:], speed_rule(world, cruise, True, False)).build()
-
-
-PORT_MARGIN_S = 20 * 60.0  # a port call leaves the area this long before it would return
 
 
 def port_call(
@@ -147,13 +145,9 @@ def port_call(
     t_enter: float,
     hz: Horizon,
     rng: random.Random,
-    template: Track | None = None,
 ) -> Track:
     """In from the sea, alongside (or at anchor) a while, out again: shorter than the
     period, so a loop shows it once, never twice at the same time."""
-    if template is not None:  # the same call, shifted (outbound: fixed by departure time)
-        shift = t_enter
-        return Track([_shifted(leg, shift) for leg in template.legs])
     settle = _settle_point(world, route, rng)
     side = rng.uniform(*STARBOARD_NM)
     path_in = keep_starboard(world, route.coords, side)

@@ -207,10 +207,15 @@ def fold(track: Track, start: float, period: float) -> Track:
     for leg in pieces:
         if leg.t0 > t + 1e-6:
             legs.append(Leg(t, leg.t0, leg.start, leg.start, 0.0, leg.cog, UNDER_WAY, True, True))
-        legs.append(Leg(max(leg.t0, t), leg.t1, leg.start, leg.end, leg.sog, leg.cog,
+        t0 = leg.t0 if leg.t0 > t + 1e-6 else t  # contiguous: no sliver of float error
+        legs.append(Leg(t0, leg.t1, leg.start, leg.end, leg.sog, leg.cog,
                         leg.status, leg.silent, leg.absent))  # fmt: skip
         t = leg.t1
-    if t < start + period - 1e-6:
+    if abs(t - (start + period)) <= 1e-6:  # ends with the period, to float precision
+        last = legs[-1]
+        legs[-1] = Leg(last.t0, start + period, last.start, last.end, last.sog, last.cog,
+                       last.status, last.silent, last.absent)  # fmt: skip
+    elif t < start + period:
         last = legs[-1]
         legs.append(
             Leg(t, start + period, last.end, last.end, 0.0, last.cog, UNDER_WAY, True, True)
