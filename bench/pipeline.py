@@ -11,11 +11,16 @@ rule and the alert lifecycle, over the in-process bus, as `seagrid replay` runs 
   pyais for every message, commit BASELINE_COMMIT), extracted from this repository's git
   history into a temporary directory and run the same way, alternating with the current
   one so load on the shared machine hits both alike. Left out (null) when git or the commit
-  is not available.
+  is not available. That commit predates the radar fusion stage: it counts the recording's
+  radar target lines (40 % of them) as unsupported and does not fuse them, so its rate is
+  not like for like; `--baseline COMMIT` takes another commit (one with fusion, for a
+  comparison of equal work).
 - `shares`: per-stage share of CPU time, from the stages' own batch entry points driven
-  one after the other in this process without a bus (ingest `accept`, gridding `process`,
-  alerts `process`), so each stage is timed alone; what the replay spends beyond their sum
-  is the bus, the event loop and writing the outputs (`other`).
+  one after the other in this process (ingest `accept`, gridding `process`, alerts
+  `process`, and radar fusion with the recording's radar targets, whose scans it runs in
+  event-time order between the AIS positions, as in a replay), so each stage is timed
+  alone; what the replay spends beyond their sum is the bus, the event loop and writing
+  the outputs (`other`).
 
 Times are CPU times (resource.getrusage of the child processes, time.process_time in
 this one): other engineers' processes on the shared machine do not inflate them the way
@@ -44,10 +49,13 @@ sys.path.insert(0, str(REPO))
 from services.alerts.stage import AlertsStage  # noqa: E402
 from services.cli.main import main as seagrid  # noqa: E402
 from services.core import topics  # noqa: E402
+from services.core.bus import Delivery  # noqa: E402
+from services.core.bus_memory import MemoryBus  # noqa: E402
 from services.core.config import load_config  # noqa: E402
 from services.core.settings import DEMO_CONFIG_DIR, IngestSettings  # noqa: E402
 from services.gridding.stage import GriddingStage  # noqa: E402
 from services.ingest.stage import IngestStage  # noqa: E402
+from services.radar.stage import FusionStage  # noqa: E402
 
 BASELINE_COMMIT = "d94c9bc"  # main before the columnar hot path (issue 14)
 SEED = "7"
@@ -75,13 +83,13 @@ def replay_cpu(tree: Path, recording: Path) -> float:
     return child_cpu() - started
 
 
-def baseline_tree(workdir: Path) -> Path | None:
+def baseline_tree(workdir: Path, commit: str) -> Path | None:
     """The previous design's `services/`, from git history; None when it cannot be had."""
     tree = workdir / "baseline"
     tree.mkdir()
     try:
         archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", BASELINE_COMMIT, "services"],
+            ["git", "-C", str(REPO), "archive", commit, "services"],
             check=True,
             capture_output=True,
         )
@@ -122,13 +130,34 @@ def stage_shares(recording: Path) -> dict[str, float]:
         processor.process(cell_positions[start : start + 2048])
     processor.finish()
     out["alerts"] = time.process_time() - started
+
+    fusion = FusionStage(config, max_wait=None, publish_states=False)
+    radar = ingest._outbox[topics.RADAR]
+    started = time.process_time()
+    asyncio.run(_fuse(fusion, radar, cell_positions))
+    out["fusion"] = time.process_time() - started
     return out
+
+
+async def _fuse(fusion: FusionStage, radar: list[Any], cell_positions: list[Any]) -> None:
+    """Radar and AIS into the fusion stage the way a replay's rounds hand them over: the
+    radar that has arrived first, then a batch of AIS positions."""
+    bus = MemoryBus()
+    step = len(radar) * BATCH // max(1, len(cell_positions))  # radar per AIS batch, about
+    for n, start in enumerate(range(0, len(cell_positions), BATCH)):
+        chunk = radar[n * step : (n + 1) * step]
+        if chunk:
+            fusion._on_radar([Delivery("r", b"", records=tuple(chunk))])
+        batch = [Delivery("p", b"", records=tuple(cell_positions[start : start + BATCH]))]
+        await fusion._on_positions(bus, batch)
+    await bus.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="20 minutes of traffic, one round")
     parser.add_argument("--rounds", type=int, default=None, help="replays of each design")
+    parser.add_argument("--baseline", default=BASELINE_COMMIT, help="commit of the baseline")
     args = parser.parse_args(argv)
     duration = "20m" if args.quick else "12h"
     rounds = args.rounds or (1 if args.quick else 2)
@@ -139,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         if seagrid(simulate) != 0:
             raise SystemExit("seagrid simulate failed")
         n = sum(1 for _ in recording.open("rb"))
-        base = baseline_tree(work)
+        base = baseline_tree(work, args.baseline)
         current: list[float] = []
         previous: list[float] = []
         for _ in range(rounds):
@@ -153,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"recording: {duration}, {n} lines (seed {SEED})")
     print(f"current design: {best:.2f} s CPU per replay (rounds: {fmt(current)})")
     if previous:
-        print(f"previous design ({BASELINE_COMMIT}): {min(previous):.2f} s CPU ({fmt(previous)})")
+        print(f"baseline ({args.baseline}): {min(previous):.2f} s CPU ({fmt(previous)})")
     print("stage CPU: " + ", ".join(f"{k} {v:.2f} s" for k, v in shares.items()))
     result: dict[str, Any] = {
         "bench": "pipeline",

@@ -10,8 +10,11 @@ On a clock (`[escalation] interval_seconds`, wall-clock time) it escalates overd
 (escalation.py), delivers the escalations and publishes them on ALERTS for the web; they
 come back to this stage as duplicates and are not delivered again.
 
-A record that cannot be decoded goes to the dead-letter topic at once. A store failure
-(database down) raises out of the handler: the record stays pending and is redelivered.
+A record that cannot be decoded goes to the dead-letter topic at once. While the database is
+down (a transient error, `services.core.db.TRANSIENT_ERRORS`) the change in hand is retried
+with back-off and the stage reads nothing more: the one batch in hand is its bounded buffer,
+Redis holds the rest, and the work resumes where it stopped once the store answers. Any
+other store failure raises out of the handler: the record stays pending and is redelivered.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from services.alerts.store_api import AlertStore
 from services.core import topics
 from services.core.bus import Bus, Delivery, dead_letter_topic
 from services.core.config import SeagridConfig
+from services.core.db import TRANSIENT_ERRORS
 from services.core.runner import consume
 
 log = logging.getLogger(__name__)
@@ -77,6 +81,8 @@ class DispatcherStage:
         self.consumer = consumer or f"dispatcher-{socket.gethostname()}-{os.getpid()}"
         self.counts: Counter[str] = Counter()
         self.outboxes: list[Outbox] = []
+        self.max_backoff = 5.0
+        self._stop: asyncio.Event | None = None
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
         self.outboxes = [
@@ -84,6 +90,7 @@ class DispatcherStage:
             for spec in self.specs
         ]
         await bus.ensure_group(self.topic, GROUP)
+        self._stop = stop
         try:
             await self._run(bus, stop)
         except BaseExceptionGroup as crash:
@@ -113,12 +120,36 @@ class DispatcherStage:
                 log.warning("alerts: record %s dead-lettered: %s", delivery.id, exc)
                 bad.append(delivery.payload)
                 continue
-            result = await self.store.apply(change)
+            result = await self._apply(change)
+            self.counts["changes"] += 1
             self.counts[result.outcome] += 1
             if result.is_new:
                 self.route(change)
         if bad:
             await bus.publish(dead_letter_topic(self.topic), bad)
+
+    async def _apply(self, change: AlertChange) -> Any:
+        """Store `change`, waiting out a database outage (until the stage is stopped: then
+        the record stays pending on the bus for the next run)."""
+        delay, failures = 0.25, 0
+        while True:
+            try:
+                result = await self.store.apply(change)
+            except TRANSIENT_ERRORS as exc:
+                if self._stop is None or self._stop.is_set():
+                    raise
+                failures += 1
+                self.counts["store_retries"] += 1
+                if failures == 1:
+                    log.warning(
+                        "alert store unavailable (%s: %s); retrying", type(exc).__name__, exc
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
+            if failures:
+                log.info("alert store available again after %d retries", failures)
+            return result
 
     def route(self, change: AlertChange) -> None:
         """Offer a change to every channel that wants it; never waits."""

@@ -25,6 +25,7 @@ from services.alerts.coverage import CoverageMap
 from services.alerts.geo import KNOT_MS, metres_per_degree_lon, offset
 from services.alerts.model import Observation, Rule, Severity
 from services.alerts.modes import ModeState
+from services.alerts.pairs import SharedPicture
 from services.alerts.rules import close_quarters as cq
 from services.alerts.rules.ais_gap import expected_interval_s, gap_threshold_s, in_time
 from services.alerts.rules.anchoring import check_anchor_drag, check_anchoring_prohibited
@@ -90,6 +91,8 @@ class RuleEngine:
         # (deadline, mmsi, report ts): lazily invalidated by newer reports
         self._gap_heap: list[tuple[float, int, float]] = []
         self._pairs: dict[tuple[int, int], None] = {}  # close-quarters pairs reported active
+        # With partitions: the other partitions' vessels, and which pairs are ours (pairs.py)
+        self.pair_scope: SharedPicture | None = None
         self._next_pass: float | None = None
         self._next_prune: float | None = None
 
@@ -373,12 +376,14 @@ class RuleEngine:
 
     def _close_quarters(self, now: float) -> list[Observation]:
         th = self.thresholds
-        found = cq.encounters(
-            self.tracks.values(), now, th, self.zones, th.close_quarters_clear_factor
-        )
+        scope = self.pair_scope
+        tracks = self.tracks.values() if scope is None else scope.tracks(self.tracks, now)
+        found = cq.encounters(tracks, now, th, self.zones, th.close_quarters_clear_factor)
         out: list[Observation] = []
         still: dict[tuple[int, int], None] = {}
         for enc in found:
+            if scope is not None and not scope.owns(enc.a.mmsi):
+                continue  # the owner of the lower MMSI evaluates this pair
             pair = (enc.a.mmsi, enc.b.mmsi)
             if enc.cpa_m <= enc.limit_m:
                 out.append(cq.observation(enc, now, True))

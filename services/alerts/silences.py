@@ -22,6 +22,9 @@ class SilenceList:
     def __len__(self) -> int:
         return len(self._mmsi_of)
 
+    def all(self) -> list[Silence]:
+        return [s for entries in self._by_mmsi.values() for s in entries.values()]
+
     def add(self, silence: Silence) -> None:
         """Add or replace (same id) a silence; raises ValueError when end <= start."""
         if silence.end <= silence.start:

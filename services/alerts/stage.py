@@ -10,6 +10,14 @@ One task reads all four topics so that the order of work is decided here and not
 scheduler: before a batch of positions is handled, every static report and message that
 has arrived is buffered, so the processor can put them in their place by event time.
 
+Partitions (services/core/partitions.py): given `partition` I/N the stage reads only its
+vessels' streams, ignores operator commands about other partitions' vessels, and shares
+its vessels under way with the other partitions for close quarters (pairs.py). With a
+`checkpoint` its state is snapshotted with the input offsets (snapshot.py, and
+services/core/snapshot.py for the consistency argument) and restored by the next owner;
+positions identical to the vessel's last one (republished by a restarted gridding) are
+then dropped as duplicates.
+
 With `publish_accepted`, the positions the rules accepted (position jumps removed) go out
 on ACCEPTED_POSITIONS: `seagrid replay --positions-out` writes them.
 """
@@ -22,8 +30,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from services.alerts import snapshot
 from services.alerts.lifecycle import AlertBook
 from services.alerts.model import alert_change_to_json, command_from_json
+from services.alerts.pairs import SharedPicture
 from services.alerts.processor import DEFAULT_TICK_INTERVAL, AlertProcessor, Output, Rules
 from services.alerts.routing import Router
 from services.alerts.timing import AlertTiming
@@ -31,6 +41,8 @@ from services.core import topics
 from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
+from services.core.partitions import WHOLE, PartitionSpec, owner_view
+from services.core.snapshot import Checkpoint
 from services.core.types import CellPosition, VesselStatic
 from services.infocentre.live import LiveData
 
@@ -61,6 +73,8 @@ class AlertsStage:
         count: int = 2048,
         block: float = 0.2,
         live: LiveData | None = None,
+        partition: PartitionSpec = WHOLE,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         """Raises ThresholdError / TimingError for bad rule settings in `config`.
 
@@ -76,7 +90,18 @@ class AlertsStage:
             book = AlertBook(Router.from_config(config), AlertTiming.from_config(config))
         self.processor = AlertProcessor(rules, book, tick_interval)
         self.publish_accepted = publish_accepted
-        self.group, self.consumer = group, consumer
+        self.partition, self.checkpoint = partition, checkpoint
+        self.group, self.consumer = group + partition.suffix, consumer + partition.suffix
+        self.picture: SharedPicture | None = None
+        if partition.count > 1:
+            th = getattr(rules, "thresholds", None)
+            max_age = getattr(th, "close_quarters_max_age_s", 600.0)
+            min_speed = getattr(th, "close_quarters_min_speed_kn", 0.0)
+            coverage = getattr(rules, "coverage", None)
+            self.picture = SharedPicture(partition, float(max_age), coverage, float(min_speed))
+            if hasattr(rules, "pair_scope"):
+                rules.pair_scope = self.picture
+        self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
         self.count, self.block = count, block
         self.counters: Counter[str] = Counter()
         self.live_version = -1
@@ -88,17 +113,54 @@ class AlertsStage:
         return self.processor.book
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
-        """Handle input until `stop` is set; then apply what is still buffered and return."""
-        for topic in INPUT_TOPICS:
+        """Handle input until `stop` is set; then apply what is still buffered and return.
+
+        With a checkpoint the buffer is not applied but snapshotted: the next owner applies
+        it in its place among the positions still to come.
+        """
+        bus = owner_view(bus, self.partition)
+        cp = self.checkpoint
+        if cp is not None:
+            state = await cp.restore(snapshot.CLASSES)
+            if state is not None:
+                self.restore_state(state)
+        for topic in self._inputs():
             await bus.ensure_group(topic, self.group)
         while not stop.is_set():
             await self.step(bus, self.block)
+            if cp is not None:
+                await cp.save_if_due(bus, self.snapshot_state)
+        if cp is not None:
+            await cp.save(bus, self.snapshot_state)
+            return
         await self._publish(bus, self.processor.finish())
+
+    def _inputs(self) -> tuple[str, ...]:
+        return INPUT_TOPICS if self.picture is None else (*INPUT_TOPICS, topics.PICTURE)
+
+    def snapshot_state(self) -> dict[str, Any]:
+        state = snapshot.processor_state(self.processor)
+        state["stage"] = {
+            "last": self._last,
+            "counters": dict(self.counters),
+            "picture": None if self.picture is None else self.picture.snapshot_state(),
+        }
+        return state
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        snapshot.restore_processor(self.processor, state)
+        stage = state["stage"]
+        self._last = stage["last"]
+        self.counters.update(stage["counters"])
+        if self.picture is not None and stage["picture"] is not None:
+            self.picture.restore_state(stage["picture"])
 
     async def step(self, bus: Bus, block: float) -> int:
         """One round over the inputs; returns how many records were handled."""
         handled = await self._read(bus, topics.ALERT_COMMANDS, self._on_commands, 0)
         handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
+        if self.picture is not None:
+            handled += await self._read(bus, topics.PICTURE, self._on_picture, 0)
         handled += await self._buffer_side_inputs(bus)
         batch = await bus.read(
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
@@ -109,9 +171,18 @@ class AlertsStage:
             handled += await self._buffer_side_inputs(bus)
             # Likewise a live-data change published before them applies before them.
             handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
-            await self._on_positions(bus, batch)
-            await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
+            await self._on_positions(bus, self._fresh(topics.CELL_POSITIONS, batch))
+            await self._done(bus, topics.CELL_POSITIONS, batch)
         return handled + len(batch)
+
+    def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
+        return batch if self.checkpoint is None else self.checkpoint.fresh(topic, batch)
+
+    async def _done(self, bus: Bus, topic: str, batch: list[Delivery]) -> None:
+        if self.checkpoint is None:
+            await bus.ack(topic, self.group, [d.id for d in batch])
+        else:
+            self.checkpoint.acknowledge(topic, self.group, batch)
 
     async def _buffer_side_inputs(self, bus: Bus) -> int:
         handled = await self._read(bus, topics.STATIC, self._on_statics, 0)
@@ -123,8 +194,10 @@ class AlertsStage:
             batch = await bus.read(topic, self.group, self.consumer, count=self.count, block=block)
             if not batch:
                 return total
-            await handler(bus, batch)
-            await bus.ack(topic, self.group, [d.id for d in batch])
+            fresh = self._fresh(topic, batch)
+            if fresh:
+                await handler(bus, fresh)
+            await self._done(bus, topic, batch)
             total += len(batch)
 
     async def _on_statics(self, _bus: Bus, batch: list[Delivery]) -> None:
@@ -147,7 +220,17 @@ class AlertsStage:
             except (CodecError, ValueError, KeyError, TypeError) as exc:
                 self._reject("bad_command", delivery, exc)
                 continue
+            if command.mmsi is not None and not self.partition.owns(command.mmsi):
+                continue  # another partition's vessel: its owner applies it
             self.processor.command(command)
+
+    async def _on_picture(self, _bus: Bus, batch: list[Delivery]) -> None:
+        assert self.picture is not None
+        for delivery in batch:
+            try:
+                self.picture.apply(decode(delivery.payload))
+            except (CodecError, ValueError, TypeError) as exc:
+                self._reject("bad_picture", delivery, exc)
 
     async def _on_live(self, _bus: Bus, batch: list[Delivery]) -> None:
         for delivery in batch:
@@ -167,7 +250,35 @@ class AlertsStage:
 
     async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
         positions = records_of(batch, CellPosition, self._bad("bad_position"))
-        await self._publish(bus, self.processor.process(positions))
+        if self.checkpoint is not None:
+            positions = self._new_positions(positions)
+        out = self.processor.process(positions)
+        await self._publish(bus, out)
+        if self.picture is not None:
+            tracks = getattr(self.processor.rules, "tracks", {})
+            entry = self.picture.outgoing(out.accepted, tracks)
+            if entry is not None:
+                await bus.publish(topics.PICTURE, [encode(entry)])
+
+    def _new_positions(self, positions: list[CellPosition]) -> list[CellPosition]:
+        """Without the repeats of each vessel's newest position: a gridding that restarted
+        from its snapshot publishes again what it had published after it (at least once).
+        Older repeats need no filter: the rules take a report older than the track's as
+        late data that changes nothing."""
+        last = self._last
+        out = []
+        for p in positions:
+            seen = last.get(p.mmsi)
+            if seen is not None and p == seen:
+                self.counters["duplicates"] += 1
+                continue
+            if seen is None or p.ts >= seen.ts:
+                last[p.mmsi] = p
+            out.append(p)
+        if len(last) > 2 * len(getattr(self.processor.rules, "tracks", last)) + 1024:
+            tracks = getattr(self.processor.rules, "tracks", last)
+            self._last = {m: p for m, p in last.items() if m in tracks}
+        return out
 
     async def _publish(self, bus: Bus, out: Output) -> None:
         if out.changes:
@@ -187,6 +298,9 @@ class AlertsStage:
     def status(self) -> dict[str, Any]:
         """Figures for health checks and metrics."""
         return {
+            "partition": str(self.partition),
+            **(self.checkpoint.status() if self.checkpoint is not None else {}),
+            **({"picture_vessels": len(self.picture.foreign)} if self.picture else {}),
             "open_alerts": len(self.book.open_alerts()),
             "pending": self.book.pending(),
             "silences": len(self.book.silences),

@@ -79,7 +79,24 @@ def section_issues(config: SeagridConfig) -> list[ConfigIssue]:
             FeedConfig.from_dict(table, config.directory).validate()
         except (FeedConfigError, TypeError, AttributeError) as exc:
             found.append(ConfigIssue(toml, f"feeds {name}", str(exc)))
-    return found + infocentre_issues(config)
+    return found + infocentre_issues(config) + bus_issues(config)
+
+
+def bus_issues(config: SeagridConfig) -> list[ConfigIssue]:
+    """`[bus] partitions` and `snapshot_interval_s` (docs/partitions.md)."""
+    from services.core.partitions import PartitionError, partitions_from_config
+    from services.core.snapshot import interval_from_config
+
+    found: list[ConfigIssue] = []
+    try:
+        partitions_from_config(config.sections)
+    except PartitionError as exc:
+        found.append(ConfigIssue("seagrid.toml", "bus", str(exc)))
+    try:
+        interval_from_config(config.sections)
+    except ValueError as exc:
+        found.append(ConfigIssue("seagrid.toml", "bus", str(exc)))
+    return found
 
 
 def infocentre_issues(config: SeagridConfig) -> list[ConfigIssue]:

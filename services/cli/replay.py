@@ -27,9 +27,9 @@ from typing import IO, Any
 import orjson
 
 from services.alerts.model import Alert, Rule, alert_change_from_json, iso_utc
-from services.alerts.stage import AlertsStage
 from services.alerts.thresholds import ThresholdError
 from services.alerts.timing import TimingError
+from services.assembly.replay import replay_stages
 from services.core import topics
 from services.core.bus import Bus, Delivery
 from services.core.bus_memory import MemoryBus
@@ -38,11 +38,8 @@ from services.core.config import ConfigError, SeagridConfig, load_config
 from services.core.runner import install_signal_handlers, run_stages
 from services.core.settings import Settings
 from services.core.types import CellPosition
-from services.gridding.stage import GriddingStage
 from services.ingest.feeds import parse_speed
-from services.ingest.stage import IngestStage
 from services.radar.config import RadarConfigError
-from services.radar.stage import FusionStage
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +145,10 @@ class Replay:
         *,
         with_positions: bool = False,
     ) -> None:
-        self.ingest = IngestStage.from_files([file], settings.ingest, speed=speed)
-        self.gridding = GriddingStage(config)
-        self.alerts_stage = AlertsStage(config, publish_accepted=with_positions)
-        # radar fusion on event time only: no wall-clock wait for scans in a replay
-        self.fusion = FusionStage(config, max_wait=None)
+        # which stages a replay runs, and how, is the composition root's (services/assembly)
+        self.stages = replay_stages(config, file, speed, settings, with_positions=with_positions)
+        self.ingest, self.gridding = self.stages.ingest, self.stages.gridding
+        self.alerts_stage, self.fusion = self.stages.alerts, self.stages.fusion
         self.with_positions = with_positions
         self.positions_out: IO[bytes] | None = None
         self.alerts: dict[str, Alert] = {}
@@ -206,9 +202,7 @@ class Replay:
         stages_stop = asyncio.Event()
         drain = asyncio.create_task(self._drain(bus, stop, stages_stop))
         try:
-            await run_stages(
-                [self.ingest, self.gridding, self.alerts_stage, self.fusion], bus, stages_stop
-            )
+            await run_stages(self.stages.all(), bus, stages_stop)
         finally:
             drain.cancel()
             done.set()

@@ -1,154 +1,43 @@
 """`seagrid run STAGE`: one stage as its own process over Redis Streams and PostgreSQL.
 
-This is the distributed mode of CONTRACTS §1: the bus is Redis (`SEAGRID_REDIS_URL`) and
-state goes to PostgreSQL (`SEAGRID_DATABASE_URL`, migrated at start-up). Each stage name maps
-to a builder that returns the stages to run in this process (gridding also runs the persist
-stage, which writes the positions gridding publishes, with their cell and office, and the
-static reports ingest publishes) and the resources to release on exit.
+This is the distributed mode of CONTRACTS §1 and §10: the bus is Redis (`SEAGRID_REDIS_URL`)
+and state goes to PostgreSQL (`SEAGRID_DATABASE_URL`, migrated at start-up). Which stages
+each process runs is decided by the composition root (`services/assembly/processes.py`):
+`ingest`, `gridding`, `persist` (the position writer; run several to share the load),
+`alerts` (with fusion, the dispatcher and handover) and `web`.
+
+With `[bus] partitions = N` in seagrid.toml, gridding and alerts run as N processes each,
+`--partition I/N` owning the vessels with mmsi % N == I (docs/partitions.md;
+services/cli/run_partitions.py); they snapshot their state to Redis every
+`[bus] snapshot_interval_s` (5 s) and on SIGTERM,
+and a restarted owner of the same partition continues from it.
+
+`--metrics-port PORT` answers `GET /healthz` (200, or 503 while Redis or PostgreSQL does
+not answer) and `GET /metrics` (Prometheus text) on `--metrics-host` (127.0.0.1 by default:
+the answers carry no user data and no login, so keep them on the internal network).
 Start-up problems (bad configuration, unreachable Redis or PostgreSQL) are reported on one
-line with exit status 1; SIGTERM stops the stages, which flush what they hold first.
+line with exit status 1. Once running, a Redis or PostgreSQL outage is ridden out (commands
+retry with back-off; persist holds a bounded buffer, then stops reading). SIGTERM stops the
+stages, which flush what they hold first.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from services.core.bus import BusError, open_bus
-from services.core.config import ConfigError, SeagridConfig, load_config
-from services.core.runner import Stage, install_signal_handlers, run_stages
+from services.assembly.pipeline import restore_alert_book
+from services.assembly.processes import BUILDERS, run_process
+from services.cli.run_partitions import add_partition_flag, process_partition
+from services.core.bus import BusError
+from services.core.config import ConfigError, load_config
+from services.core.partitions import PartitionError
 from services.core.settings import Settings
-from services.core.startup import StartupError, required_pool
+from services.core.startup import StartupError
 
-log = logging.getLogger(__name__)
-
-Builder = Callable[[SeagridConfig, Settings, AsyncExitStack], Awaitable[list[Stage]]]
-
-
-async def build_ingest(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
-) -> list[Stage]:
-    del resources  # ingest keeps nothing but its counters; persist runs beside gridding
-    from services.ingest.feeds.config import FeedConfigError, feeds_from_tables
-    from services.ingest.stage import IngestStage
-
-    tables = config.sections.get("feeds", [])
-    try:
-        feeds = feeds_from_tables(tables, config.directory)
-    except FeedConfigError as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: feeds: {exc}") from exc
-    if not feeds:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: no [[feeds]] to ingest")
-    return [IngestStage(feeds, settings.ingest)]
-
-
-async def build_gridding(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
-) -> list[Stage]:
-    """Gridding, and persist beside it: positions are stored once gridded (persist.py says why)."""
-    from services.gridding.stage import GriddingStage, install_reload_handler
-    from services.ingest.persist import PersistStage
-
-    stage = GriddingStage(config)
-    pool = await required_pool(settings.database_url, resources)
-    install_reload_handler(stage)
-    return [stage, PersistStage(pool, settings.database)]
-
-
-async def build_alerts(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
-) -> list[Stage]:
-    from services.alerts.dispatcher import DeliveryConfigError, dispatcher_from_config
-    from services.alerts.stage import AlertsStage
-    from services.alerts.store import PgAlertStore
-    from services.alerts.thresholds import ThresholdError
-    from services.alerts.timing import TimingError
-    from services.radar.config import RadarConfigError
-    from services.radar.stage import FusionStage
-
-    try:
-        stage = AlertsStage(config)
-        fusion = FusionStage(config)
-    except (ThresholdError, TimingError, RadarConfigError) as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    pool = await required_pool(settings.database_url, resources)
-    store = PgAlertStore(pool)
-    try:
-        dispatcher = dispatcher_from_config(config, store)
-    except DeliveryConfigError as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-    await restore_alert_book(stage, store)
-    await _restore_live(stage, config, pool)
-    await restore_alert_book(fusion, store)  # radar rules: their own book (services/radar)
-    from services.cases.store import PgCaseStore
-    from services.neighbours.handover import handover_stages
-
-    return [stage, fusion, dispatcher, *handover_stages(config, PgCaseStore(pool))]
-
-
-async def _restore_live(stage: Any, config: SeagridConfig, pool: Any) -> None:
-    """Watchlist, waterworks and modes from the store; later changes come on the bus."""
-    from services.infocentre.model import InfoError
-    from services.infocentre.store import PgRecordStore
-    from services.infocentre.wiring import restore_live
-
-    try:
-        await restore_live(stage, config, PgRecordStore(pool))
-    except InfoError as exc:
-        raise StartupError(f"{config.directory / 'seagrid.toml'}: {exc}") from exc
-
-
-async def restore_alert_book(stage: Any, store: Any) -> None:
-    """Hand the rules' alert book what the store knows, so a restart does not re-raise.
-
-    Open alerts become the book's open keys again, and silences still in force keep
-    applying to behaviour from now on.
-    """
-    import time
-
-    from services.alerts.store_api import AlertQuery
-
-    query: AlertQuery | None = AlertQuery(status=("open", "acknowledged"), active=True, limit=500)
-    restored = 0
-    while query is not None:
-        page = await store.list(query)
-        stage.book.restore(page.items)
-        restored += len(page.items)
-        query = replace(query, cursor=page.next_cursor) if page.next_cursor else None
-    for silence in await store.silences(active_at=time.time()):
-        stage.book.silences.add(silence)
-    log.info("alerts: restored %d open alerts and %d silences", restored, len(stage.book.silences))
-
-
-async def build_web(
-    config: SeagridConfig, settings: Settings, resources: AsyncExitStack
-) -> list[Stage]:
-    """The web service alone: its own Redis bus connection, state in PostgreSQL."""
-    from services.web.assemble import web_only_runtime
-    from services.web.server import WebServerStage
-    from services.web.settings import ServeSettings
-
-    serve_settings = ServeSettings(**settings.model_dump())
-    bus = open_bus(settings.redis_url)
-    resources.push_async_callback(bus.close)
-    runtime = await web_only_runtime(config, serve_settings, bus, resources)
-    web = serve_settings.web
-    return [WebServerStage(runtime, web.host, web.port)]
-
-
-BUILDERS: dict[str, Builder] = {
-    "ingest": build_ingest,
-    "gridding": build_gridding,
-    "alerts": build_alerts,
-    "web": build_web,
-}
+__all__ = ["BUILDERS", "register", "restore_alert_book"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -160,31 +49,42 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("stage", choices=sorted(BUILDERS), help="the stage to run")
     parser.add_argument("--config", type=Path, default=None, help="configuration directory")
+    add_partition_flag(parser)
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="answer GET /healthz and /metrics on this port (off by default)",
+    )
+    parser.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address of the metrics port (default 127.0.0.1; 0.0.0.0 in a container)",
+    )
     parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    port = args.metrics_port
+    if port is not None and not 0 < port < 65536:
+        print(
+            f"seagrid run {args.stage}: --metrics-port {port} is not a port number", file=sys.stderr
+        )
+        return 1
     settings = Settings()
     config_dir = args.config or settings.config_dir
+    metrics = (args.metrics_host, port) if port is not None else None
     try:
         config = load_config(config_dir)
-        asyncio.run(_run(args.stage, config, settings))
+        partition = process_partition(args.stage, getattr(args, "partition", None), config)
+        asyncio.run(run_process(args.stage, config, settings, metrics, partition))
     except ConfigError as exc:
         for issue in exc.errors:
             print(issue, file=sys.stderr)
         return 1
-    except (StartupError, BusError) as exc:
+    except (StartupError, BusError, PartitionError, OSError) as exc:
         print(f"seagrid run {args.stage}: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-async def _run(stage_name: str, config: SeagridConfig, settings: Settings) -> None:
-    stop = asyncio.Event()
-    install_signal_handlers(stop)
-    async with AsyncExitStack() as resources:
-        bus = open_bus(settings.redis_url)
-        resources.push_async_callback(bus.close)
-        stages = await BUILDERS[stage_name](config, settings, resources)
-        log.info("running %s over %s", ", ".join(s.name for s in stages), settings.redis_url)
-        await run_stages(stages, bus, stop)

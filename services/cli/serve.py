@@ -63,8 +63,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace, config: Any, settings: Any, speed: float) -> int:
+    from services.assembly.embedded import demo_runtime, serve_runtime
     from services.core.startup import StartupError
-    from services.web.assemble import demo_runtime, serve_runtime
 
     async with AsyncExitStack() as resources:
         bus = MemoryBus()

@@ -55,14 +55,18 @@ class BusOptions:
       longer than any batch takes to handle, so a slow consumer is not mistaken for a dead one.
     - `max_attempts`: deliveries before a record is dead-lettered. A transient fault (a
       database restart) clears within a few tries; a poison record never does.
+    - `reconnect`: seconds a command keeps being retried, with back-off, when the backend
+      becomes unreachable after it has answered once (Redis restarting); 0 gives up at
+      once. Start-up still fails fast: before the first answer nothing is retried.
     """
 
     maxlen: int = 200_000
     claim_idle: float = 30.0
     max_attempts: int = 5
+    reconnect: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.maxlen < 1 or self.claim_idle <= 0 or self.max_attempts < 1:
+        if self.maxlen < 1 or self.claim_idle <= 0 or self.max_attempts < 1 or self.reconnect < 0:
             raise ValueError(f"invalid bus options: {self}")
 
 

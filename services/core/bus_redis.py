@@ -23,17 +23,23 @@ field `d`. The mapping, and why:
   Redis keeps counting records that were trimmed before the group got them.
 
 Connection failures surface as `BusError`. redis-py reconnects on its own: a failed command
-is retried a few times with a short backoff (about 2 s in all), so a Redis restart is ridden
-out, and a longer outage takes the stage down to be restarted rather than hang.
+is retried a few times with a short backoff (about 2 s in all). Beyond that, with
+`BusOptions.reconnect` > 0 (what `seagrid run` processes use) a command that finds Redis
+unreachable is retried with back-off (0.1 s doubling to 2 s) for that many seconds, once the
+bus has answered at least once, so a Redis restart holds the stage up instead of taking it
+down; start-up still fails fast. A Redis that comes back empty (no persistence) has lost its
+streams and groups: reads recreate their group (NOGROUP) and acknowledgements of records
+read before the restart are dropped, since those records no longer exist.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -59,6 +65,11 @@ MAX_BLOCK = 10.0  # seconds; a longer wait is cut to this, safely under the sock
 SOCKET_TIMEOUT = MAX_BLOCK + 5.0
 
 Entry = tuple[bytes, dict[bytes, bytes] | None]
+T = TypeVar("T")
+
+
+class _Unreachable(BusError):
+    """Redis did not answer (connection refused, reset or timed out): worth retrying."""
 
 
 def _redact(url: str) -> str:
@@ -95,6 +106,9 @@ class RedisBus:
         except ValueError as exc:
             raise BusError(f"bad Redis URL {self.url}: {exc}") from exc
         self._closed = False
+        self._answered = False  # retry only a Redis that was there once (start-up fails fast)
+        self._outage_since: float | None = None  # monotonic start of the current outage
+        self.outages = 0  # outages ridden out so far (for /metrics)
         self._groups: set[tuple[str, str]] = set()
         # Per consumer: where its replay of its own pending records stands (None: done).
         self._backlog: dict[tuple[str, str, str], str | None] = {}
@@ -115,7 +129,7 @@ class RedisBus:
             yield
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             if not self._closed:
-                raise BusError(f"Redis at {self.url} unreachable during {what}: {exc}") from exc
+                raise _Unreachable(f"Redis at {self.url} unreachable during {what}: {exc}") from exc
         except RedisError as exc:
             raise BusError(f"Redis at {self.url}: {what} failed: {exc}") from exc
         finally:
@@ -124,27 +138,69 @@ class RedisBus:
         if self._closed:
             raise BusError(f"bus is closed (during {what})")
 
+    async def _call(self, what: str, command: Callable[[], Awaitable[T]]) -> T:
+        """Run `command` under the guard; while Redis is unreachable (and the bus has
+        answered before, and `reconnect` allows), retry it with back-off.
+
+        An outage is logged once when it starts and once when it ends, however many
+        commands (one per reader of the process) wait it out meanwhile.
+        """
+        deadline: float | None = None
+        delay = 0.1
+        while True:
+            try:
+                async with self._guard(what):
+                    result = await command()
+            except _Unreachable as exc:
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.options.reconnect
+                if not self._answered or self._closed or now >= deadline:
+                    raise
+                if self._outage_since is None:
+                    self._outage_since = now
+                    self.outages += 1
+                    log.warning("%s; reconnecting (for up to %.0f s)", exc, self.options.reconnect)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            if self._outage_since is not None:
+                log.warning(
+                    "Redis at %s reachable again after %.1f s",
+                    self.url,
+                    time.monotonic() - self._outage_since,
+                )
+                self._outage_since = None
+            self._answered = True
+            return result
+
     async def publish(self, topic: str, payloads: Sequence[bytes]) -> None:
         records = validate_batch(topic, payloads)
         if not records:
             return
-        async with self._guard(f"publish to {topic}"):
+
+        async def command() -> None:
             pipe = self._client.pipeline(transaction=False)
             for payload in records:
                 pipe.xadd(topic, {FIELD: payload}, maxlen=self.options.maxlen, approximate=True)
             await pipe.execute()
+
+        await self._call(f"publish to {topic}", command)
 
     async def publish_records(self, topic: str, records: Sequence[Any]) -> None:
         """Each record encoded into an entry of its own: what other processes read."""
         await self.publish(topic, [encode(r) for r in validate_records(topic, records)])
 
     async def ensure_group(self, topic: str, group: str) -> None:
-        async with self._guard(f"create group {group} on {topic}"):
+
+        async def command() -> None:
             try:
                 await self._client.xgroup_create(topic, group, id="0", mkstream=True)
             except ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
+
+        await self._call(f"create group {group} on {topic}", command)
         self._groups.add((topic, group))
 
     async def read(
@@ -152,7 +208,8 @@ class RedisBus:
     ) -> list[Delivery]:
         if (topic, group) not in self._groups:
             await self.ensure_group(topic, group)
-        async with self._guard(f"read {topic} for {group}"):
+
+        async def command() -> list[Delivery]:
             try:
                 return (
                     await self._read_backlog(topic, group, consumer, count)
@@ -162,9 +219,17 @@ class RedisBus:
             except ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
-                # The stream was deleted under us; recreate the group on the next read.
+                # The stream was deleted under us (or Redis restarted empty); recreate the
+                # group on the next read, and forget cursors into the old stream.
+                if (topic, group) in self._groups:
+                    log.warning(
+                        "%s: group %s gone (Redis restarted empty?); recreating", topic, group
+                    )
                 self._groups.discard((topic, group))
+                self._claim_cursor.pop((topic, group), None)
                 return []
+
+        return await self._call(f"read {topic} for {group}", command)
 
     async def _read_backlog(
         self, topic: str, group: str, consumer: str, count: int
@@ -258,36 +323,51 @@ class RedisBus:
     async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
         if not ids:
             return
-        async with self._guard(f"ack {topic} for {group}"):
-            await self._client.xack(topic, group, *ids)
+
+        async def command() -> None:
+            try:
+                await self._client.xack(topic, group, *ids)
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # Redis lost the group (restarted empty): the records are gone with it.
+
+        await self._call(f"ack {topic} for {group}", command)
 
     async def pending(self, topic: str, group: str) -> int:
-        async with self._guard(f"count pending of {group} on {topic}"):
+
+        async def command() -> int:
             try:
                 summary = await self._client.xpending(topic, group)
             except ResponseError as exc:
                 if "NOGROUP" in str(exc):
                     return 0
                 raise
-        return int(summary["pending"])
+            return int(summary["pending"])
+
+        return await self._call(f"count pending of {group} on {topic}", command)
 
     async def lag(self, topic: str, group: str) -> int:
-        async with self._guard(f"measure lag of {group} on {topic}"):
-            pipe = self._client.pipeline(transaction=False)
-            pipe.xlen(topic)
-            pipe.xinfo_groups(topic)
-            length, groups = await pipe.execute(raise_on_error=False)
-            if isinstance(length, Exception):
-                raise length
-            if isinstance(groups, ResponseError):  # no such stream yet
-                return 0
-            info = next((g for g in groups if _text(g["name"]) == group), None)
-            if info is None:  # a group created now would start at the oldest kept record
-                return int(length)
-            if info["lag"] is None:  # Redis cannot tell (entries deleted): count them
-                after = b"(" + info["last-delivered-id"]
-                return len(await self._client.xrange(topic, min=after) or [])
-            return min(int(info["lag"]), int(length))
+        return await self._call(
+            f"measure lag of {group} on {topic}", lambda: self._lag(topic, group)
+        )
+
+    async def _lag(self, topic: str, group: str) -> int:
+        pipe = self._client.pipeline(transaction=False)
+        pipe.xlen(topic)
+        pipe.xinfo_groups(topic)
+        length, groups = await pipe.execute(raise_on_error=False)
+        if isinstance(length, Exception):
+            raise length
+        if isinstance(groups, ResponseError):  # no such stream yet
+            return 0
+        info = next((g for g in groups if _text(g["name"]) == group), None)
+        if info is None:  # a group created now would start at the oldest kept record
+            return int(length)
+        if info["lag"] is None:  # Redis cannot tell (entries deleted): count them
+            after = b"(" + info["last-delivered-id"]
+            return len(await self._client.xrange(topic, min=after) or [])
+        return min(int(info["lag"]), int(length))
 
     async def close(self) -> None:
         if self._closed:

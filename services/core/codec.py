@@ -51,6 +51,11 @@ def decode_as(payload: bytes, cls: type[T]) -> T:
     if not isinstance(data, dict) or not is_dataclass(cls):
         raise CodecError(f"expected an object for {cls.__name__}")
     names = _field_names(cls)
+    if names.issuperset(data):  # the usual case, same version: no copy of the dict
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise CodecError(f"bad {cls.__name__}: {exc}") from exc
     try:
         return cls(**{k: v for k, v in data.items() if k in names})
     except TypeError as exc:

@@ -35,6 +35,20 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 )"""
 
 
+# What a database that is down, restarting or failing over raises: worth retrying later, as
+# opposed to a statement PostgreSQL rejects. Writers on the pipeline path (persist, the
+# alert dispatcher) hold their records and retry on these instead of dropping them.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.TransactionRollbackError,
+)
+
+
 class DatabaseError(RuntimeError):
     """A database problem that a process cannot work around; the message is one line."""
 

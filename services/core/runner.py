@@ -92,12 +92,16 @@ async def consume(
     while not stop.is_set():
         batch = await bus.read(topic, group, consumer, count=count, block=block)
         if batch:
-            done = await _handle(handler, batch, faults)
+            done = await handle_batch(handler, batch, faults)
             await bus.ack(topic, group, [d.id for d in done])
 
 
-async def _handle(handler: Handler, batch: list[Delivery], faults: Faults) -> list[Delivery]:
-    """Handle a batch; return the deliveries that were handled (to be acknowledged)."""
+async def handle_batch(handler: Handler, batch: list[Delivery], faults: Faults) -> list[Delivery]:
+    """Handle a batch; return the deliveries that were handled (to be acknowledged).
+
+    A failing batch is retried record by record, as `consume` does; for stages that run
+    their own read loop (snapshotting stages, services/core/snapshot.py).
+    """
     try:
         await handler(batch)
     except Exception as exc:

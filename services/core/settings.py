@@ -47,6 +47,13 @@ class DatabaseSettings(BaseModel):
         default=1.0, description="Positions are written at least this often (seconds)."
     )
     batch_size: int = Field(default=5000, description="Positions per COPY batch at most.")
+    buffer_size: int = Field(
+        default=50_000,
+        ge=1,
+        description="Records persist holds (read, not yet committed) at most. While the "
+        "database is down it keeps reading until this many wait, then stops reading, so "
+        "Redis holds the rest (about a minute of a busy regional feed, a few tens of MB).",
+    )
     retention_days: int = Field(
         default=180,
         description="Raw positions older than this many days are dropped, a daily partition "
@@ -61,6 +68,13 @@ class Settings(BaseSettings):
 
     bus_url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0")
+    bus_reconnect: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds a `seagrid run` process keeps retrying Redis (with back-off) "
+        "after losing it, before its stages give up and the process exits for its "
+        "supervisor to restart: an hour rides out any restart or failover.",
+    )
     database_url: str | None = Field(default=None, description="postgresql://... (asyncpg)")
     config_dir: Path = Field(default=DEMO_CONFIG_DIR)
     ingest: IngestSettings = Field(default_factory=IngestSettings)

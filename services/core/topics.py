@@ -16,6 +16,8 @@ ACCEPTED_POSITIONS = "seagrid.accepted_positions"
 INFOCENTRE = "seagrid.infocentre"
 RADAR = "seagrid.radar"  # RadarReport (ARPA TTM/TLL targets), from ingest
 FUSION = "seagrid.fusion"  # RadarTrackState per radar track and scan, from fusion
+# With partitions: each alerts partition's vessels under way, for the others' pairwise rules
+PICTURE = "seagrid.picture"
 
 ALL = (
     POSITIONS,
@@ -29,4 +31,5 @@ ALL = (
     INFOCENTRE,
     RADAR,
     FUSION,
+    PICTURE,
 )

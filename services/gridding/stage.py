@@ -9,6 +9,13 @@ The grid can be reloaded while running (`reload()`, wired to SIGHUP by
 a reload, and the new grid applies from the next batch on. A broken configuration keeps the
 old grid; the failure is logged and counted (`reload_failures`, `last_reload_error`).
 
+Partitions (services/core/partitions.py): given `partition` I/N, the stage reads only the
+streams of its vessels (`mmsi % N == I`) in groups of its own. With a `checkpoint` it runs
+its own read loop: its state (committed cell and hysteresis per vessel, the picture) is
+snapshotted with the input offsets every few seconds and on stop, input acknowledged only
+once a snapshot covers it, and a restarted owner resumes from the snapshot
+(services/core/snapshot.py).
+
 A vessel silent for `picture_ttl` seconds of event time (default 30 minutes, ten times the
 slowest regular AIS reporting interval) leaves the picture and its state is dropped.
 """
@@ -32,11 +39,16 @@ from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, records_of
 from services.core.config import ConfigError, SeagridConfig, load_config
 from services.core.faults import Faults
-from services.core.runner import consume
+from services.core.partitions import WHOLE, PartitionSpec, owner_view
+from services.core.runner import Handler, consume, handle_batch
+from services.core.snapshot import Checkpoint
 from services.core.types import CellPosition, Position, Transition, VesselStatic
 from services.gridding.grid import Grid
 from services.gridding.picture import CellPicture
-from services.gridding.transitions import TransitionPolicy, TransitionTracker
+from services.gridding.transitions import TransitionPolicy, TransitionTracker, VesselCell
+
+# What a gridding snapshot may contain besides builtin containers.
+SNAPSHOT_CLASSES = (VesselCell, CellPicture)
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +64,13 @@ class GriddingStage:
         picture_ttl: float = 1800.0,
         group: str = "gridding",
         consumer: str = "gridding-1",
+        partition: PartitionSpec = WHOLE,
+        checkpoint: Checkpoint | None = None,
+        block: float = 0.2,
     ) -> None:
         self.config = config
+        self.partition, self.checkpoint, self.block = partition, checkpoint, block
+        group, consumer = group + partition.suffix, consumer + partition.suffix
         self.grid = Grid(config.cells)
         self.tracker = TransitionTracker(policy)
         self.picture = CellPicture(picture_ttl)
@@ -67,6 +84,10 @@ class GriddingStage:
         self._clock = -math.inf
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
+        bus = owner_view(bus, self.partition)
+        if self.checkpoint is not None:
+            await self._run_checkpointed(bus, stop, self.checkpoint)
+            return
         async with asyncio.TaskGroup() as group:
             group.create_task(
                 consume(
@@ -90,6 +111,52 @@ class GriddingStage:
                     faults=self.faults,
                 )
             )
+
+    async def _run_checkpointed(self, bus: Bus, stop: asyncio.Event, cp: Checkpoint) -> None:
+        """One loop over both inputs, so a snapshot never falls in the middle of a batch."""
+        state = await cp.restore(SNAPSHOT_CLASSES)
+        if state is not None:
+            self.restore_state(state)
+        for topic in (topics.STATIC, topics.POSITIONS):
+            await bus.ensure_group(topic, self.group)
+        on_positions = partial(self._on_positions, bus)
+        while not stop.is_set():
+            await self._step(bus, cp, topics.STATIC, self._on_static, 0)
+            await self._step(bus, cp, topics.POSITIONS, on_positions, self.block)
+            await cp.save_if_due(bus, self.snapshot_state)
+        await cp.save(bus, self.snapshot_state)
+
+    async def _step(
+        self, bus: Bus, cp: Checkpoint, topic: str, handler: Handler, block: float
+    ) -> None:
+        batch = await bus.read(topic, self.group, self.consumer, count=512, block=block)
+        if not batch:
+            return
+        fresh = cp.fresh(topic, batch)
+        if fresh:
+            # A record that keeps failing is counted and skipped: the next snapshot's
+            # offsets pass it, so redelivery would skip it anyway.
+            await handle_batch(handler, fresh, self.faults)
+        cp.acknowledge(topic, self.group, batch)
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """What a restarted owner of this partition needs to continue (no grid: config)."""
+        return {
+            "vessels": self.tracker._vessels,
+            "picture": self.picture,
+            "last_cell": self._last_cell,
+            "clock": self._clock,
+            "counters": dict(self.counters),
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.tracker._vessels = state["vessels"]
+        picture: CellPicture = state["picture"]
+        picture.ttl = self.picture.ttl  # the configured one, not the saved one
+        self.picture = picture
+        self._last_cell = state["last_cell"]
+        self._clock = state["clock"]
+        self.counters.update(state["counters"])
 
     def reload(self) -> bool:
         """Load the configuration directory again; keep the current grid if it is broken."""
@@ -115,6 +182,8 @@ class GriddingStage:
     def status(self) -> dict[str, Any]:
         """Figures for health checks and metrics."""
         return {
+            "partition": str(self.partition),
+            **(self.checkpoint.status() if self.checkpoint is not None else {}),
             "cells": len(self.grid),
             "vessels": len(self.tracker),
             "reloads": self.reloads,

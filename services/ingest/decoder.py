@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pyais.bit_vector import bit_vector
@@ -41,7 +41,7 @@ from services.ingest.counters import (
     FeedCounts,
 )
 from services.ingest.fastdecode import decode_batch, fast_length
-from services.ingest.framing import Clock, Rejected, Sentence, parse_line
+from services.ingest.framing import Clock, ParsedLine, Rejected, Sentence, parse_line
 from services.ingest.normalize import (
     BadPosition,
     Motion,
@@ -125,9 +125,16 @@ class Decoder:
         self._clocks: dict[str, Clock] = {}
         self._feed: str | None = None
         self._counts = FeedCounts()
+        self._static_cache: dict[tuple[bytes, int], Any] = {}
 
     def push(self, line: bytes, *, feed: str, received_at: float | None = None) -> list[Message]:
         """Feed one line (without line ending); returns the messages it completed."""
+        return self._push(line, None, feed, received_at)
+
+    def _push(
+        self, line: bytes, parsed: ParsedLine | None, feed: str, received_at: float | None
+    ) -> list[Message]:
+        """`push` of a line `push_lines` has already parsed (`parsed`), or not (None)."""
         if feed is self._feed:
             counts = self._counts
         else:
@@ -136,7 +143,8 @@ class Decoder:
         counts.lines += 1
         pending = counts.pending
         try:
-            parsed = parse_line(line)
+            if parsed is None:
+                parsed = parse_line(line)
             clock = self._clocks.pop(feed, None) if self._clocks else None
             if type(parsed) is Sentence:
                 counts.pending += 1
@@ -158,8 +166,7 @@ class Decoder:
         elif type(parsed) is RadarReport:
             counts.accepted += 1
             if self.radar_sink is not None:
-                _stamp_radar(parsed, clock, received_at)
-                self.radar_sink(parsed)
+                self.radar_sink(_stamp_radar(parsed, clock, received_at))
         else:
             assert type(parsed) is Rejected
             counts.rejected[parsed.reason] += 1
@@ -174,13 +181,15 @@ class Decoder:
         out: list[Message | None] = []
         batch: list[tuple[int, Sentence]] = []
         counts = self.counters.feed(feed)
+        push = self._push
         for line in lines:
             try:
-                parsed = parse_line(line) if not self._clocks else None
+                parsed: ParsedLine | None = parse_line(line)
             except Exception:  # `push` parses it again, counts and logs the fault
                 parsed = None
             if (
-                type(parsed) is Sentence
+                not self._clocks
+                and type(parsed) is Sentence
                 and parsed.frag_cnt == 1
                 and parsed.group is None
                 and fast_length(parsed.payload, parsed.fill_bits)
@@ -192,7 +201,7 @@ class Decoder:
                 batch.append((len(out), parsed))
                 out.append(None)
             else:
-                out += self.push(line, feed=feed, received_at=received_at)
+                out += push(line, parsed, feed, received_at)  # parsed once, not again
         if batch:
             try:
                 self._decode_batch(batch, out, counts, received_at)
@@ -257,6 +266,28 @@ class Decoder:
         message = self._decode(outcome.parts, counts, received_at)
         return [message] if message is not None else []
 
+    def _decode_static(self, payload: bytes, fill: int) -> Any:
+        """pyais's message for a payload; static and voyage reports (types 5 and 24) from a
+        cache of those already decoded.
+
+        A vessel repeats its static report unchanged every six minutes (type 5 with its
+        two sentences is a fifth of the messages of a busy feed, most of the rest of what
+        pyais still decodes after `fastdecode`), and pyais's text fields make it the dearest
+        message to decode. The pyais message is only read after decoding, so one object
+        serves every repetition. Bounded: cleared when it reaches `_STATIC_CACHE_SIZE`.
+        """
+        if payload[:1] not in _STATIC_FIRST:
+            return _decode_payload(payload, fill)
+        key = (payload, fill)
+        cache = self._static_cache
+        decoded = cache.get(key)
+        if decoded is None:
+            decoded = _decode_payload(payload, fill)
+            if len(cache) >= _STATIC_CACHE_SIZE:
+                cache.clear()
+            cache[key] = decoded
+        return decoded
+
     @staticmethod
     def _drop(counts: FeedCounts, n: int) -> None:
         if n:
@@ -276,7 +307,7 @@ class Decoder:
             payload, fill = b"".join(p.payload for p in parts), parts[-1].fill_bits
             ts, source = _time_and_source(parts)
         try:
-            decoded = _decode_payload(payload, fill)
+            decoded = self._decode_static(payload, fill)
             check_position(decoded)
         except BadPosition:
             counts.rejected[BAD_POSITION] += n
@@ -300,6 +331,11 @@ class Decoder:
         )
 
 
+# First payload character of types 5 ("5") and 24 ("H"), the static reports cached.
+_STATIC_FIRST = (b"5", b"H")
+_STATIC_CACHE_SIZE = 16_384
+
+
 def _stamp(s: Sentence, clock: Clock | None) -> None:
     """Give a sentence the time and source of the clock line just before it, if it lacks one."""
     if clock is not None:
@@ -311,13 +347,17 @@ def _stamp(s: Sentence, clock: Clock | None) -> None:
         s.ts = s.trailing_ts
 
 
-def _stamp_radar(r: RadarReport, clock: Clock | None, received_at: float | None) -> None:
+def _stamp_radar(r: RadarReport, clock: Clock | None, received_at: float | None) -> RadarReport:
     """Time and radar of a target report: its tag block, else a clock line, else receipt."""
+    ts, radar = r.ts, r.radar
     if clock is not None:
-        r.ts = r.ts if r.ts is not None else clock.ts
-        r.radar = r.radar if r.radar is not None else clock.source
-    if r.ts is None:
-        r.ts = received_at
+        ts = ts if ts is not None else clock.ts
+        radar = radar if radar is not None else clock.source
+    if ts is None:
+        ts = received_at
+    if ts is r.ts and radar is r.radar:
+        return r
+    return replace(r, ts=ts, radar=radar)
 
 
 def _decode_payload(payload: bytes, fill: int) -> Any:

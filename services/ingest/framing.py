@@ -301,11 +301,9 @@ def _trailing_time(rest: bytes) -> float | None:
 def _radar(line: bytes, ts: float | None, source: str | None) -> ParsedLine:
     """A radar target sentence, stamped with the line's time and source (the radar's id)."""
     try:
-        report = parse_radar(line)
+        return parse_radar(line, ts, source)
     except RadarSentenceError as exc:
         return Rejected(exc.reason, str(exc))
-    report.ts, report.radar = ts, source
-    return report
 
 
 def _pghp(line: bytes) -> ParsedLine:

@@ -6,9 +6,10 @@ jurisdiction), in the same COPY. The alternative, storing POSITIONS and having a
 fill cell and office in, would UPDATE every row of the hottest table once more (a second
 write, dead tuples, index churn) and leave a window where rows have no cell. The price is that
 positions are stored only while gridding runs; their history waits on the bus meanwhile, as
-the alerts do. So that the two fail and stop together, `seagrid run gridding` runs this stage
-beside gridding (`seagrid serve` runs every stage anyway) and `seagrid run ingest` needs no
-database. Static reports still come straight from STATIC: they need no cell.
+the alerts do. `seagrid run persist` runs this stage as a process of its own (consumer group
+`persist`: start more of them to share the load, each row is written idempotently), so the
+database can stop or slow down without touching gridding; `seagrid serve` runs it beside
+every other stage. Static reports still come straight from STATIC: they need no cell.
 
 Records are acknowledged on the bus only after the transaction holding them has committed,
 so a crash loses nothing: what was read and not acknowledged is delivered again, and the
@@ -17,9 +18,16 @@ stage does not use `runner.consume()` (which acknowledges each read batch as soo
 handled): one reader per topic buffers into a shared `PositionStore`, and a flusher writes
 when `batch_size` records are waiting or the oldest has waited `flush_interval` seconds.
 
-When the database is unreachable the readers stop reading (so the bus, not this process,
-holds the backlog) and the flusher retries with back-off. A flush that PostgreSQL rejects
-for another reason is dropped without acknowledgement: the bus redelivers it and, if it keeps
+When the database is unreachable the flusher retries with back-off while the readers go on
+filling a bounded buffer: up to `buffer_size` records are held (read, not yet committed;
+`status()` and `/metrics` show how many), then the readers stop, so the bus, not this
+process, holds the rest of the backlog; nothing is acknowledged before its commit, so a
+crash meanwhile loses nothing either. Once the database answers, the buffer is written and
+reading resumes. A record the bus hands over again while it is still held (its own claim of
+records pending past `claim_idle`, during a long outage) is held once. Such claims count as
+deliveries, so a record held through more than `max_attempts` x `claim_idle` of outage
+(2.5 min by default) also gets a copy on the dead-letter topic, though it is still written
+here once the database is back. A flush that PostgreSQL rejects for another reason is dropped without acknowledgement: the bus redelivers it and, if it keeps
 failing, dead-letters it after `max_attempts`. Undecodable or invalid records are moved to
 the dead-letter topic at once, since no retry can fix them.
 """
@@ -40,6 +48,7 @@ import asyncpg
 from services.core import topics
 from services.core.bus import Bus, Delivery, dead_letter_topic
 from services.core.codec import CodecError, decode_as, encode
+from services.core.db import TRANSIENT_ERRORS
 from services.core.settings import DatabaseSettings
 from services.core.types import CellPosition, VesselStatic
 from services.ingest.store import (
@@ -54,15 +63,7 @@ log = logging.getLogger(__name__)
 
 GROUP = "persist"
 RETENTION_INTERVAL = 3600.0  # seconds between checks for position partitions past retention
-_TRANSIENT = (
-    OSError,
-    TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError,
-    asyncpg.exceptions.TransactionRollbackError,
-)
+_TRANSIENT = TRANSIENT_ERRORS
 
 
 class PersistStage:
@@ -86,11 +87,29 @@ class PersistStage:
         self.max_backoff = max_backoff
         self.counts: Counter[str] = Counter()  # by outcome, for metrics and logs
         self._unacked: dict[str, list[str]] = {topics.CELL_POSITIONS: [], topics.STATIC: []}
+        self._held: dict[str, set[str]] = {topic: set() for topic in self._unacked}
         self._first_at: float | None = None  # monotonic time the oldest buffered record came
         self._wake = asyncio.Event()  # a batch is full, or stop was set
-        self._room = asyncio.Event()  # readers may read (cleared while the database is down)
+        self._room = asyncio.Event()  # readers may read (cleared while the buffer is full)
         self._room.set()
         self._failures = 0
+
+    @property
+    def capacity(self) -> int:
+        """Records held at most before reading stops (plus one read): never less than a
+        batch, or a full batch could not be gathered."""
+        return max(self.settings.buffer_size, self.settings.batch_size)
+
+    def status(self) -> dict[str, int]:
+        """Counters for /metrics, with the buffer's use: records held for the database
+        (read, not yet committed) against the most it holds before it stops reading."""
+        return {
+            **self.counts,
+            "buffered": self.store.pending,
+            "buffer_capacity": self.capacity,
+            "unacknowledged": sum(len(ids) for ids in self._unacked.values()),
+            "database_down": int(self._failures > 0),
+        }
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
         """Persist until `stop` is set, then write everything read and return."""
@@ -151,7 +170,11 @@ class PersistStage:
         )
         good: list[tuple[Delivery, CellPosition | VesselStatic]] = []
         bad: list[tuple[Delivery, bytes]] = []
+        held = self._held[topic]
         for delivery in batch:
+            if delivery.id in held:  # handed over again while still held: hold it once
+                self.counts["held_twice"] += 1
+                continue
             if delivery.records is not None:  # a record batch from a stage of this process
                 good.extend((delivery, record) for record in delivery.records)
                 continue
@@ -200,12 +223,15 @@ class PersistStage:
             self.store.add(cast(list[CellPosition], records))
         else:
             self.store.add_static(cast(list[VesselStatic], records))
-        self._unacked[topic].extend(dict.fromkeys(d.id for d, _ in good))
+        ids = dict.fromkeys(d.id for d, _ in good)
+        self._unacked[topic].extend(ids)
+        self._held[topic].update(ids)
         if self._first_at is None:
             self._first_at = time.monotonic()
         if self.store.pending >= self.settings.batch_size:
             self._wake.set()
-            self._room.clear()  # back-pressure: read on once this batch is written
+        if self.store.pending >= self.capacity:
+            self._room.clear()  # back-pressure: read on once the buffer has room again
 
     async def _flush_loop(self, bus: Bus, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -246,13 +272,17 @@ class PersistStage:
             self.counts["rejected"] += self.store.discard()
             for ids in self._unacked.values():
                 ids.clear()
+            for held in self._held.values():
+                held.clear()
             self._first_at = None
             self._room.set()
             return False
         for topic, n in taken.items():
             if n:
-                await bus.ack(topic, GROUP, self._unacked[topic][:n])
+                done = self._unacked[topic][:n]
+                await bus.ack(topic, GROUP, done)
                 del self._unacked[topic][:n]
+                self._held[topic].difference_update(done)
         self._after_success(result.positions, result.inserted, result.statics, started)
         return True
 
@@ -263,7 +293,6 @@ class PersistStage:
     def _note_failure(self, exc: BaseException) -> None:
         self._failures += 1
         self.counts["flush_failed"] += 1
-        self._room.clear()
         if self._failures == 1:
             log.warning(
                 "cannot write to the database (%s: %s); holding %d records and retrying",
@@ -281,7 +310,7 @@ class PersistStage:
         self.counts["statics"] += statics
         # Records added while the flush ran are no older than its start.
         self._first_at = started if self._holding() else None
-        if self.store.pending < self.settings.batch_size:
+        if self.store.pending < self.capacity:
             self._room.set()
 
     async def _backoff(self, stop: asyncio.Event) -> None:

@@ -4,7 +4,8 @@ Every feed runs as its own task and hands its lines to one sink; decoding is syn
 and pure, so feeds interleave only between batches and a message is never half-processed.
 Records go out in batches (`batch_size`, or whatever has waited `flush_interval`), under a
 lock so batches reach the bus in the order they were made; positions and static reports as
-record batches (`publish_records`: unencoded on the in-process bus), safety messages as
+record batches (`publish_records`: unencoded on the in-process bus), and so are radar target
+reports; safety messages as
 their encoded §3 dicts. Awaiting the bus inside the sink
 is the backpressure: a full bus slows the feeds down instead of filling memory.
 
@@ -105,8 +106,12 @@ class IngestStage:
         try:
             await self._wait_feeds(tasks, stopped)
         finally:
-            for task in (*tasks, housekeeping, stopped):
-                task.cancel()
+            # Never cancel a publish halfway: a Redis pipeline cancelled mid-reply left the
+            # final flush waiting forever (deaf to SIGTERM) in tests/faults. Holding the lock,
+            # the other tasks are either waiting for it or not publishing.
+            async with self._publishing:
+                for task in (*tasks, housekeeping, stopped):
+                    task.cancel()
             await asyncio.gather(*tasks, housekeeping, stopped, return_exceptions=True)
         # Incomplete multi-sentence groups cannot complete any more: count them.
         self.decoder.finish()
@@ -161,7 +166,7 @@ class IngestStage:
     def _take_radar(self, report: RadarReport) -> None:
         """Radar targets go on unchanged; the fusion stage, which knows the radars, locates
         and associates them (services/radar)."""
-        self._outbox[topics.RADAR].append(encode(report))
+        self._outbox[topics.RADAR].append(report)
 
     async def flush(self) -> None:
         """Publish everything queued, in order (no-op before `run` has been given a bus)."""
@@ -173,7 +178,7 @@ class IngestStage:
                 # Records leave the outbox only once published: a flush cancelled halfway
                 # (stop) leaves the rest for the final flush instead of losing it.
                 batch = self._outbox[topic]
-                publish = (  # messages and radar reports are queued encoded
+                publish = (  # messages are queued encoded
                     self._bus.publish if topic in _ENCODED else self._bus.publish_records
                 )
                 while batch:
@@ -233,7 +238,7 @@ class IngestStage:
 
 
 _TOPICS = (topics.POSITIONS, topics.STATIC, topics.MESSAGES, topics.RADAR)
-_ENCODED = (topics.MESSAGES, topics.RADAR)
+_ENCODED = (topics.MESSAGES,)
 
 
 def _unique_name(name: str, feeds: Sequence[Feed]) -> str:

@@ -45,9 +45,11 @@ class RadarSentenceError(ValueError):
         self.reason = reason
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RadarReport:
     """One radar target report, as published on topic RADAR (plain fields for the codec).
+
+    Frozen, so that it travels the in-process bus unencoded (`Bus.publish_records`).
 
     `radar` is the tag block's `s:` (the radar's id in `[[radars]]`); `ts` the line's time.
     A TTM report has `range_nm`/`bearing` (and `bearing_true`: False means relative to the
@@ -73,9 +75,10 @@ class RadarReport:
     time_of_day: str | None = None  # the sentence's own UTC hhmmss.ss, kept as sent
 
 
-def parse_radar(line: bytes) -> RadarReport:
-    """A `$--TTM` or `$--TLL` sentence (with checksum, without tag block); raises
-    RadarSentenceError (checksum, or framing for a missing/malformed field)."""
+def parse_radar(line: bytes, ts: float | None = None, radar: str | None = None) -> RadarReport:
+    """A `$--TTM` or `$--TLL` sentence (with checksum, without tag block), stamped with the
+    line's time `ts` and source `radar`; raises RadarSentenceError (checksum, or framing for
+    a missing/malformed field)."""
     star = line.rfind(b"*")
     if star < 0:
         raise RadarSentenceError(FRAMING, "radar sentence without checksum")
@@ -84,13 +87,13 @@ def parse_radar(line: bytes) -> RadarReport:
     fields = line[1:star].split(b",")
     kind = fields[0][2:]
     if kind == b"TTM":
-        return _ttm(fields)
+        return _ttm(fields, ts, radar)
     if kind == b"TLL":
-        return _tll(fields)
+        return _tll(fields, ts, radar)
     raise RadarSentenceError(FRAMING, f"not a radar target sentence: {fields[0]!r}")
 
 
-def _ttm(f: list[bytes]) -> RadarReport:
+def _ttm(f: list[bytes], ts: float | None, radar: str | None) -> RadarReport:
     if len(f) < 13:
         raise RadarSentenceError(FRAMING, f"TTM with {len(f) - 1} fields, needs at least 12")
     scale = _unit(f[10])
@@ -103,6 +106,8 @@ def _ttm(f: list[bytes]) -> RadarReport:
     return RadarReport(
         kind=TTM,
         target=_target(f[1]),
+        radar=radar,
+        ts=ts,
         status=_status(f[12]),
         range_nm=distance * scale,
         bearing=bearing % 360.0,
@@ -116,7 +121,7 @@ def _ttm(f: list[bytes]) -> RadarReport:
     )
 
 
-def _tll(f: list[bytes]) -> RadarReport:
+def _tll(f: list[bytes], ts: float | None, radar: str | None) -> RadarReport:
     if len(f) < 9:
         raise RadarSentenceError(FRAMING, f"TLL with {len(f) - 1} fields, needs at least 8")
     lat = _coordinate(f[2], f[3], b"NS", 2, 90.0)
@@ -126,6 +131,8 @@ def _tll(f: list[bytes]) -> RadarReport:
     return RadarReport(
         kind=TLL,
         target=_target(f[1]),
+        radar=radar,
+        ts=ts,
         status=_status(f[8]),
         lat=lat,
         lon=lon,

@@ -11,14 +11,21 @@ Event-time order (deterministic replays): a radar scan at t is processed just be
 first AIS position later than t, after every AIS position up to t. Radar comes straight
 from ingest and AIS through gridding, so every round reads radar first: when an AIS batch
 arrives, the scans before it are already buffered. Live, a scan that has waited
-`max_wait` seconds of wall time is processed anyway (a radar-only deployment, or AIS feeds
-down); `replay` sets no such limit.
+`max_wait` seconds of wall time while no AIS arrived at all is processed anyway (a
+radar-only deployment, or AIS feeds down); `replay` sets no such limit. While AIS keeps
+arriving, however far behind the scans in time (gridding catching up after a restart, a
+backlog on a busy machine), the scans wait for it: processing one without the AIS
+positions of its time would take every vessel for a radar-only target and raise false
+`radar_only` alerts. At most `max_pending` scans wait (memory); past that the oldest go
+ahead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -39,7 +46,7 @@ from services.alerts.routing import Router
 from services.alerts.timing import AlertTiming
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode, decode_as, encode, records_of
+from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition
 from services.gridding.grid import Grid
@@ -70,22 +77,31 @@ class FusionStage:
         config: SeagridConfig,
         *,
         max_wait: float | None = 2.0,
+        max_pending: int = 2000,
         group: str = "fusion",
         consumer: str = "fusion-1",
         count: int = 4096,
         block: float = 0.2,
+        publish_states: bool = True,
     ) -> None:
-        """Raises RadarConfigError / TimingError for bad settings in `config`."""
+        """Raises RadarConfigError / TimingError for bad settings in `config`.
+
+        `publish_states` False: no track states on FUSION (a replay has no radar picture
+        to feed; encoding a state per track and scan was a tenth of its fusion time)."""
         self.radar_config = RadarConfig.from_config(config)
         grid = Grid(config.cells)
         self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
         self.book = RadarBook(Router.from_config(config), AlertTiming.from_config(config))
-        self.max_wait = max_wait
+        self.max_wait, self.max_pending = max_wait, max_pending
+        self._ais_at = float("-inf")  # monotonic time of the last AIS batch
         self.group, self.consumer, self.count, self.block = group, consumer, count, block
         self.counters: Counter[str] = Counter()
         self._scans: dict[tuple[float, str], list[RadarReport]] = {}
+        # keys of _scans in time order; a key already run (by _stale) is skipped when popped
+        self._queue: list[tuple[float, str]] = []
         self._arrived: dict[tuple[float, str], float] = {}
         self._next_prune = 0.0
+        self.publish_states = publish_states
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
         for topic in INPUT_TOPICS:
@@ -102,11 +118,16 @@ class FusionStage:
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
         )
         if batch:
+            self._ais_at = time.monotonic()
             handled += await self._read(bus, topics.RADAR, self._on_radar)
             await self._on_positions(bus, batch)
             await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
         if self.max_wait is not None and self._scans:
-            await self._publish(bus, self._stale(time.monotonic() - self.max_wait))
+            now = time.monotonic()
+            if now - self._ais_at >= self.max_wait:  # AIS silent: scans waited long enough
+                await self._publish(bus, self._stale(now - self.max_wait))
+            elif len(self._scans) > self.max_pending:
+                await self._publish(bus, self._oldest(len(self._scans) - self.max_pending))
         return handled + len(batch)
 
     async def _read(self, bus: Bus, topic: str, handler: Any) -> int:
@@ -121,17 +142,17 @@ class FusionStage:
 
     def _on_radar(self, batch: list[Delivery]) -> None:
         now = time.monotonic()
-        for delivery in batch:
-            try:
-                report = decode_as(delivery.payload, RadarReport)
-            except CodecError as exc:
-                self._reject("bad_radar", delivery, exc)
-                continue
+        # records_of: a batch of records on the in-process bus, one encoded record on Redis
+        for report in records_of(batch, RadarReport, partial(self._reject, "bad_radar")):
             if report.ts is None or report.radar is None:
                 self.counters["radar_without_time_or_source"] += 1
                 continue
             key = (report.ts, report.radar)
-            self._scans.setdefault(key, []).append(report)
+            reports = self._scans.get(key)
+            if reports is None:
+                reports = self._scans[key] = []
+                heapq.heappush(self._queue, key)
+            reports.append(report)
             self._arrived.setdefault(key, now)
 
     def _on_commands(self, batch: list[Delivery]) -> None:
@@ -153,17 +174,24 @@ class FusionStage:
         changes: list[AlertChange] = []
         states: list[bytes] = []
         # records_of: a batch of records on the in-process bus, one encoded record on Redis
+        queue = self._queue
+        earliest = queue[0][0] if queue else math.inf  # the first scan pending
+        add = self.engine.add_position
         for p in records_of(batch, CellPosition, partial(self._reject, "bad_position")):
-            if self._scans:
+            if earliest < p.ts:
                 self._collect(self._due(p.ts), changes, states)
-            self.engine.add_position(p)
+                earliest = queue[0][0] if queue else math.inf
+            add(p)
         await self._send(bus, changes, states)
 
     def _due(self, before: float) -> tuple[list[AlertChange], list[bytes]]:
         changes: list[AlertChange] = []
         states: list[bytes] = []
-        for key in sorted(k for k in self._scans if k[0] < before):
-            self._run_scan(key, changes, states)
+        queue = self._queue
+        while queue and queue[0][0] < before:
+            key = heapq.heappop(queue)
+            if key in self._scans:
+                self._run_scan(key, changes, states)
         return changes, states
 
     def _stale(self, arrived_before: float) -> tuple[list[AlertChange], list[bytes]]:
@@ -176,6 +204,13 @@ class FusionStage:
                 self._run_scan(key, changes, states)
         return changes, states
 
+    def _oldest(self, count: int) -> tuple[list[AlertChange], list[bytes]]:
+        changes: list[AlertChange] = []
+        states: list[bytes] = []
+        for key in sorted(self._scans)[:count]:
+            self._run_scan(key, changes, states)
+        return changes, states
+
     def _run_scan(
         self, key: tuple[float, str], changes: list[AlertChange], states: list[bytes]
     ) -> None:
@@ -185,7 +220,8 @@ class FusionStage:
         result: ScanResult = self.engine.scan(radar, ts, reports)
         changes += self.book.observe(result.observations)
         changes += self.book.advance(ts)
-        states += [encode(s) for s in result.states]
+        if self.publish_states:
+            states += [encode(s) for s in result.states]
         if ts >= self._next_prune:
             self._next_prune = ts + PRUNE_EVERY_S
             self.engine.prune(ts)

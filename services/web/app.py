@@ -3,8 +3,10 @@ that runs the stages.
 
 `create_app(runtime)` builds nothing of its own; the lifespan runs the runtime's stages
 (the whole pipeline in `seagrid serve`, only the web stage in `seagrid run web`) next to
-the server. A stage that crashes takes the process down: the runtime records the error
-and calls `on_crash`, which the entry point wires to stop uvicorn and exit non-zero.
+the server. Which stages those are, and signals such as the grid reload, are decided by
+the composition root (`services/assembly/`), never here. A stage that crashes takes the
+process down: the runtime records the error and calls `on_crash`, which the entry point
+wires to stop uvicorn and exit non-zero.
 """
 
 from __future__ import annotations
@@ -19,16 +21,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException
-from starlette.responses import Response
-from starlette.types import Scope
 
 from services.core.runner import run_stages
 from services.web import errors, openapi
 from services.web.auth import AuthError
 from services.web.headers import SecurityHeaders
 from services.web.limits import BodyLimit
+from services.web.map_files import MapFiles, default_frontend, map_problem, map_root, problem_page
 from services.web.routes import (
     alerts,
     auth,
@@ -54,8 +53,8 @@ from services.web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parent.parent.parent
-FRONTEND = REPO / "frontend"
+# The packaged map of an installed seagrid, else the checkout's frontend/ (map_files.py).
+FRONTEND = default_frontend()
 
 
 def create_app(runtime: WebRuntime, frontend: Path | None = FRONTEND) -> FastAPI:
@@ -124,37 +123,21 @@ def _signature_check(runtime: WebRuntime) -> Callable[[str], bool]:
 
 
 def _static(app: FastAPI, frontend: Path | None) -> None:
-    """Serve the map: frontend/dist when built, else frontend/ itself (frontend/README.md)."""
-    root = None
-    if frontend is not None:
-        root = frontend / "dist" if (frontend / "dist").is_dir() else frontend
-    if root is None or not (root / "index.html").is_file():
+    """Serve the map, or at `/` a page saying why there is none (never one stuck loading)."""
+    root = map_root(frontend)
+    problem = map_problem(root)
+    if problem is not None:
+        log.warning("%s", problem)
 
         @app.get("/", include_in_schema=False)
+        @app.get("/index.html", include_in_schema=False)
         async def no_map() -> HTMLResponse:
-            return HTMLResponse(
-                "<!doctype html><title>seagrid</title><p>The map is not built here "
-                "(frontend/ is missing). The API is at <a href='/docs'>/docs</a>.</p>"
-            )
+            return HTMLResponse(problem_page(problem), status_code=503)
 
+    if root is None or not (root / "index.html").is_file():
         return
-    # Mounted last, so /api, /ws and the probes win; MapLibre is in frontend/vendor/.
+    # Mounted last, so /api, /ws and the probes win; MapLibre is in vendor/.
     app.mount("/", MapFiles(directory=root, html=True), name="map")
-
-
-class MapFiles(StaticFiles):
-    """Only what the page loads: index.html and the src/, styles/, i18n/ and vendor/
-    folders. Not node_modules/, package files, scripts/ or dotfiles, which the folder holds
-    too and which are nobody's business without a login (404 like a missing file)."""
-
-    SERVED = ("src/", "styles/", "i18n/", "vendor/")
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        if path not in (".", "index.html") and not (
-            path.startswith(self.SERVED) and "/." not in path
-        ):
-            raise HTTPException(404)
-        return await super().get_response(path, scope)
 
 
 @contextlib.asynccontextmanager
@@ -164,7 +147,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await runtime.web.prepare(runtime.bus)
     if runtime.info is not None:  # the alerts stages read it from the store at start too
         await runtime.info.publish()
-    _reload_grid_on_sighup(runtime)
     task = asyncio.create_task(_run(runtime), name="stages")
     try:
         yield
@@ -176,22 +158,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             except TimeoutError:
                 log.error("stages did not stop within 10 s; cancelling them")
                 task.cancel()
-
-
-def _reload_grid_on_sighup(runtime: WebRuntime) -> None:
-    """SIGHUP reloads the grid, as for `seagrid run gridding`, keeping every vessel's state.
-
-    Only the main thread may install signal handlers; an app served from another thread
-    (some tests) simply has no reload signal.
-    """
-    from services.gridding.stage import GriddingStage, install_reload_handler
-
-    for stage in runtime.stages:
-        if isinstance(stage, GriddingStage):
-            try:
-                install_reload_handler(stage)
-            except (RuntimeError, ValueError) as exc:
-                log.info("no SIGHUP grid reload here: %s", exc)
 
 
 async def _run(runtime: WebRuntime) -> None:

@@ -1,8 +1,9 @@
 """Everything the web app serves from, built by the entry point and handed to `create_app`.
 
-The app never builds its own resources: `seagrid serve` (all stages, memory bus), `seagrid
-serve --demo` (plus the demo feed, memory stores) and `seagrid run web` (Redis, PostgreSQL)
-each assemble a `WebRuntime` differently, and tests assemble small ones on real services.
+The app never builds its own resources: the composition root (`services/assembly/`)
+assembles a `WebRuntime` for `seagrid serve` (all stages, memory bus), `seagrid serve --demo`
+(plus the demo feed, memory stores) and `seagrid run web` (Redis, PostgreSQL), and tests
+assemble small ones on real services.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ BENCHES = sorted(p.stem for p in (REPO / "bench").glob("*.py"))
 # The figure each bench must report (a positive number) besides its name.
 FIGURES = {
     "alerts": ["items_per_s", "cq_pass_ms"],
+    # run processes over a private redis-server and the local PostgreSQL
+    "distributed": ["items_per_s", "baseline_items_per_s", "ratio", "catch_up_s"],
     "gridding": ["items_per_s", "baseline_items_per_s"],
     "ingest": ["items_per_s", "baseline_items_per_s", "ratio"],
     "map_tick": ["apply_ms_p50", "baseline_apply_ms_p50"],
@@ -59,4 +61,4 @@ def test_bench_runs_in_quick_mode(bench: str) -> None:
         assert isinstance(value, int | float) and value > 0, (name, value)
     if bench == "pipeline" and result["baseline_items_per_s"] is not None:
         assert result["baseline_items_per_s"] > 0 and result["ratio"] > 0
-        assert set(result["shares"]) == {"ingest", "gridding", "alerts", "other"}
+        assert set(result["shares"]) == {"ingest", "gridding", "alerts", "fusion", "other"}

@@ -49,6 +49,8 @@ def test_the_demo_configuration_is_valid() -> None:
         ),
         ('[[feeds]]\nname = "north"\nkind = "carrier-pigeon"\n', "feeds north", "kind"),
         ('[[feeds]]\nname = "north"\nkind = "tcp"\nhost = "127.0.0.1"\n', "feeds north", "port"),
+        ("[bus]\npartitions = 0\n", "bus", "partitions must be an integer 1..64"),
+        ("[bus]\nsnapshot_interval_s = 60\n", "bus", "snapshot_interval_s"),
     ],
 )
 def test_a_bad_section_is_reported_with_file_and_section(

@@ -30,8 +30,9 @@ from services.ingest.records import to_records
 REPO = Path(__file__).resolve().parents[2]
 SMALL_CONFIG = REPO / "tests" / "gridding" / "data" / "quanzhou-small"
 SEAGRID = [sys.executable, "-m", "services.cli.main"]
-# Stage processes use fixed topic names, so this test owns a Redis database of its own.
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Stage processes use fixed topic names, so this test owns a Redis database of its own
+# (the one given to this checkout when SEAGRID_TEST_REDIS_URL is set, else database 13).
+REDIS_URL = os.environ.get("SEAGRID_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def _config_with_file_feed(tmp_path: Path, *recordings: Path) -> Path:
@@ -167,8 +168,11 @@ async def _wait_for_pending(topic: str, group: str, count: int, timeout: float) 
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if (await client.xpending(topic, group))["pending"] >= count:
-                return
+            try:
+                if (await client.xpending(topic, group))["pending"] >= count:
+                    return
+            except redis.ResponseError:  # no group yet: the process is still migrating
+                pass
             await asyncio.sleep(0.2)
         raise AssertionError(f"{group} did not read {count} records of {topic} in {timeout} s")
     finally:
@@ -185,7 +189,7 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-async def test_gridding_process_persists_everything_pending_on_sigterm_with_cells(
+async def test_persist_process_stores_everything_pending_on_sigterm_with_cells(
     tmp_path: Path, shared_ais: Path, own_db: str
 ) -> None:
     pg_url = own_db
@@ -198,33 +202,38 @@ async def test_gridding_process_persists_everything_pending_on_sigterm_with_cell
     assert {cell for cell, _ in expected.values()} > {None}  # some inside, some outside
     _clean_redis()
     # A flush interval far beyond the test's length: rows reach the database only because
-    # SIGTERM makes the persist stage write what it holds.
-    gridding = subprocess.Popen(
-        [*SEAGRID, "run", "gridding", "--config", str(config)],
+    # SIGTERM makes the persist process write what it holds.
+    persist = subprocess.Popen(
+        [*SEAGRID, "run", "persist", "--config", str(config)],
         env=_env(
             SEAGRID_DATABASE_URL=pg_url,
             SEAGRID_DATABASE__FLUSH_INTERVAL="600",
             SEAGRID_DATABASE__BATCH_SIZE="100000",
+            SEAGRID_DATABASE__BUFFER_SIZE="100000",
         ),
         stderr=subprocess.PIPE,
         text=True,
     )
-    ingest_env = _env()
-    ingest_env.pop("SEAGRID_DATABASE_URL", None)  # ingest needs no database any more
-    ingest = subprocess.Popen(
-        [*SEAGRID, "run", "ingest", "--config", str(config)],
-        env=ingest_env,
-        stderr=subprocess.PIPE,
-        text=True,
+    no_db = _env()
+    no_db.pop("SEAGRID_DATABASE_URL", None)  # neither ingest nor gridding needs a database
+    gridding, ingest = (
+        subprocess.Popen(
+            [*SEAGRID, "run", stage, "--config", str(config)],
+            env=no_db,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for stage in ("gridding", "ingest")
     )
     try:
         await _wait_for_stream(topics.CELL_POSITIONS, published, timeout=60)
         await _wait_for_pending(topics.CELL_POSITIONS, "persist", published, timeout=30)
         assert await _count_positions(pg_url) == 0
+        _stop(persist)
         _stop(gridding)
         _stop(ingest)
     finally:
-        for proc in (gridding, ingest):
+        for proc in (persist, gridding, ingest):
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()  # closes the pipe, which a failing test would leak
@@ -237,7 +246,7 @@ def test_run_reports_a_missing_database_url_on_one_line() -> None:
     env = _env()
     env.pop("SEAGRID_DATABASE_URL", None)
     result = subprocess.run(
-        [*SEAGRID, "run", "gridding", "--config", str(SMALL_CONFIG)],
+        [*SEAGRID, "run", "persist", "--config", str(SMALL_CONFIG)],
         env=env,
         capture_output=True,
         text=True,
@@ -245,7 +254,7 @@ def test_run_reports_a_missing_database_url_on_one_line() -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "seagrid run gridding: SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)"
+        "seagrid run persist: SEAGRID_DATABASE_URL is not set (postgresql://user@host:port/db)"
     ]
 
 
@@ -269,14 +278,22 @@ def test_run_rejects_a_broken_configuration(tmp_path: Path) -> None:
 def test_gridding_process_stops_cleanly_on_sigterm(own_db: str) -> None:
     _clean_redis()
     proc = _start("gridding", own_db)
+    client = redis.Redis.from_url(REDIS_URL)
     try:
-        time.sleep(2.0)
+        # SIGTERM once it runs (its group exists), not after a fixed sleep: on a busy
+        # machine the imports alone can take longer, and a signal before the handlers are
+        # installed kills the process instead of stopping it.
+        deadline = time.monotonic() + 60
+        while not client.exists(topics.POSITIONS) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.2)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+        client.close()
         _clean_redis()
     assert proc.returncode == 0, stderr
 
@@ -285,7 +302,7 @@ async def test_alerts_stage_takes_over_open_alerts_and_silences_from_the_store()
     from services.alerts.memory_store import MemoryAlertStore
     from services.alerts.model import Alert, AlertChange, Silence, alert_id, alert_key
     from services.alerts.stage import AlertsStage
-    from services.cli.run import restore_alert_book
+    from services.assembly.pipeline import restore_alert_book
     from services.core.config import load_config
 
     now = time.time()

@@ -16,8 +16,8 @@ import orjson
 import pytest
 from websockets.asyncio.client import connect
 
+from services.assembly.embedded import StartupError, signer_for
 from services.core.settings import DEMO_CONFIG_DIR
-from services.web.assemble import StartupError, signer_for
 from services.web.auth import AuthError, User
 from services.web.settings import ServeSettings
 from tests.web.conftest import free_port

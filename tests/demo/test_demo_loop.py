@@ -17,8 +17,8 @@ from datetime import datetime
 import orjson
 import pytest
 
+from services.assembly.demo_feed import DemoFeed, load_recording, shifted
 from services.cli.main import main
-from services.web.demo import DemoFeed, load_recording, shifted
 
 SEAM_WINDOW = 900.0  # the first 15 min of a loop
 

@@ -13,6 +13,7 @@ import pyais
 import pytest
 
 from services.ingest.counters import CHECKSUM, FRAMING, UNSUPPORTED
+from services.ingest.decoder import _decode_payload
 from services.ingest.dedup import Deduplicator
 from services.ingest.framing import Rejected, Sentence, parse_line
 from services.ingest.normalize import (
@@ -185,3 +186,24 @@ def test_sentence_fields_short_cut_or_general_reason(body: str, reason: str | No
         assert parsed.own == body.startswith("AIVDO") and parsed.fill_bits == int(body[-1])
     else:
         assert type(parsed) is Rejected and parsed.reason == reason
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_repeated_static_reports_decode_like_fresh_ones(shared_ais: Path, name: str) -> None:
+    """Static reports come from the decoder's cache when repeated: every copy still has
+    exactly the fields of its own payload decoded afresh by pyais."""
+    lines = read_lines(shared_ais / name)
+    once, _ = decode_lines(lines)
+    twice, _ = decode_lines(lines + lines)  # one decoder: the second pass hits the cache
+    assert len(twice) == 2 * len(once)
+    static = [m for m in twice if m.msg_type in STATIC_TYPES]
+    if not static:
+        pytest.skip("no static reports in this recording")
+    for m in static:
+        payload, _, fill = m.payload.rpartition(",")
+        decoded = _decode_payload(payload.encode(), int(fill))
+        assert m.static_fields() == normalize_static(decoded)  # before `fields` is built
+        fresh = normalize(decoded)
+        assert {k: v for k, v in m.fields.items() if k in fresh} == fresh
+    for first, again in zip(once, twice[len(once) :], strict=True):
+        assert again.fields == first.fields

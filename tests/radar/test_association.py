@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from services.radar.association import Gates, associate, greedy_nearest
 from services.radar.fusion import FusionEngine
@@ -96,3 +97,26 @@ def test_velocity_gate_separates_vessels_at_one_point() -> None:
     vessel_v = np.array([[0.0, 5.1], [5.1, 0.0]])  # north, east
     a = associate(tracks, track_v, vessels, vessel_v, np.array([-1, -1]), Gates())
     assert a.vessel.tolist() == [1, 0]
+
+
+def test_small_scans_gate_and_assign_as_with_kd_trees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The distance matrix of a small scan finds the pairs (and the assignment) the k-d
+    trees find for a large one: same code path otherwise, random scenes, kept pairs too."""
+    import services.radar.association as association
+
+    rng = np.random.default_rng(14)
+    for _ in range(200):
+        n, m = int(rng.integers(1, 40)), int(rng.integers(1, 300))
+        track_xy = rng.uniform(-5000, 5000, (n, 2))
+        vessel_xy = np.concatenate([track_xy, rng.uniform(-5000, 5000, (m, 2))])[:m]
+        vessel_xy = vessel_xy + rng.normal(0, 150, vessel_xy.shape)
+        track_v = rng.normal(0, 3, (n, 2))
+        vessel_v = rng.normal(0, 3, (m, 2))
+        kept = np.where(rng.random(n) < 0.3, rng.integers(0, m, n), -1)
+        brute = associate(track_xy, track_v, vessel_xy, vessel_v, kept)
+        monkeypatch.setattr(association, "_BRUTE_FORCE_MAX", 0)
+        trees = associate(track_xy, track_v, vessel_xy, vessel_v, kept)
+        monkeypatch.undo()
+        assert brute.vessel.tolist() == trees.vessel.tolist()
+        assert brute.accounted.tolist() == trees.accounted.tolist()
+        np.testing.assert_array_equal(brute.distance_m, trees.distance_m)

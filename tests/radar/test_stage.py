@@ -78,3 +78,48 @@ async def test_restore_takes_over_only_radar_alerts() -> None:
     stage.book.restore([radar, ais])
     assert [a.id for a in stage.book.open_alerts()] == [radar.id]
     await asyncio.sleep(0)
+
+
+async def _scan_and_ais(stage: FusionStage, bus: MemoryBus, ais_ts: float) -> None:
+    """One radar scan at T0, then AIS positions of time `ais_ts` for a while (wall time)."""
+    await bus.ensure_group(topics.FUSION, "test")
+    for topic in (topics.RADAR, topics.CELL_POSITIONS, topics.ALERT_COMMANDS):
+        await bus.ensure_group(topic, stage.group)
+    target = RadarReport(TLL, 7, "vts-weitou", T0, lat=24.567, lon=118.49)
+    await bus.publish(topics.RADAR, [encode(target)])
+    for _ in range(6):  # 0.3 s of AIS arriving, three times max_wait
+        behind = CellPosition(413000001, ais_ts, 24.9, 118.9, None, None, 10.0, 0.0)
+        await bus.publish(topics.CELL_POSITIONS, [encode(behind)])
+        await stage.step(bus, 0.0)
+        await asyncio.sleep(0.05)
+
+
+async def test_a_scan_waits_for_ais_that_is_behind_but_arriving() -> None:
+    """Gridding catching up (AIS arriving, older than the scan): the scan waits for the AIS
+    of its time instead of taking every vessel for a radar-only target after max_wait."""
+    bus = MemoryBus()
+    stage = FusionStage(load_config(CONFIG_DIR), max_wait=0.1)
+    await _scan_and_ais(stage, bus, ais_ts=T0 - 60.0)
+    assert stage.status()["pending_scans"] == 1 and not await published(bus, topics.FUSION)
+    later = CellPosition(413000001, T0 + 1.0, 24.9, 118.9, None, None, 10.0, 0.0)
+    await bus.publish(topics.CELL_POSITIONS, [encode(later)])
+    await drain(stage, bus)
+    assert stage.status()["pending_scans"] == 0 and await published(bus, topics.FUSION)
+
+
+async def test_a_scan_goes_ahead_when_ais_is_silent_or_too_many_wait() -> None:
+    bus = MemoryBus()
+    silent = FusionStage(load_config(CONFIG_DIR), max_wait=0.1)
+    for topic in (topics.RADAR, topics.CELL_POSITIONS, topics.ALERT_COMMANDS):
+        await bus.ensure_group(topic, silent.group)
+    await bus.ensure_group(topics.FUSION, "test")
+    target = RadarReport(TLL, 7, "vts-weitou", T0, lat=24.567, lon=118.49)
+    await bus.publish(topics.RADAR, [encode(target)])
+    await silent.step(bus, 0.0)
+    await asyncio.sleep(0.15)
+    await silent.step(bus, 0.0)  # no AIS at all (radar-only, AIS feeds down): max_wait
+    assert silent.status()["pending_scans"] == 0 and await published(bus, topics.FUSION)
+
+    held = FusionStage(load_config(CONFIG_DIR), max_wait=0.1, max_pending=0)
+    await _scan_and_ais(held, MemoryBus(), ais_ts=T0 - 60.0)  # AIS behind, no room to wait
+    assert held.status()["pending_scans"] == 0

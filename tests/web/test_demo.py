@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+from services.assembly.demo_feed import RECORDING, DemoFeed, load_recording, shifted
 from services.core.config import SeagridConfig
 from services.core.settings import IngestSettings
 from services.ingest.counters import Counters
 from services.ingest.decoder import Decoder
-from services.web.demo import RECORDING, DemoFeed, demo_users, load_recording, shifted
+from services.web.demo import demo_users
 
 
 def _decode(lines: list[bytes]) -> tuple[list[float], Counters]:

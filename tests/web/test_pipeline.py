@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from services.assembly.pipeline import pipeline
 from services.core.config import SeagridConfig
 from services.ingest.feeds import FileFeed
-from services.web.assemble import pipeline
 from services.web.settings import ServeSettings, WebSettings
 from tests.web.conftest import Env, start_env
 from tests.web.test_live import live, subscribe

@@ -1,0 +1,160 @@
+"""Pairwise rules across partitions: a shared, bounded picture of every vessel under way.
+
+With N alerts partitions (services/core/partitions.py) a process holds the tracks of its own
+vessels only, but close quarters concerns two vessels that may belong to different
+partitions. So:
+
+- every partition publishes, after each batch of positions it applied, the reports of the
+  batch that the rules accepted and a pass may need (`SharedPicture.outgoing`: those of
+  vessels under way, the first after a vessel stopped, each vessel's newest), as one
+  compact entry on `seagrid.picture` (`[mmsi, ts, lat, lon, speed, course, status,
+  cell]` rows), a stream every partition reads in a group of its own;
+- a partition keeps the others' vessels as light tracks (position, course, speed, status,
+  cell: what the pass needs), a few recent reports per vessel, dropped once older than
+  `close_quarters_max_age_s`, so the picture is bounded by the vessels heard in the last
+  few minutes;
+- a pass at event time `now` takes, of each foreign vessel, its newest report *at or
+  before* `now`: a partition that is behind the others (catching up after a restart, or
+  slower) must not see where a vessel will be, or it would raise encounters that one
+  process, reading the reports in order, never sees;
+- the close-quarters pass runs over its own tracks and that picture, and a pair is
+  evaluated (raised, kept, ended) only by the owner of its *lower* MMSI, which is also the
+  vessel the alert is about (CONTRACTS §4). Each pair therefore has exactly one owner.
+
+A foreign vessel's report reaches the pass one batch late plus the other process's lag (a
+partition ahead of another sees the other's vessels older than one process would); dead
+reckoning (as for own vessels) projects it to the pass time, and `close_quarters_max_age_s`
+bounds how stale it may be. So a pair across partitions is evaluated on positions up to a
+batch (or the other's lag) older than one process would use: for vessels that turn or
+change speed meanwhile, the pair can be raised a pass earlier or later than one process
+would, or raised where one process sees the CPA just outside the limit. The tests check
+that every encounter one process raises is raised, once. With one partition none of this
+runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.alerts.coverage import CoverageMap
+from services.alerts.track import Track
+from services.core.partitions import PartitionSpec
+from services.core.types import CellPosition
+
+Row = list[Any]
+# Reports kept per foreign vessel, besides the age limit: 32 minutes at one publication per
+# 30 s, how far a partition may fall behind the others and still see their vessels as they were.
+HISTORY = 64
+
+
+class SharedPicture:
+    """The other partitions' vessels, and what of ours to publish next (see module doc)."""
+
+    def __init__(
+        self,
+        partition: PartitionSpec,
+        max_age_s: float,
+        coverage: CoverageMap | None = None,
+        min_speed_kn: float = 0.0,
+    ) -> None:
+        self.partition = partition
+        self.max_age_s, self.min_speed_kn = max_age_s, min_speed_kn
+        self.coverage = coverage  # shared too (coverage.py), when the rules learn one
+        if coverage is not None:
+            coverage.outbox = {}
+        # foreign vessel -> its recent reports, oldest first
+        self.foreign: dict[int, list[Track]] = {}
+        # our vessel -> (ts, under way) of its report last published
+        self._published: dict[int, tuple[float, bool]] = {}
+        self.received = 0
+
+    def owns(self, mmsi: int) -> bool:
+        return self.partition.owns(mmsi)
+
+    def tracks(self, own: dict[int, Track], now: float) -> list[Track]:
+        """Our tracks and the foreign ones as known at `now`, for one close-quarters pass."""
+        self.expire(now)
+        out = list(own.values())
+        for history in self.foreign.values():
+            for track in reversed(history):
+                if track.ts <= now:
+                    out.append(track)
+                    break
+        return out
+
+    def expire(self, now: float) -> None:
+        """Drop reports older than `max_age_s` before `now`; a vessel with none left goes."""
+        horizon = now - self.max_age_s
+        for mmsi in list(self.foreign):
+            history = self.foreign[mmsi]
+            if history[0].ts >= horizon:
+                continue
+            kept = [t for t in history if t.ts >= horizon]
+            if kept:
+                self.foreign[mmsi] = kept
+            else:
+                del self.foreign[mmsi]
+
+    def apply(self, message: Any) -> int:
+        """Take another partition's entry; raises ValueError when it is malformed."""
+        if not isinstance(message, dict) or not isinstance(message.get("vessels"), list):
+            raise ValueError("picture entry without vessels")
+        if message.get("partition") == self.partition.index:
+            return 0  # our own, read back
+        if self.coverage is not None:
+            self.coverage.merge(message.get("coverage", []))
+        taken = 0
+        for row in message["vessels"]:
+            mmsi, ts, lat, lon, speed, course, status, cell = row
+            if not isinstance(mmsi, int) or self.owns(mmsi):
+                continue
+            history = self.foreign.setdefault(mmsi, [])
+            if history and history[-1].ts >= ts:
+                continue  # a repeat (a restarted partition publishes again) or late
+            pos = CellPosition(
+                mmsi, float(ts), float(lat), float(lon), cell, None,
+                speed=speed, course=course, status=status,
+            )  # fmt: skip
+            history.append(Track(pos))
+            if len(history) > HISTORY:
+                del history[0]
+            taken += 1
+        self.received += taken
+        return taken
+
+    def outgoing(
+        self, accepted: Sequence[CellPosition], tracks: Mapping[int, Track]
+    ) -> dict[str, Any] | None:
+        """An entry with the reports of ours a pass elsewhere may need, from the positions
+        the rules `accepted` in a batch (oldest first); None when there is nothing to share.
+
+        Shared: every report at or above `min_speed_kn` (a pair needs the report newest at
+        its pass time, and only vessels under way make pairs), the first one below it after
+        one above (the vessel stopped), and each vessel's newest report of the batch. So a
+        pass elsewhere at time t finds, for each of our vessels, either its newest report at
+        or before t or one that like it is not under way. `tracks` (all of ours) lets the
+        memory of what was published forget vessels the rules forgot.
+        """
+        published, newest = self._published, {p.mmsi: p.ts for p in accepted}
+        rows: list[Row] = []
+        for p in accepted:
+            moving = p.speed is not None and p.speed >= self.min_speed_kn
+            last = published.get(p.mmsi)
+            if last is not None and last[0] >= p.ts:
+                continue  # shared already (a batch handled again after a restart)
+            if moving or (last is not None and last[1]) or newest[p.mmsi] == p.ts:
+                published[p.mmsi] = (p.ts, moving)
+                rows.append([p.mmsi, p.ts, p.lat, p.lon, p.speed, p.course, p.status, p.cell])
+        if len(published) > 2 * len(tracks) + 1024:
+            self._published = {m: v for m, v in published.items() if m in tracks}
+        coverage = self.coverage.take_outbox() if self.coverage is not None else []
+        if not rows and not coverage:
+            return None
+        return {"partition": self.partition.index, "vessels": rows, "coverage": coverage}
+
+    def snapshot_state(self) -> dict[str, Any]:
+        return {"foreign": self.foreign, "published": self._published}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.foreign, self._published = state["foreign"], state["published"]
