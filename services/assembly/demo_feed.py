@@ -5,11 +5,10 @@ block times from 2026-03-02. `DemoFeed` shifts every line's `c:` time by one fix
 so that the first line is "now", rewrites the tag block checksum, and sends each line when
 the wall clock reaches its (shifted) time divided by `speed`. At the end it starts again
 with the offset grown by the recording's length, so time keeps running forward and the
-ingest de-duplicator never sees a repeat. The loop is seamless in time, not yet in space:
-the bundled recording is not loopable, so vessels still under way at its end jump back to
-where they were at its start, and each seam raises alerts of its own (about 54
-position_jump, 13 ais_gap, 6 close_quarters more than a loop's opening; measured by
-tests/demo/test_demo_loop.py, the remedy is in docs/demo.md, "The loop seam").
+ingest de-duplicator never sees a repeat. The loop is seamless in space too: the bundled
+recording is written loopable (`seagrid simulate --loop`: every vessel at its end is where
+it was at its start, docs/demo.md "The loop"), so a seam raises nothing a loop's opening
+does not (tests/demo/test_demo_loop.py).
 
 With `speed` above 1 the event times stay those of the recording (shifted), so rules that
 compare times (speeding, ais_gap) judge the traffic exactly as at speed 1; the event

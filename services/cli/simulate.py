@@ -1,9 +1,9 @@
 """`seagrid simulate`: write a SIMULATED AIS NMEA recording of demo traffic.
 
-    seagrid simulate --config DIR --duration 2h --out FILE [--seed N] [--start ISO]
+    seagrid simulate --config DIR --duration 2h --out FILE [--seed N] [--start ISO] [--loop]
 
 The bundled services/demo/recording.nmea is made with
-    seagrid simulate --duration 2h --seed 1 --out services/demo/recording.nmea
+    seagrid simulate --duration 2h --seed 1 --loop --out services/demo/recording.nmea
 Exit 0 on success, 2 when the configuration lacks what the simulator needs or an argument
 is malformed (nothing is written then).
 """
@@ -58,6 +58,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", type=Path, required=True, help="recording to write ('-' for stdout)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
+        "--loop",
+        action="store_true",
+        help="a loopable recording: played again and again, no vessel jumps at the seam",
+    )
+    p.add_argument(
         "--start",
         type=parse_start,
         default=parse_start(DEFAULT_START),
@@ -71,7 +76,7 @@ def _command(args: argparse.Namespace) -> str:
     config = "" if args.config == DEMO_CONFIG_DIR else f" --config {args.config.name}"
     return (
         f"seagrid simulate{config} --duration {int(args.duration)}s --seed {args.seed} "
-        f"--start {start} --out {args.out.name}"
+        f"--start {start}{' --loop' if args.loop else ''} --out {args.out.name}"
     )
 
 
@@ -85,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, OSError, ValueError, KeyError) as exc:
         print(f"seagrid simulate: {exc}", file=sys.stderr)
         return 2
-    scenario = demo_scenario(world, args.seed, args.start, args.duration)
+    scenario = demo_scenario(world, args.seed, args.start, args.duration, loop=args.loop)
     if str(args.out) == "-":
         stats = write_recording(scenario, args.seed, sys.stdout, _command(args))
     else:

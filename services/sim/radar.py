@@ -221,7 +221,7 @@ def _truth(track: Track, t: float, fault: GpsFault | None) -> Coord | None:
     """Where the vessel really is: its track, silent legs included (AIS off is not
     invisible), shifted by a GPS fault's offset (the AIS reports the track)."""
     leg = track.leg_at(t)
-    if leg is None:
+    if leg is None or leg.absent:
         return None
     span = leg.t1 - leg.t0
     f = (t - leg.t0) / span if span > 0 else 0.0

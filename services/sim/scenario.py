@@ -15,10 +15,15 @@ from dataclasses import dataclass, field
 
 from services.sim import behaviour as bh
 from services.sim.fleet import KINDS, Identity, Registry
+from services.sim.geo import distance_nm
 from services.sim.radar import GpsFault, RadarNoise, SimRadar
 from services.sim.separation import Separation
-from services.sim.track import AT_ANCHOR, MOORED, Track
+from services.sim.track import AT_ANCHOR, MOORED, Track, fold, tail
 from services.sim.world import Route, World
+
+# In a loop, a vessel that comes and goes (a lane transit, a port call) is gone this long
+# before it comes again: at the position_jump rule's 60 kn even a 30 nm lane is no jump.
+LOOP_GAP_S = 40 * 60.0
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,15 @@ class _Composer:
         """Place a plan; a recipe (callable) is redrawn while it meets another too closely."""
         if callable(track):
             track = self._clear_of_others(track)
+        elif self.hz.loop:
+            track = self.fold(track)
         identity = self.registry.identity(kind, **ident)  # type: ignore[arg-type]
         self.plans.append(VesselPlan(identity, track, story))
 
     def _clear_of_others(self, recipe: Callable[[], Track]) -> Track:
         best: tuple[int, Track] | None = None
         for _ in range(self.attempts):
-            track = recipe()
+            track = self.fold(recipe())
             motion = self.separation.motion(track)
             conflicts = self.separation.conflicts(motion)
             if best is None or conflicts < best[0]:
@@ -107,6 +114,19 @@ class _Composer:
         self.unresolved += best[0] > 0
         self.separation.place(chosen)
         return best[1]
+
+    def fold(self, track: Track) -> Track:
+        """In a loop, the track wrapped onto the period (track.fold); else as it is.
+
+        A vessel that comes and goes and would be there longer than the period less
+        LOOP_GAP_S is first seen part of the way along (as when a recording starts)."""
+        if not self.hz.loop:
+            return track
+        span = self.hz.end - self.hz.start
+        passing = distance_nm(track.legs[0].start, track.legs[-1].end) > 0.1
+        if passing and track.end - track.start > span - LOOP_GAP_S:
+            track = tail(track, span - LOOP_GAP_S)
+        return fold(track, self.hz.start, span)
 
     def _kind_for(self, users: tuple[str, ...]) -> str:
         seagoing = [u for u in users if u in ("cargo", "tanker")]
@@ -233,14 +253,28 @@ class _Composer:
 
 
 def demo_scenario(
-    world: World, seed: int, start: float, duration: float, mix: Mix | None = None
+    world: World,
+    seed: int,
+    start: float,
+    duration: float,
+    mix: Mix | None = None,
+    loop: bool = False,
 ) -> Scenario:
-    """The bundled demo's traffic: the scripted situations, then everyday traffic."""
+    """The bundled demo's traffic: the scripted situations, then everyday traffic.
+
+    `loop`: a recording that can be played again and again without a seam (docs/demo.md,
+    "The loop"): every track is folded onto the period, the persistent traffic is periodic.
+    """
     from services.sim.scenarios import scripted  # it builds VesselPlans of this module
 
     mix = mix or Mix()
-    hz = bh.Horizon(start, start + duration)
-    script = scripted(world, seed, start, hz.end)
+    hz = bh.Horizon(start, start + duration, loop)
+    script = scripted(world, seed, start, hz.end, loop)
+    if loop:
+        script.plans[:] = [
+            VesselPlan(p.identity, fold(p.track, start, duration), p.story) for p in script.plans
+        ]
+        script.dark[:] = [fold(t, start, duration) for t in script.dark]
     c = _Composer(world, random.Random(f"seagrid-sim/{seed}/scenario"), hz, script.plans)
     c.attempts = mix.attempts
     c.patrols()

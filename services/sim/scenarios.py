@@ -12,10 +12,14 @@ demo zones shorten those two dwells (zones.py says why), and ais_gap, which by d
 needs 10 minutes of silence, is raised just after the tenth minute. Tracks that begin before
 T0 are "pre-rolled": the writer sends nothing before T0, so the vessel appears mid-behaviour.
 MMSIs and names are fixed (and invented), so the documentation can name them.
+In a loopable recording (`loop`, docs/demo.md "The loop") every situation closes within the
+period: a vessel that stays on is back at its T0 position as the recording ends
+(`_Scripter.rest`), so the demo can start again without a seam.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +37,7 @@ from services.sim.track import (
     MOORED,
     SART_ACTIVE,
     UNDER_WAY,
+    Leg,
     SpeedRule,
     Track,
     TrackBuilder,
@@ -111,6 +116,48 @@ def _points(geom: BaseGeometry) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for g in parts for x, y in g.coords]
 
 
+def _position(legs: Sequence[Leg], t: float) -> Coord:
+    """Where the legs put the vessel at t (silent legs included)."""
+    for leg in legs:
+        if leg.t0 <= t < leg.t1:
+            span = leg.t1 - leg.t0
+            return lerp(leg.start, leg.end, (t - leg.t0) / span if span > 0 else 0.0)
+    return legs[0].start if t < legs[0].t0 else legs[-1].end
+
+
+def _truncated(b: TrackBuilder, t: float) -> TrackBuilder:
+    """A copy of the builder's legs up to time t."""
+    c = TrackBuilder(b.legs[0].t0, b.legs[0].start)
+    for leg in b.legs:
+        if leg.t0 >= t:
+            break
+        if leg.t1 <= t:
+            c.legs.append(leg)
+        else:
+            end = _position([leg], t)
+            c.legs.append(Leg(leg.t0, t, leg.start, end, leg.sog, leg.cog, leg.status, leg.silent))
+    c.t, c.pos = t, c.legs[-1].end if c.legs else b.legs[0].start
+    c.cog = c.legs[-1].cog if c.legs else 0.0
+    return c
+
+
+def _closed_loop(
+    s: _Scripter, corners: Sequence[Coord], knots: Sequence[float], faster: bool = False
+) -> float:
+    """In a loop, the factor on `knots` that fits a whole number of rounds in the period
+    (the nearest one; `faster`: never slower than `knots`)."""
+    if not s.loop:
+        return 1.0
+    n = len(corners)
+    hours = sum(
+        distance_nm(corners[k % n], corners[(k + 1) % n]) / knots[k % len(knots)]
+        for k in range(max(n, len(knots)))
+    )
+    period_h = (s.end - s.t0) / 3600.0
+    rounds = max(1, math.ceil(period_h / hours) if faster else round(period_h / hours))
+    return rounds * hours / period_h
+
+
 def _off_shore(world: World, start: Coord, island_at: Coord, inset_nm: float) -> Coord:
     """The point inset_nm short of the island's shore on the line from start to island_at."""
     parts = getattr(world.land, "geoms", [world.land])
@@ -122,8 +169,10 @@ def _off_shore(world: World, start: Coord, island_at: Coord, inset_nm: float) ->
 
 
 class _Scripter:
-    def __init__(self, world: World, t0: float, end: float, rng: random.Random) -> None:
-        self.world, self.t0, self.end = world, t0, end
+    def __init__(
+        self, world: World, t0: float, end: float, rng: random.Random, loop: bool = False
+    ) -> None:
+        self.world, self.t0, self.end, self.loop = world, t0, end, loop
         self.registry = Registry(rng, set(world.watchlist))
         self.plans: list[VesselPlan] = []
         self.situations: list[Situation] = []
@@ -145,12 +194,55 @@ class _Scripter:
         if not all(self.world.on_water(p) for p in points):
             raise ValueError(f"scripted track of {name} leaves the water")
 
+    def _way_back(self, b: TrackBuilder, t_a: float, target: Coord) -> list[Coord]:
+        """Straight to target if the water and the zones allow, else the way it came."""
+        if self.world.clear_line(b.pos, target) and self.world.clear_of_zones([b.pos, target]):
+            return [target]
+        path = [leg.start for leg in reversed(b.legs) if leg.t1 > t_a][:-1] + [target]
+        return [p for i, p in enumerate(path) if i == 0 or p != path[i - 1]]
+
+    def _cut(
+        self, b: TrackBuilder, t_a: float, arrive: float, target: Coord, knots: float
+    ) -> TrackBuilder:
+        """The builder stopped at the latest time from which the vessel is back at target
+        (the way it came, at `knots`) by `arrive`: it turns back there."""
+        lo, hi = t_a, b.t
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            c = _truncated(b, mid)
+            path = self._way_back(c, t_a, target)
+            length = sum(distance_nm(a, q) for a, q in zip([c.pos, *path], path, strict=False))
+            lo, hi = (mid, hi) if mid + length / knots * 3600.0 + 60.0 <= arrive else (lo, mid)
+        return _truncated(b, lo)
+
     def expect(self, situation: Situation) -> None:
         self.situations.append(situation)
 
-    def rest(self, b: TrackBuilder, status: int) -> Track:
-        """Stay put until the end of the recording (a track ending inside is a gap)."""
-        return b.hold(max(self.end - b.t, 1.0), status).build()
+    def rest(self, b: TrackBuilder, status: int, back_kn: float = 8.0) -> Track:
+        """Stay put until the end of the recording (a track ending inside is a gap).
+
+        In a loop the period must close: the vessel stays put, then goes back to where it
+        was at T0 (straight if the water and the zones allow, else the way it came) at
+        `back_kn` or faster if it must, arriving as the period ends.
+        """
+        if not self.loop:
+            return b.hold(max(self.end - b.t, 1.0), status).build()
+        t_a = max(b.legs[0].t0, self.t0)
+        arrive = t_a + (self.end - self.t0)
+        target = _position(b.legs, t_a)
+        path = self._way_back(b, t_a, target)
+        length = sum(distance_nm(a, c) for a, c in zip([b.pos, *path], path, strict=False))
+        if b.t + length / back_kn * 3600.0 + 60.0 > arrive:  # too far: turn back earlier
+            b = self._cut(b, t_a, arrive, target, back_kn)
+            path = self._way_back(b, t_a, target)
+            length = sum(distance_nm(a, c) for a, c in zip([b.pos, *path], path, strict=False))
+        if length < 0.01:
+            return b.hold(max(arrive - b.t, 1.0), status).build()
+        room = arrive - b.t - 60.0
+        knots = max(back_kn, length / max(room, 60.0) * 3600.0)
+        travel = length / knots * 3600.0
+        b.hold(arrive - travel - b.t, status)
+        return b.sail(path, _constant(knots)).build()
 
 
 def _speeding(s: _Scripter) -> None:
@@ -205,10 +297,11 @@ def _anchor_drag(s: _Scripter) -> None:
 def _dredger(s: _Scripter) -> None:
     """A sand dredger works slowly to and fro in the Weitou Bay sand-mining ban area."""
     corners = [(118.512, 24.586), (118.522, 24.590), (118.518, 24.596), (118.508, 24.592)]
-    b = TrackBuilder(s.t0 - 3600.0, corners[0])
+    f = _closed_loop(s, corners, [1.6, 1.4])  # in a loop: whole rounds in the period
+    b = TrackBuilder(s.t0 - 3600.0 * (not s.loop), corners[0])
     k = 1
-    while b.t < s.end:
-        b.sail([corners[k % len(corners)]], _constant(1.4 + 0.2 * (k % 2)), RESTRICTED)
+    while b.t < s.end - 1.0:
+        b.sail([corners[k % len(corners)]], _constant((1.4 + 0.2 * (k % 2)) * f), RESTRICTED)
         k += 1
     story = "loitering: sand dredger working at 1.4-1.6 kn in the Weitou Bay ban area"
     s.add("dredger", DREDGER, "MIN SHI SHA 3", b.build(), story)
@@ -307,10 +400,11 @@ def _crossing(s: _Scripter) -> None:
 def _cloned(s: _Scripter) -> None:
     """Two boats transmit one MMSI: one off Shenhu, the other in Meizhou Bay 25 nm away."""
     genuine = [(118.815, 24.64), (118.83, 24.655)]
-    b = TrackBuilder(s.t0 - 600.0, genuine[0])
+    f = _closed_loop(s, genuine, [3.0], faster=True)  # below 3 kn it reports less often
+    b = TrackBuilder(s.t0 - 600.0 * (not s.loop), genuine[0])
     k = 1
-    while b.t < s.end:
-        b.sail([genuine[k % 2]], _constant(3.0), FISHING)
+    while b.t < s.end - 1.0:
+        b.sail([genuine[k % 2]], _constant(3.0 * f), FISHING)
         k += 1
     clone_path = [(119.02, 25.02), (119.035, 25.03)]
     c = TrackBuilder(s.t0 + MINUTE, clone_path[0])
@@ -337,12 +431,12 @@ def _goes_dark(s: _Scripter) -> None:
     partner.sail([partner_at], _constant(knots), FISHING)
     dark.sail([offset(lead_at, heading, run)], _constant(knots), FISHING)
     story = "ais_gap: watch-listed pair trawler switches AIS off at T0, back at T0+25 min"
-    s.add("fishing_a", WATCHED_FISHER, "MIN SHI YU 07702", s.rest(dark, FISHING), story)
+    s.add("fishing_a", WATCHED_FISHER, "MIN SHI YU 07702", s.rest(dark, FISHING, 3.0), story)
     s.add(
         "fishing_a",
         PAIR_PARTNER,
         "MIN SHI YU 07703",
-        s.rest(partner, FISHING),
+        s.rest(partner, FISHING, 3.0),
         "pair-trawl partner of MIN SHI YU 07702, keeps reporting",
     )
     s.expect(Situation("ais_gap", WATCHED_FISHER, None, "SS-12", "shishi", 11 * MINUTE, story))
@@ -369,7 +463,9 @@ def _sart(s: _Scripter) -> None:
     b = TrackBuilder(s.t0 + 2 * MINUTE, at)
     b.sail([offset(at, 30.0, 0.6)], _constant(0.4), SART_ACTIVE)
     story = "distress: AIS-SART of a liferaft active from T0+2 min off Xiangzhi"
-    s.add("sart", SART, "SART ACTIVE", s.rest(b, SART_ACTIVE), story)
+    # in a loop the raft is picked up after an hour: the SART goes off within the period
+    track = b.hold(s.t0 + 60 * MINUTE - b.t, SART_ACTIVE).build() if s.loop else None
+    s.add("sart", SART, "SART ACTIVE", track or s.rest(b, SART_ACTIVE), story)
     s.expect(Situation("distress", SART, None, "SS-10", "shishi", 4 * MINUTE, story))
 
 
@@ -378,10 +474,11 @@ def _dark_dredger(s: _Scripter) -> None:
 
     Radar only (services/sim/radar.py): no AIS line changes, and it uses no random draw."""
     corners = [(118.486, 24.566), (118.494, 24.569), (118.492, 24.574), (118.485, 24.571)]
-    b = TrackBuilder(s.t0 - 3600.0, corners[0])
+    f = _closed_loop(s, corners, [1.5])
+    b = TrackBuilder(s.t0 - 3600.0 * (not s.loop), corners[0])
     k = 1
-    while b.t < s.end:
-        b.sail([corners[k % len(corners)]], _constant(1.5), RESTRICTED)
+    while b.t < s.end - 1.0:
+        b.sail([corners[k % len(corners)]], _constant(1.5 * f), RESTRICTED)
         k += 1
     s.dark.append(b.build())
     story = "radar_only: a sand dredger without AIS in Weitou Bay, seen by the Weitou radar"
@@ -410,11 +507,11 @@ DEMO_ZONES = frozenset(
 )  # fmt: skip
 
 
-def scripted(world: World, seed: int, t0: float, end: float) -> Script:
+def scripted(world: World, seed: int, t0: float, end: float, loop: bool = False) -> Script:
     """Every scripted situation for a recording from t0 to end (none outside the demo)."""
     if not DEMO_ZONES <= world.zones.keys() or "wt-shijing" not in world.routes:
         return Script([], [])
-    s = _Scripter(world, t0, end, random.Random(f"seagrid-sim/{seed}/scripted"))
+    s = _Scripter(world, t0, end, random.Random(f"seagrid-sim/{seed}/scripted"), loop)
     for script in SCRIPTS:
         script(s)
     return Script(s.plans, s.situations, ("ww-meizhou-finished",), dark=s.dark, faults=s.faults)

@@ -33,6 +33,7 @@ class Leg:
     cog: float
     status: int
     silent: bool = False
+    absent: bool = False  # not there at all (a folded track's gap): no AIS, no radar echo
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,16 @@ class TrackBuilder:
             self.t += seconds
         return self
 
+    def away(self, seconds: float) -> TrackBuilder:
+        """Not there at all for a while (gone out of the area): no AIS and no radar echo."""
+        if seconds > 0:
+            self.legs.append(
+                Leg(self.t, self.t + seconds, self.pos, self.pos, 0.0, self.cog, UNDER_WAY, True,
+                    True)
+            )  # fmt: skip
+            self.t += seconds
+        return self
+
     def jump(self, to: Coord) -> TrackBuilder:
         """Continue from another place (after a silent leg, e.g. back from Kinmen)."""
         self.pos = to
@@ -163,3 +174,67 @@ class TrackBuilder:
 
     def build(self) -> Track:
         return Track(self.legs)
+
+
+def fold(track: Track, start: float, period: float) -> Track:
+    """The track wrapped onto the window [start, start + period): a loopable recording.
+
+    Every leg is written at `start + (t - start) mod period`, so a transit that runs past
+    the window's end continues at its beginning, and the recording played again and again
+    shows each vessel on one continuous path. A track longer than the period would be in
+    two places at once: only its last `period` seconds are kept (a vessel pre-rolled from
+    before `start` keeps its part inside the window). Where the folded vessel is not there
+    at all, an `absent` leg fills the gap (silent to AIS, invisible to radar).
+    """
+    first = max(track.start, track.end - period)
+    pieces: list[Leg] = []
+    for leg in track.legs:
+        t0, t1 = max(leg.t0, first), leg.t1
+        while t1 - t0 > 1e-6:
+            k = (t0 - start) // period
+            cut = min(t1, start + (k + 1) * period)
+            a = _at(leg, t0)
+            b = _at(leg, cut)
+            shift = k * period
+            pieces.append(
+                Leg(t0 - shift, cut - shift, a, b, leg.sog, leg.cog, leg.status, leg.silent,
+                    leg.absent)
+            )  # fmt: skip
+            t0 = cut
+    pieces.sort(key=lambda leg: leg.t0)
+    legs: list[Leg] = []
+    t = start
+    for leg in pieces:
+        if leg.t0 > t + 1e-6:
+            legs.append(Leg(t, leg.t0, leg.start, leg.start, 0.0, leg.cog, UNDER_WAY, True, True))
+        t0 = leg.t0 if leg.t0 > t + 1e-6 else t  # contiguous: no sliver of float error
+        legs.append(Leg(t0, leg.t1, leg.start, leg.end, leg.sog, leg.cog,
+                        leg.status, leg.silent, leg.absent))  # fmt: skip
+        t = leg.t1
+    if abs(t - (start + period)) <= 1e-6:  # ends with the period, to float precision
+        last = legs[-1]
+        legs[-1] = Leg(last.t0, start + period, last.start, last.end, last.sog, last.cog,
+                       last.status, last.silent, last.absent)  # fmt: skip
+    elif t < start + period:
+        last = legs[-1]
+        legs.append(
+            Leg(t, start + period, last.end, last.end, 0.0, last.cog, UNDER_WAY, True, True)
+        )
+    return Track(legs)
+
+
+def tail(track: Track, seconds: float) -> Track:
+    """The last `seconds` of the track (the vessel first seen part of the way along)."""
+    first = track.end - seconds
+    if first <= track.start:
+        return track
+    legs = [leg for leg in track.legs if leg.t1 > first]
+    head = legs[0]
+    legs[0] = Leg(first, head.t1, _at(head, first), head.end, head.sog, head.cog, head.status,
+                  head.silent, head.absent)  # fmt: skip
+    return Track(legs)
+
+
+def _at(leg: Leg, t: float) -> Coord:
+    span = leg.t1 - leg.t0
+    return lerp(leg.start, leg.end, (t - leg.t0) / span if span > 0 else 0.0)

@@ -40,7 +40,7 @@ def raised_s(alert: dict) -> float:
 
 @pytest.fixture(scope="module")
 def script() -> Script:
-    return scripted(load_world(CONFIG_DIR), 1, START, START + DURATION)
+    return scripted(load_world(CONFIG_DIR), 1, START, START + DURATION, loop=True)
 
 
 @pytest.fixture(scope="module")

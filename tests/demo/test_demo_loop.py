@@ -3,12 +3,10 @@
 
 A loopable demo raises nothing at the seam that the recording does not raise in its own
 first minutes: no vessel jumps back to where the recording starts. The bundled recording is
-not loopable yet (docs/demo.md, "The loop seam"): 96 of the 148 vessels present at both
-ends are more than 0.1 nm from where they were, and the first 15 min of the second loop
-raise 54 `position_jump`, 13 `ais_gap` (the jumped vessels' accepted tracks fall silent), 6
-`close_quarters` and 1 `anchor_drag` more than the first loop's first 15 min. This test measures it (two loops exactly as
-the feed sends them, replayed at full speed, about 20 s) and fails until the simulator writes
-a loopable recording; then drop the xfail.
+written loopable (`seagrid simulate --loop`, docs/demo.md "The loop"): every track folded
+onto the period, the persistent traffic periodic. This test replays two loops exactly as
+the feed sends them, at full speed (about 20 s), and compares the first 15 min of the second
+loop with the first 15 min of the first: no rule may raise more (no tolerance is needed).
 """
 
 from __future__ import annotations
@@ -44,9 +42,6 @@ def two_loops(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], flo
     return alerts, feed.start, feed.length
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the bundled recording is not loopable yet (docs/demo.md, loop seam)"
-)
 def test_the_seam_raises_no_more_than_the_recording_starts_with(
     two_loops: tuple[list[dict], float, float],
 ) -> None:

@@ -61,11 +61,12 @@ def test_bundled_recording_is_simulated_small_and_busy():
     header = [line for line in text.splitlines()[:5] if line.startswith("#")]
     assert header[0].startswith("# SIMULATED AIS TRAFFIC")
     assert "seagrid simulate --duration 7200s --seed 1" in header[2]
+    assert "--loop" in header[2]  # the demo plays it in a loop (tests/demo/test_demo_loop.py)
 
 
 def test_bundled_recording_is_what_the_documented_command_writes(tmp_path):
     out = tmp_path / "recording.nmea"
-    proc = simulate("--duration", "2h", "--seed", "1", "--out", str(out))
+    proc = simulate("--duration", "2h", "--seed", "1", "--loop", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     vessels = int(re.search(r"(\d+) vessels", proc.stderr).group(1))
     assert 150 <= vessels <= 300

@@ -6,6 +6,8 @@ import dataclasses
 
 from services.alerts.model import Rule
 from services.sim import scenarios
+from services.sim.geo import distance_nm
+from services.sim.scenario import demo_scenario
 from services.sim.scenarios import scripted
 from tests.sim.conftest import START
 
@@ -42,3 +44,21 @@ def test_no_situations_outside_the_demo_waters(world):
     bare = dataclasses.replace(world, zones={})
     script = scripted(bare, 1, START, START + 3600)
     assert script.plans == [] and script.situations == []
+
+
+def test_a_loop_scenario_ends_where_it_starts(world):
+    """`--loop`: every vessel there in the first and in the last second is in one place
+    (no jump at the demo's seam), and none is in two places at once."""
+    start, span = 1772409600.0, 7200.0
+    scenario = demo_scenario(world, 1, start, span, loop=True)
+    both = 0
+    for plan in scenario.plans:
+        assert (plan.track.start, plan.track.end) == (start, start + span)
+        first, last = plan.track.state_at(start + 1.0), plan.track.state_at(start + span - 1.0)
+        if first is not None and last is not None:
+            both += 1
+            assert distance_nm((first.lon, first.lat), (last.lon, last.lat)) < 0.05, plan.story
+    assert both > 100  # the anchored, moored, patrolling and fishing: most of the traffic
+    for track in scenario.dark:
+        a, b = track.state_at(start + 1.0), track.state_at(start + span - 1.0)
+        assert a and b and distance_nm((a.lon, a.lat), (b.lon, b.lat)) < 0.05

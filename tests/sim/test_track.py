@@ -6,7 +6,7 @@ import pytest
 
 from services.sim.behaviour import speed_rule
 from services.sim.geo import distance_nm
-from services.sim.track import AT_ANCHOR, Track, TrackBuilder
+from services.sim.track import AT_ANCHOR, Track, TrackBuilder, fold, tail
 
 
 def test_position_is_interpolated_along_a_leg():
@@ -50,3 +50,27 @@ def test_legs_follow_the_waypoints_without_gaps():
         assert prev.t1 == pytest.approx(nxt.t0) and prev.end == nxt.start
     total = sum(distance_nm(leg.start, leg.end) for leg in track.legs)
     assert track.end - track.start == pytest.approx(total / 10.0 * 3600)
+
+
+def test_fold_wraps_a_transit_past_the_end_onto_the_beginning():
+    """A loopable recording: what runs past the window's end is written at its beginning."""
+    a, b = (118.80, 24.80), (118.80, 24.90)  # 6 nm north at 12 kn: 1800 s
+    track = TrackBuilder(3000.0, a).sail([b], lambda *_: 12.0).build()
+    folded = fold(track, 0.0, 3600.0)
+    assert (folded.start, folded.end) == (0.0, 3600.0)
+    tail_state, head_state = folded.state_at(1199.0), folded.state_at(3000.0)
+    assert tail_state.lat == pytest.approx(track.state_at(4799.0).lat)  # the wrapped tail
+    assert head_state.lat == pytest.approx(24.80)
+    gap = folded.leg_at(2000.0)  # not there at all: absent, which radar does not see either
+    assert gap.absent and gap.silent and folded.state_at(2000.0) is None
+
+
+def test_fold_keeps_the_last_period_of_a_longer_track_and_tail_trims_the_start():
+    track = TrackBuilder(-600.0, (118.8, 24.8)).hold(4200.0, AT_ANCHOR).build()
+    folded = fold(track, 0.0, 3600.0)
+    assert [(leg.t0, leg.t1) for leg in folded.legs] == [(0.0, 3600.0)]
+    transit = TrackBuilder(0.0, (118.80, 24.80)).sail([(118.80, 24.90)], lambda *_: 12.0).build()
+    seen = tail(transit, 600.0)
+    assert seen.start == pytest.approx(1200.0) and seen.legs[0].start[1] == pytest.approx(
+        24.80 + 0.1 * 2 / 3
+    )
