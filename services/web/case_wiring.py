@@ -25,7 +25,7 @@ from services.cases.model import PROVINCIAL_LEVEL
 from services.cases.service import CaseService
 from services.cases.store_api import CaseStore, DeliveryRecord, Escalation
 from services.core.bus import Bus
-from services.web.case_events import CaseEvents
+from services.web.case_events import CaseEvent, CaseEvents
 from services.web.case_push import case_json
 
 if TYPE_CHECKING:
@@ -119,16 +119,18 @@ class CaseSweeper:
                 "case escalation sweep failed; next one in %.0f s", self.policy.sweep_interval
             )
             return []
+        events: list[CaseEvent] = []
         for e in done:
             self.counts[e.level] += 1
             if e.instruction is not None:
-                await self.events.instruction(e.instruction, e.case, at, "escalated")
-            await self.events.case(e.case, at, "escalated", None, e.note)
+                events.append(self.events.push_instruction(e.instruction, e.case, at, "escalated"))
+            events.append(self.events.push_case(e.case, at, "escalated", None, e.note))
             if e.level == PROVINCIAL_LEVEL and self.spec is not None:
                 try:
                     self._queue.put_nowait(e)
                 except asyncio.QueueFull:
                     self.counts["dropped"] += 1
+        await self.events.notify(events)
         return done
 
     async def _deliver_loop(self, stop: asyncio.Event) -> None:

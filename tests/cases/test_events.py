@@ -107,3 +107,31 @@ async def test_garbage_notifications_are_counted_and_the_listener_survives_a_cut
     got = await recv_until(crew_b, lambda m: m["type"] == "case")
     assert got["case"]["id"] == case["id"]
     await crew_b.close()
+
+
+async def test_many_changes_go_out_in_one_notification_round_trip_and_in_order(
+    pair: tuple[Env, Env],
+) -> None:
+    """An escalation sweep notifies all it escalated at once; the others push each, in order."""
+    a, b = pair
+    cases = [await open_case(a, patrol_mmsi=BOAT) for _ in range(3)]
+    crew_b = await live(b, "crew")
+    store = a.runtime.cases.store
+    events_a = a.runtime.cases.events
+    sent_before = events_a.counts["sent"]
+    batch = []
+    for i, made in enumerate(reversed(cases)):
+        case = await store.get(made["id"])
+        assert case is not None
+        batch.append(events_a.push_case(case, 0.0, "escalated", None, f"overdue {i}"))
+    await events_a.notify(batch)
+    assert events_a.counts["sent"] == sent_before + 3
+    got = [
+        await recv_until(crew_b, lambda m: m["type"] == "case" and m["change"] == "escalated")
+        for _ in range(3)
+    ]
+    assert [m["case"]["id"] for m in got] == [c["id"] for c in reversed(cases)]
+    assert [m["note"] for m in got] == ["overdue 0", "overdue 1", "overdue 2"]
+    await events_a.notify([])  # nothing to say costs nothing and fails nothing
+    assert events_a.counts["send_failed"] == 0
+    await crew_b.close()
