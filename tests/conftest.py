@@ -55,6 +55,20 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
+async def own_db(pg_url: str) -> AsyncIterator[str]:
+    """A database of the test's own, for tests whose processes migrate and fill one: the
+    session database holds other modules' rows."""
+    name = f"own_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(pg_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{pg_url.rsplit('/', 1)[0]}/{name}"
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
 async def redis_client() -> AsyncIterator[aioredis.Redis]:
     client = aioredis.from_url(REDIS_URL)
     try:

@@ -1,28 +1,13 @@
-"""Fixtures of the process tests: a database and a redis-server of each test's own."""
+"""Fixtures of the process tests: a redis-server of each test's own (`own_db` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from tests.assembly.procs import RedisServer
-
-
-@pytest.fixture
-async def own_db(pg_url: str) -> AsyncIterator[str]:
-    """A database of this test's own (its processes migrate it)."""
-    name = f"faults_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(pg_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{pg_url.rsplit('/', 1)[0]}/{name}"
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture

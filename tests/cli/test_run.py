@@ -9,9 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -147,19 +145,6 @@ async def _wait_for_stream(topic: str, length: int, timeout: float) -> None:
         raise AssertionError(f"{topic} did not reach {length} records in {timeout} s")
     finally:
         await client.aclose()
-
-
-@pytest.fixture
-async def own_db(pg_url: str) -> AsyncIterator[str]:
-    """A database of this test's own: the session database holds other modules' rows."""
-    name = f"run_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(pg_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{pg_url.rsplit('/', 1)[0]}/{name}"
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _wait_for_pending(topic: str, group: str, count: int, timeout: float) -> None:

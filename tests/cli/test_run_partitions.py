@@ -11,8 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -112,18 +110,6 @@ async def _stored(url: str) -> set[tuple[int, float, float, float, str | None]]:
         }
     finally:
         await conn.close()
-
-
-@pytest.fixture
-async def own_db(pg_url: str) -> AsyncIterator[str]:
-    name = f"runp_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(pg_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{pg_url.rsplit('/', 1)[0]}/{name}"
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def _text(key: bytes | str) -> str:
