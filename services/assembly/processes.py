@@ -102,7 +102,8 @@ async def build_persist(
 
     del config, bus, partition
     pool = await required_pool(settings.database_url, resources)
-    stage = PersistStage(pool, settings.database)
+    # renewed well within claim_idle: held records are never claimed (services/ingest/persist.py)
+    stage = PersistStage(pool, settings.database, hold_every=_bus_options(settings).claim_idle / 3)
     return Process(
         [stage], PERSIST_GROUPS, {"persist": stage.status}, {"database": database_check(pool)}
     )

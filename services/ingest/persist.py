@@ -23,13 +23,19 @@ filling a bounded buffer: up to `buffer_size` records are held (read, not yet co
 `status()` and `/metrics` show how many), then the readers stop, so the bus, not this
 process, holds the rest of the backlog; nothing is acknowledged before its commit, so a
 crash meanwhile loses nothing either. Once the database answers, the buffer is written and
-reading resumes. A record the bus hands over again while it is still held (its own claim of
-records pending past `claim_idle`, during a long outage) is held once. Such claims count as
-deliveries, so a record held through more than `max_attempts` x `claim_idle` of outage
-(2.5 min by default) also gets a copy on the dead-letter topic, though it is still written
-here once the database is back. A flush that PostgreSQL rejects for another reason is dropped without acknowledgement: the bus redelivers it and, if it keeps
-failing, dead-letters it after `max_attempts`. Undecodable or invalid records are moved to
-the dead-letter topic at once, since no retry can fix them.
+reading resumes.
+
+Holding is not failing: every `hold_every` seconds (a third of the bus's `claim_idle`) the
+records held are renewed on the bus (`Bus.hold`, Redis `XCLAIM ... JUSTID`), which restarts
+their idle time without counting a delivery. So however long the database is down, no
+consumer of the group (this one's own readers included) claims them, and none reaches
+`max_attempts` and the dead-letter topic: each is written once, when the database is back.
+A record is dead-lettered only for a fault of its own: undecodable or invalid records at
+once, since no retry can fix them; a flush that PostgreSQL rejects for another reason than
+being unreachable is dropped without acknowledgement and no longer held, so the bus
+redelivers it after `claim_idle` and, if it keeps failing, dead-letters it after
+`max_attempts`. A record the bus hands over again while still held (the consumer restarted
+under the same name) is held once.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ from typing import cast
 import asyncpg
 
 from services.core import topics
-from services.core.bus import Bus, Delivery, dead_letter_topic
+from services.core.bus import Bus, BusError, BusOptions, Delivery, dead_letter_topic
 from services.core.codec import CodecError, decode_as, encode
 from services.core.db import TRANSIENT_ERRORS
 from services.core.settings import DatabaseSettings
@@ -79,12 +85,18 @@ class PersistStage:
         consumer: str | None = None,
         shutdown_timeout: float = 10.0,
         max_backoff: float = 5.0,
+        hold_every: float | None = None,
     ) -> None:
+        """`hold_every`: seconds between renewals of the records held for the database;
+        must stay well under the bus's `claim_idle` (default: a third of the default)."""
         self.settings = settings or DatabaseSettings()
         self.store = PositionStore(pool, batch_size=self.settings.batch_size)
         self.consumer = consumer or f"persist-{socket.gethostname()}-{os.getpid()}"
         self.shutdown_timeout = shutdown_timeout
         self.max_backoff = max_backoff
+        self.hold_every = BusOptions().claim_idle / 3 if hold_every is None else hold_every
+        if not self.hold_every > 0:
+            raise ValueError(f"hold_every must be positive, got {hold_every!r}")
         self.counts: Counter[str] = Counter()  # by outcome, for metrics and logs
         self._unacked: dict[str, list[str]] = {topics.CELL_POSITIONS: [], topics.STATIC: []}
         self._held: dict[str, set[str]] = {topic: set() for topic in self._unacked}
@@ -122,6 +134,7 @@ class PersistStage:
                 for topic in self._unacked:
                     group.create_task(self._read(bus, topic, stop))
                 group.create_task(self._flush_loop(bus, stop))
+                group.create_task(self._hold_loop(bus, stop))
                 group.create_task(self._retention_loop(stop))
         except BaseExceptionGroup as crash:
             # What was read and not acknowledged stays pending; the bus redelivers it.
@@ -147,6 +160,25 @@ class PersistStage:
             await drop_old_positions(self.store.pool, self.settings.retention_days)
         except (*_TRANSIENT, asyncpg.PostgresError) as exc:
             log.warning("position retention failed (%s); retrying in an hour", exc)
+
+    async def _hold_loop(self, bus: Bus, stop: asyncio.Event) -> None:
+        """Renew the records held for the database (`Bus.hold`), so that, however long it
+        is down, the group neither hands them to another consumer (or back to this one)
+        nor counts those claims as failed deliveries that would dead-letter them."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.hold_every)
+            for topic, held in self._held.items():
+                if held and not stop.is_set():
+                    await self._hold(bus, topic, list(held))
+
+    async def _hold(self, bus: Bus, topic: str, ids: list[str]) -> None:
+        try:
+            await bus.hold(topic, GROUP, self.consumer, ids)
+        except BusError as exc:  # the readers meet the same fault; one renewal late is fine
+            log.warning("%s: cannot renew %d held records: %s", topic, len(ids), exc)
+            return
+        self.counts["held_renewed"] += len(ids)
 
     async def _relay(self, stop: asyncio.Event) -> None:
         await stop.wait()
