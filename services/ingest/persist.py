@@ -31,11 +31,12 @@ their idle time without counting a delivery. So however long the database is dow
 consumer of the group (this one's own readers included) claims them, and none reaches
 `max_attempts` and the dead-letter topic: each is written once, when the database is back.
 A record is dead-lettered only for a fault of its own: undecodable or invalid records at
-once, since no retry can fix them; a flush that PostgreSQL rejects for another reason than
-being unreachable is dropped without acknowledgement and no longer held, so the bus
-redelivers it after `claim_idle` and, if it keeps failing, dead-letters it after
-`max_attempts`. A record the bus hands over again while still held (the consumer restarted
-under the same name) is held once.
+once, since no retry can fix them. A flush that PostgreSQL rejects for another reason than
+being unreachable is written again apart, by halves (isolate.py), so its neighbours are
+stored and acknowledged; a record refused on its own is no longer held, the bus redelivers
+it after `claim_idle` and, refused each time, dead-letters it after `max_attempts`. A
+record the bus hands over again while still held (the consumer restarted under the same
+name) is held once.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import os
 import socket
 import time
 from collections import Counter
+from functools import partial
 from typing import cast
 
 import asyncpg
@@ -57,6 +59,7 @@ from services.core.codec import CodecError, decode_as, encode
 from services.core.db import TRANSIENT_ERRORS
 from services.core.settings import DatabaseSettings
 from services.core.types import CellPosition, VesselStatic
+from services.ingest.isolate import Entry, write_apart
 from services.ingest.store import (
     InvalidRecord,
     PositionStore,
@@ -98,7 +101,9 @@ class PersistStage:
         if not self.hold_every > 0:
             raise ValueError(f"hold_every must be positive, got {hold_every!r}")
         self.counts: Counter[str] = Counter()  # by outcome, for metrics and logs
-        self._unacked: dict[str, list[str]] = {topics.CELL_POSITIONS: [], topics.STATIC: []}
+        # per topic, in buffer order: each delivery read and not yet acknowledged, with its
+        # records (a rejected batch is written again apart, services/ingest/isolate.py)
+        self._unacked: dict[str, list[Entry]] = {topics.CELL_POSITIONS: [], topics.STATIC: []}
         self._held: dict[str, set[str]] = {topic: set() for topic in self._unacked}
         self._first_at: float | None = None  # monotonic time the oldest buffered record came
         self._wake = asyncio.Event()  # a batch is full, or stop was set
@@ -119,7 +124,7 @@ class PersistStage:
             **self.counts,
             "buffered": self.store.pending,
             "buffer_capacity": self.capacity,
-            "unacknowledged": sum(len(ids) for ids in self._unacked.values()),
+            "unacknowledged": sum(len(entries) for entries in self._unacked.values()),
             "database_down": int(self._failures > 0),
         }
 
@@ -249,15 +254,21 @@ class PersistStage:
         """Buffer records with their ids; raises InvalidRecord, buffering none, if one is bad."""
         if not good:
             return
-        records = [record for _, record in good]
+        records: dict[str, list[CellPosition | VesselStatic]] = {}
+        for delivery, record in good:
+            records.setdefault(delivery.id, []).append(record)
+        self._add(topic, [(i, tuple(r)) for i, r in records.items()])
+
+    def _add(self, topic: str, entries: list[Entry]) -> None:
+        """Buffer the entries' records; raises InvalidRecord, buffering none, if one is bad."""
+        records = [record for _, batch in entries for record in batch]
         # No await in here: the records and their ids must enter the buffers together.
         if topic == topics.CELL_POSITIONS:
             self.store.add(cast(list[CellPosition], records))
         else:
             self.store.add_static(cast(list[VesselStatic], records))
-        ids = dict.fromkeys(d.id for d, _ in good)
-        self._unacked[topic].extend(ids)
-        self._held[topic].update(ids)
+        self._unacked[topic].extend(entries)
+        self._held[topic].update(i for i, _ in entries)
         if self._first_at is None:
             self._first_at = time.monotonic()
         if self.store.pending >= self.settings.batch_size:
@@ -297,26 +308,61 @@ class PersistStage:
         except _TRANSIENT as exc:
             self._note_failure(exc)
             return False
-        except asyncpg.PostgresError:
-            log.exception(
-                "database rejected a batch; %d records left for redelivery", self.store.pending
-            )
-            self.counts["rejected"] += self.store.discard()
-            for ids in self._unacked.values():
-                ids.clear()
-            for held in self._held.values():
-                held.clear()
-            self._first_at = None
-            self._room.set()
-            return False
+        except asyncpg.PostgresError as exc:
+            return await self._rejected(bus, exc)
         for topic, n in taken.items():
             if n:
-                done = self._unacked[topic][:n]
+                done = [i for i, _ in self._unacked[topic][:n]]
                 await bus.ack(topic, GROUP, done)
                 del self._unacked[topic][:n]
                 self._held[topic].difference_update(done)
         self._after_success(result.positions, result.inserted, result.statics, started)
         return True
+
+    async def _rejected(self, bus: Bus, exc: asyncpg.PostgresError) -> bool:
+        """PostgreSQL refused a batch: write everything held again apart, so only the
+        records at fault are left to the bus (isolate.py); False if it went away meanwhile."""
+        log.warning("database rejected a batch (%s); writing its records apart", exc)
+        self.store.discard()
+        taken = {topic: entries[:] for topic, entries in self._unacked.items()}
+        for entries in self._unacked.values():
+            entries.clear()
+        self._first_at = None
+        self._room.set()
+        reachable = True
+        for topic, entries in taken.items():
+            if entries:
+                reachable &= await self._write_apart(bus, topic, entries)
+        return reachable
+
+    async def _write_apart(self, bus: Bus, topic: str, entries: list[Entry]) -> bool:
+        started = time.monotonic()
+        out = await write_apart(partial(self._write, topic), entries, _TRANSIENT)
+        done = [i for i, _ in out.written]
+        await bus.ack(topic, GROUP, done)
+        self._held[topic].difference_update(done)
+        for (delivery_id, records), reason in out.refused:
+            # no longer held: the bus redelivers it, and dead-letters it after max_attempts
+            self._held[topic].discard(delivery_id)
+            self.counts["refused"] += len(records)
+            log.warning("%s: record %s refused by the database: %s", topic, delivery_id, reason)
+        if out.unwritten:  # the database went away meanwhile: held again, retried
+            self._add(topic, out.unwritten)
+            self._first_at = started
+        written = sum(len(records) for _, records in out.written)
+        if topic == topics.CELL_POSITIONS:
+            self.counts["positions"] += written
+            self.counts["duplicates"] += written - out.inserted
+        else:
+            self.counts["statics"] += written
+        return not out.unwritten
+
+    async def _write(self, topic: str, entries: list[Entry]) -> int:
+        records = [record for _, batch in entries for record in batch]
+        if topic == topics.CELL_POSITIONS:
+            return (await self.store.write(cast(list[CellPosition], records), [])).inserted
+        await self.store.write([], cast(list[VesselStatic], records))
+        return 0
 
     def _holding(self) -> bool:
         """Records buffered, or written and not yet acknowledged."""

@@ -1,6 +1,8 @@
-"""Persist through a PostgreSQL outage longer than `max_attempts` x `claim_idle`, over the
-real Redis and the real PostgreSQL: the records held for the database are renewed on the
-bus (`Bus.hold`), so none is claimed again or dead-lettered, and each is stored once.
+"""What persist dead-letters, over the real Redis and the real PostgreSQL: a record held
+through a PostgreSQL outage longer than `max_attempts` x `claim_idle` is renewed on the
+bus (`Bus.hold`), so none is claimed again or dead-lettered, and each is stored once; a
+record the database refuses for a reason of its own is dead-lettered alone, after
+`max_attempts`, and the rest of its batch is stored.
 
 The outage is a cut network path: the pool connects through a small TCP relay to the
 local server, and the test closes the relay (every connection reset, new ones refused),
@@ -21,6 +23,7 @@ import redis.asyncio as aioredis
 
 from services.core import topics
 from services.core.bus import BusOptions, dead_letter_topic, open_bus
+from services.core.codec import decode_as
 from services.core.db import open_database
 from services.core.settings import DatabaseSettings
 from services.core.types import CellPosition
@@ -183,3 +186,61 @@ async def _equals(count: Callable[[], Awaitable[int]], expected: int) -> bool:
 
 async def _zero(value: Awaitable[int]) -> bool:
     return await value == 0
+
+
+POISON = 413999999  # the vessel whose positions the database refuses
+
+
+@pytest.fixture
+async def refusing(pg_url: str) -> AsyncIterator[None]:
+    """A trigger by which PostgreSQL refuses the positions of one vessel: records seagrid
+    finds valid and the database will not take (as a constraint of its own would)."""
+    conn = await asyncpg.connect(pg_url)
+    await conn.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION test_refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.mmsi = {POISON} THEN RAISE EXCEPTION 'vessel % refused', NEW.mmsi; END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER test_refuse_poison BEFORE INSERT ON positions
+            FOR EACH ROW EXECUTE FUNCTION test_refuse_poison();
+        """
+    )
+    try:
+        yield
+    finally:
+        await conn.execute(
+            "DROP TRIGGER IF EXISTS test_refuse_poison ON positions;"
+            "DROP FUNCTION IF EXISTS test_refuse_poison();"
+        )
+        await conn.close()
+
+
+@pytest.mark.usefixtures("clean", "refusing")
+async def test_a_record_the_database_refuses_is_dead_lettered_alone(pg_url: str) -> None:
+    settings = DatabaseSettings(retention_days=0, flush_interval=0.1, batch_size=200)
+    pool = await open_database(pg_url)
+    bus = open_bus(REDIS_URL, BUS)
+    stage = PersistStage(pool, settings, consumer="p-1", hold_every=BUS.claim_idle / 3)
+    good = positions(0, 600)
+    poison = CellPosition(POISON, T0 + 300.5, 24.7, 118.6, "C-07", "shishi")
+    stop = asyncio.Event()
+    task = asyncio.create_task(stage.run(bus, stop))
+    dead_topic = dead_letter_topic(topics.CELL_POSITIONS)
+    try:
+        await bus.publish_records(topics.CELL_POSITIONS, [*good[:300], poison, *good[300:]])
+        await until(lambda: _zero(bus.pending(topics.CELL_POSITIONS, GROUP)))
+        await until(lambda: _equals(lambda: bus.lag(dead_topic, "inspector"), 1))
+        stored = int(await pool.fetchval("SELECT count(*) FROM positions"))
+        dead = await bus.read(dead_topic, "inspector", "i", block=0)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+        await bus.close()
+        await pool.close()
+    assert stored == len(good)  # its neighbours are stored, once
+    assert [decode_as(d.payload, CellPosition) for d in dead] == [poison]
+    # refused at each of its max_attempts deliveries, then dead-lettered by the bus
+    assert stage.counts["refused"] == BUS.max_attempts
+    assert stage.counts["positions"] == len(good)
