@@ -40,7 +40,7 @@ CLASSES = (Track, CellPosition, VesselStatic, _KeyState, Alert, Silence, Silence
 
 
 def processor_state(processor: AlertProcessor) -> dict[str, Any]:
-    rules, book = processor.rules, processor.book
+    rules = processor.rules
     engine = {name: getattr(rules, name) for name in ENGINE if hasattr(rules, name)}
     coverage = getattr(rules, "coverage", None)
     if coverage is not None:
@@ -49,7 +49,7 @@ def processor_state(processor: AlertProcessor) -> dict[str, Any]:
     processor._seq = itertools.count(seq)  # the value taken is given back
     return {
         "engine": engine,
-        "book": {name: getattr(book, name) for name in BOOK} | {"silences": book.silences},
+        "book": book_state(processor.book),
         "processor": {name: getattr(processor, name) for name in PROCESSOR}
         | {"seq": seq, "counters": dict(processor.counters)},
     }
@@ -70,6 +70,11 @@ def restore_processor(processor: AlertProcessor, state: dict[str, Any]) -> None:
     processor.counters.update(saved.pop("counters"))
     for name, value in saved.items():
         setattr(processor, name, value)
+
+
+def book_state(book: AlertBook) -> dict[str, Any]:
+    """An alert book's state (the AIS rules' and fusion's RadarBook alike)."""
+    return {name: getattr(book, name) for name in BOOK} | {"silences": book.silences}
 
 
 def restore_book(book: AlertBook, state: dict[str, Any]) -> None:

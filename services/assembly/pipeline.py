@@ -80,9 +80,11 @@ def rule_stages(
     live: Any = None,
     partition: PartitionSpec = WHOLE,
     checkpoint: Any = None,
+    fusion_checkpoint: Any = None,
 ) -> tuple[Any, Any]:
     """The alerts stage (of the partition's vessels, snapshotted through `checkpoint` when
-    given) and radar fusion: the rules, with their thresholds and timings."""
+    given) and radar fusion (through `fusion_checkpoint`): the rules, with their
+    thresholds and timings."""
     from services.alerts.stage import AlertsStage
     from services.alerts.thresholds import ThresholdError
     from services.alerts.timing import TimingError
@@ -91,7 +93,7 @@ def rule_stages(
 
     try:
         stage = AlertsStage(config, live=live, partition=partition, checkpoint=checkpoint)
-        return stage, FusionStage(config)
+        return stage, FusionStage(config, checkpoint=fusion_checkpoint)
     except (ThresholdError, TimingError, RadarConfigError) as exc:
         raise _config_error(config, exc) from exc
 

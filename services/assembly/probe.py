@@ -82,6 +82,9 @@ class ObservedBus:
     async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
         await self.inner.ack(topic, group, ids)
 
+    async def hold(self, topic: str, group: str, consumer: str, ids: Sequence[str]) -> None:
+        await self.inner.hold(topic, group, consumer, ids)
+
     async def pending(self, topic: str, group: str) -> int:
         return await self.inner.pending(topic, group)
 

@@ -11,7 +11,8 @@
 With `[bus] partitions = N`, `run gridding|alerts --partition I/N` owns the vessels with
 mmsi % N == I and snapshots its state to Redis (services/core/snapshot.py); partition 0 of
 alerts also runs the stages that must run once (fusion, the dispatcher, handover), reading
-every partition. Every process opens the bus split into the configured partitions.
+every partition, and snapshots fusion's state beside its own (services/radar/snapshot.py).
+Every process opens the bus split into the configured partitions.
 
 Gridding no longer runs persist: the position writer is a process of its own, so the
 database can stop without touching gridding, and persist scales by adding consumers to its
@@ -101,7 +102,8 @@ async def build_persist(
 
     del config, bus, partition
     pool = await required_pool(settings.database_url, resources)
-    stage = PersistStage(pool, settings.database)
+    # renewed well within claim_idle: held records are never claimed (services/ingest/persist.py)
+    stage = PersistStage(pool, settings.database, hold_every=_bus_options(settings).claim_idle / 3)
     return Process(
         [stage], PERSIST_GROUPS, {"persist": stage.status}, {"database": database_check(pool)}
     )
@@ -121,7 +123,15 @@ async def build_alerts(
 
     del bus
     checkpoint = stage_checkpoint(config, settings, resources, "alerts", partition)
-    stage, fusion = rule_stages(config, partition=partition, checkpoint=checkpoint)
+    # fusion runs in partition 0 only, snapshotted beside the rules (services/radar/snapshot.py)
+    fusion_checkpoint = (
+        stage_checkpoint(config, settings, resources, "fusion", partition)
+        if partition.index == 0
+        else None
+    )
+    stage, fusion = rule_stages(
+        config, partition=partition, checkpoint=checkpoint, fusion_checkpoint=fusion_checkpoint
+    )
     pool = await required_pool(settings.database_url, resources)
     store = PgAlertStore(pool)
     dispatcher = dispatcher_stage(config, store)

@@ -114,6 +114,17 @@ class Bus(Protocol):
     async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
         """Mark records as handled for `group`; unknown ids are ignored."""
 
+    async def hold(self, topic: str, group: str, consumer: str, ids: Sequence[str]) -> None:
+        """Keep records pending for `consumer`, as still being handled: their idle time
+        starts again, so no consumer claims them after `claim_idle`, and no delivery is
+        counted towards `max_attempts` (Redis: `XCLAIM ... JUSTID`).
+
+        For a consumer that holds records on purpose for longer than `claim_idle` (persist
+        while the database is down): a claim would count a failed delivery and, after
+        `max_attempts`, dead-letter a record nothing is wrong with. Ids not pending in the
+        group are ignored.
+        """
+
     async def pending(self, topic: str, group: str) -> int:
         """How many records the group has been given and not acknowledged."""
 

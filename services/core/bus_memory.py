@@ -247,6 +247,17 @@ class MemoryBus:
                 grp.pending.pop(_parse_id(record_id), None)
             state.changed.notify_all()
 
+    async def hold(self, topic: str, group: str, consumer: str, ids: Sequence[str]) -> None:
+        grp = self._topic(topic).groups.get(group)
+        if grp is None:
+            return
+        now = time.monotonic()
+        for record_id in ids:
+            seq = _parse_id(record_id)
+            entry = grp.pending.pop(seq, None)
+            if entry is not None:  # to the end: the pending dict stays in delivery order
+                grp.pending[seq] = _Pending(consumer, now, entry.attempts, entry.weight)
+
     async def pending(self, topic: str, group: str) -> int:
         grp = self._topic(topic).groups.get(group)
         return sum(p.weight for p in grp.pending.values()) if grp else 0

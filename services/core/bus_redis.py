@@ -19,6 +19,9 @@ field `d`. The mapping, and why:
   Delivery counts come from the group's PEL (`XPENDING`); a record delivered more than
   `max_attempts` times is added to `<topic>.dead` and acknowledged in one MULTI, with the
   origin topic, group, id and count as extra fields for the operator.
+- `hold`: `XCLAIM ... 0 ... JUSTID` to the holding consumer: resets the idle time without
+  counting a delivery, so records a consumer keeps on purpose are neither claimed nor
+  dead-lettered.
 - `pending`: XPENDING; `lag`: XINFO GROUPS (Redis 7), capped at the stream length because
   Redis keeps counting records that were trimmed before the group got them.
 
@@ -333,6 +336,24 @@ class RedisBus:
                 # Redis lost the group (restarted empty): the records are gone with it.
 
         await self._call(f"ack {topic} for {group}", command)
+
+    async def hold(self, topic: str, group: str, consumer: str, ids: Sequence[str]) -> None:
+        """XCLAIM with min-idle 0 and JUSTID: the idle time starts again, the delivery
+        count stays (JUSTID does not increment it); ids no longer pending are skipped."""
+        if not ids:
+            return
+
+        async def command() -> None:
+            for start in range(0, len(ids), 10_000):  # keep each XCLAIM a reasonable size
+                chunk: list[Any] = list(ids[start : start + 10_000])
+                try:
+                    await self._client.xclaim(topic, group, consumer, 0, chunk, justid=True)
+                except ResponseError as exc:
+                    if "NOGROUP" not in str(exc):
+                        raise
+                    return  # Redis lost the group (restarted empty): nothing left to hold
+
+        await self._call(f"hold {topic} for {group}", command)
 
     async def pending(self, topic: str, group: str) -> int:
 

@@ -204,17 +204,24 @@ class PartitionedBus:
         return []
 
     async def ack(self, topic: str, group: str, ids: Sequence[str]) -> None:
+        for name, part in self._by_stream(topic, ids):
+            await self.inner.ack(name, group, part)
+
+    async def hold(self, topic: str, group: str, consumer: str, ids: Sequence[str]) -> None:
+        for name, part in self._by_stream(topic, ids):
+            await self.inner.hold(name, group, consumer, part)
+
+    def _by_stream(self, topic: str, ids: Sequence[str]) -> list[tuple[str, Sequence[str]]]:
+        """Delivery ids back to their streams (`<I>/<id>` when read across partitions)."""
         names = self.streams(topic)
         if len(names) == 1:
-            await self.inner.ack(names[0], group, ids)
-            return
+            return [(names[0], ids)]
         parts: dict[int, list[str]] = defaultdict(list)
         for record_id in ids:
             prefix, _, inner_id = record_id.partition("/")
             if prefix.isdigit() and int(prefix) < len(names):
                 parts[int(prefix)].append(inner_id)
-        for index, part in parts.items():
-            await self.inner.ack(names[index], group, part)
+        return [(names[index], part) for index, part in parts.items()]
 
     async def pending(self, topic: str, group: str) -> int:
         return sum([await self.inner.pending(name, group) for name in self.streams(topic)])

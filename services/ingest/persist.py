@@ -23,13 +23,20 @@ filling a bounded buffer: up to `buffer_size` records are held (read, not yet co
 `status()` and `/metrics` show how many), then the readers stop, so the bus, not this
 process, holds the rest of the backlog; nothing is acknowledged before its commit, so a
 crash meanwhile loses nothing either. Once the database answers, the buffer is written and
-reading resumes. A record the bus hands over again while it is still held (its own claim of
-records pending past `claim_idle`, during a long outage) is held once. Such claims count as
-deliveries, so a record held through more than `max_attempts` x `claim_idle` of outage
-(2.5 min by default) also gets a copy on the dead-letter topic, though it is still written
-here once the database is back. A flush that PostgreSQL rejects for another reason is dropped without acknowledgement: the bus redelivers it and, if it keeps
-failing, dead-letters it after `max_attempts`. Undecodable or invalid records are moved to
-the dead-letter topic at once, since no retry can fix them.
+reading resumes.
+
+Holding is not failing: every `hold_every` seconds (a third of the bus's `claim_idle`) the
+records held are renewed on the bus (`Bus.hold`, Redis `XCLAIM ... JUSTID`), which restarts
+their idle time without counting a delivery. So however long the database is down, no
+consumer of the group (this one's own readers included) claims them, and none reaches
+`max_attempts` and the dead-letter topic: each is written once, when the database is back.
+A record is dead-lettered only for a fault of its own: undecodable or invalid records at
+once, since no retry can fix them. A flush that PostgreSQL rejects for another reason than
+being unreachable is written again apart, by halves (isolate.py), so its neighbours are
+stored and acknowledged; a record refused on its own is no longer held, the bus redelivers
+it after `claim_idle` and, refused each time, dead-letters it after `max_attempts`. A
+record the bus hands over again while still held (the consumer restarted under the same
+name) is held once.
 """
 
 from __future__ import annotations
@@ -41,16 +48,18 @@ import os
 import socket
 import time
 from collections import Counter
+from functools import partial
 from typing import cast
 
 import asyncpg
 
 from services.core import topics
-from services.core.bus import Bus, Delivery, dead_letter_topic
+from services.core.bus import Bus, BusError, BusOptions, Delivery, dead_letter_topic
 from services.core.codec import CodecError, decode_as, encode
 from services.core.db import TRANSIENT_ERRORS
 from services.core.settings import DatabaseSettings
 from services.core.types import CellPosition, VesselStatic
+from services.ingest.isolate import Entry, write_apart
 from services.ingest.store import (
     InvalidRecord,
     PositionStore,
@@ -79,14 +88,22 @@ class PersistStage:
         consumer: str | None = None,
         shutdown_timeout: float = 10.0,
         max_backoff: float = 5.0,
+        hold_every: float | None = None,
     ) -> None:
+        """`hold_every`: seconds between renewals of the records held for the database;
+        must stay well under the bus's `claim_idle` (default: a third of the default)."""
         self.settings = settings or DatabaseSettings()
         self.store = PositionStore(pool, batch_size=self.settings.batch_size)
         self.consumer = consumer or f"persist-{socket.gethostname()}-{os.getpid()}"
         self.shutdown_timeout = shutdown_timeout
         self.max_backoff = max_backoff
+        self.hold_every = BusOptions().claim_idle / 3 if hold_every is None else hold_every
+        if not self.hold_every > 0:
+            raise ValueError(f"hold_every must be positive, got {hold_every!r}")
         self.counts: Counter[str] = Counter()  # by outcome, for metrics and logs
-        self._unacked: dict[str, list[str]] = {topics.CELL_POSITIONS: [], topics.STATIC: []}
+        # per topic, in buffer order: each delivery read and not yet acknowledged, with its
+        # records (a rejected batch is written again apart, services/ingest/isolate.py)
+        self._unacked: dict[str, list[Entry]] = {topics.CELL_POSITIONS: [], topics.STATIC: []}
         self._held: dict[str, set[str]] = {topic: set() for topic in self._unacked}
         self._first_at: float | None = None  # monotonic time the oldest buffered record came
         self._wake = asyncio.Event()  # a batch is full, or stop was set
@@ -107,7 +124,7 @@ class PersistStage:
             **self.counts,
             "buffered": self.store.pending,
             "buffer_capacity": self.capacity,
-            "unacknowledged": sum(len(ids) for ids in self._unacked.values()),
+            "unacknowledged": sum(len(entries) for entries in self._unacked.values()),
             "database_down": int(self._failures > 0),
         }
 
@@ -122,6 +139,7 @@ class PersistStage:
                 for topic in self._unacked:
                     group.create_task(self._read(bus, topic, stop))
                 group.create_task(self._flush_loop(bus, stop))
+                group.create_task(self._hold_loop(bus, stop))
                 group.create_task(self._retention_loop(stop))
         except BaseExceptionGroup as crash:
             # What was read and not acknowledged stays pending; the bus redelivers it.
@@ -147,6 +165,25 @@ class PersistStage:
             await drop_old_positions(self.store.pool, self.settings.retention_days)
         except (*_TRANSIENT, asyncpg.PostgresError) as exc:
             log.warning("position retention failed (%s); retrying in an hour", exc)
+
+    async def _hold_loop(self, bus: Bus, stop: asyncio.Event) -> None:
+        """Renew the records held for the database (`Bus.hold`), so that, however long it
+        is down, the group neither hands them to another consumer (or back to this one)
+        nor counts those claims as failed deliveries that would dead-letter them."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.hold_every)
+            for topic, held in self._held.items():
+                if held and not stop.is_set():
+                    await self._hold(bus, topic, list(held))
+
+    async def _hold(self, bus: Bus, topic: str, ids: list[str]) -> None:
+        try:
+            await bus.hold(topic, GROUP, self.consumer, ids)
+        except BusError as exc:  # the readers meet the same fault; one renewal late is fine
+            log.warning("%s: cannot renew %d held records: %s", topic, len(ids), exc)
+            return
+        self.counts["held_renewed"] += len(ids)
 
     async def _relay(self, stop: asyncio.Event) -> None:
         await stop.wait()
@@ -217,15 +254,21 @@ class PersistStage:
         """Buffer records with their ids; raises InvalidRecord, buffering none, if one is bad."""
         if not good:
             return
-        records = [record for _, record in good]
+        records: dict[str, list[CellPosition | VesselStatic]] = {}
+        for delivery, record in good:
+            records.setdefault(delivery.id, []).append(record)
+        self._add(topic, [(i, tuple(r)) for i, r in records.items()])
+
+    def _add(self, topic: str, entries: list[Entry]) -> None:
+        """Buffer the entries' records; raises InvalidRecord, buffering none, if one is bad."""
+        records = [record for _, batch in entries for record in batch]
         # No await in here: the records and their ids must enter the buffers together.
         if topic == topics.CELL_POSITIONS:
             self.store.add(cast(list[CellPosition], records))
         else:
             self.store.add_static(cast(list[VesselStatic], records))
-        ids = dict.fromkeys(d.id for d, _ in good)
-        self._unacked[topic].extend(ids)
-        self._held[topic].update(ids)
+        self._unacked[topic].extend(entries)
+        self._held[topic].update(i for i, _ in entries)
         if self._first_at is None:
             self._first_at = time.monotonic()
         if self.store.pending >= self.settings.batch_size:
@@ -265,26 +308,61 @@ class PersistStage:
         except _TRANSIENT as exc:
             self._note_failure(exc)
             return False
-        except asyncpg.PostgresError:
-            log.exception(
-                "database rejected a batch; %d records left for redelivery", self.store.pending
-            )
-            self.counts["rejected"] += self.store.discard()
-            for ids in self._unacked.values():
-                ids.clear()
-            for held in self._held.values():
-                held.clear()
-            self._first_at = None
-            self._room.set()
-            return False
+        except asyncpg.PostgresError as exc:
+            return await self._rejected(bus, exc)
         for topic, n in taken.items():
             if n:
-                done = self._unacked[topic][:n]
+                done = [i for i, _ in self._unacked[topic][:n]]
                 await bus.ack(topic, GROUP, done)
                 del self._unacked[topic][:n]
                 self._held[topic].difference_update(done)
         self._after_success(result.positions, result.inserted, result.statics, started)
         return True
+
+    async def _rejected(self, bus: Bus, exc: asyncpg.PostgresError) -> bool:
+        """PostgreSQL refused a batch: write everything held again apart, so only the
+        records at fault are left to the bus (isolate.py); False if it went away meanwhile."""
+        log.warning("database rejected a batch (%s); writing its records apart", exc)
+        self.store.discard()
+        taken = {topic: entries[:] for topic, entries in self._unacked.items()}
+        for entries in self._unacked.values():
+            entries.clear()
+        self._first_at = None
+        self._room.set()
+        reachable = True
+        for topic, entries in taken.items():
+            if entries:
+                reachable &= await self._write_apart(bus, topic, entries)
+        return reachable
+
+    async def _write_apart(self, bus: Bus, topic: str, entries: list[Entry]) -> bool:
+        started = time.monotonic()
+        out = await write_apart(partial(self._write, topic), entries, _TRANSIENT)
+        done = [i for i, _ in out.written]
+        await bus.ack(topic, GROUP, done)
+        self._held[topic].difference_update(done)
+        for (delivery_id, records), reason in out.refused:
+            # no longer held: the bus redelivers it, and dead-letters it after max_attempts
+            self._held[topic].discard(delivery_id)
+            self.counts["refused"] += len(records)
+            log.warning("%s: record %s refused by the database: %s", topic, delivery_id, reason)
+        if out.unwritten:  # the database went away meanwhile: held again, retried
+            self._add(topic, out.unwritten)
+            self._first_at = started
+        written = sum(len(records) for _, records in out.written)
+        if topic == topics.CELL_POSITIONS:
+            self.counts["positions"] += written
+            self.counts["duplicates"] += written - out.inserted
+        else:
+            self.counts["statics"] += written
+        return not out.unwritten
+
+    async def _write(self, topic: str, entries: list[Entry]) -> int:
+        records = [record for _, batch in entries for record in batch]
+        if topic == topics.CELL_POSITIONS:
+            return (await self.store.write(cast(list[CellPosition], records), [])).inserted
+        await self.store.write([], cast(list[VesselStatic], records))
+        return 0
 
     def _holding(self) -> bool:
         """Records buffered, or written and not yet acknowledged."""

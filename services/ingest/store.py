@@ -294,16 +294,31 @@ class PositionStore:
                 await conn.execute(_PARTITION, day)
         self._days |= missing
 
+    async def write(
+        self, positions: Sequence[CellPosition], statics: Sequence[VesselStatic]
+    ) -> FlushResult:
+        """Write these records now, past the buffer (statics, then positions, a transaction
+        each); errors propagate. For telling which records of a rejected flush PostgreSQL
+        refuses: the buffer, which others keep filling meanwhile, is left alone."""
+        async with self._lock:
+            if statics:
+                await self._write_statics(statics)
+            inserted = await self._write_positions(positions) if positions else 0
+        return FlushResult(len(positions), inserted, len(statics))
+
     async def _flush_statics(self) -> int:
         if not self._statics:
             return 0
         taken = len(self._statics)
-        # Time order within a vessel for the merge rules; MMSI order so writers never deadlock.
-        rows = sorted(map(_static_row_of, self._statics[:taken]), key=lambda r: (r[0], r[1]))
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.executemany(_UPSERT_STATIC, rows)
+        await self._write_statics(self._statics[:taken])
         del self._statics[:taken]
         return taken
+
+    async def _write_statics(self, statics: Sequence[VesselStatic]) -> None:
+        # Time order within a vessel for the merge rules; MMSI order so writers never deadlock.
+        rows = sorted(map(_static_row_of, statics), key=lambda r: (r[0], r[1]))
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.executemany(_UPSERT_STATIC, rows)
 
     async def track(
         self,

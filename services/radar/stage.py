@@ -18,6 +18,14 @@ backlog on a busy machine), the scans wait for it: processing one without the AI
 positions of its time would take every vessel for a radar-only target and raise false
 `radar_only` alerts. At most `max_pending` scans wait (memory); past that the oldest go
 ahead.
+
+With a `checkpoint` (`seagrid run alerts`) the stage snapshots its state with its input
+offsets and acknowledges input only once a snapshot holding its effect is written, as the
+alerts stage does (services/core/snapshot.py for the argument, snapshot.py here for what
+is kept): a killed process restarted from the snapshot skips the redelivered records the
+state already reflects and continues fusion where it stopped, raising no radar alert twice
+and missing none. On stop it saves instead of running the waiting scans: the next owner
+runs them in their place among the AIS positions still to come.
 """
 
 from __future__ import annotations
@@ -48,8 +56,10 @@ from services.core import topics
 from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
+from services.core.snapshot import Checkpoint
 from services.core.types import CellPosition
 from services.gridding.grid import Grid
+from services.radar import snapshot
 from services.radar.config import RadarConfig
 from services.radar.fusion import FusionEngine, ScanResult
 from services.radar.nmea import RadarReport
@@ -83,6 +93,7 @@ class FusionStage:
         count: int = 4096,
         block: float = 0.2,
         publish_states: bool = True,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         """Raises RadarConfigError / TimingError for bad settings in `config`.
 
@@ -102,14 +113,33 @@ class FusionStage:
         self._arrived: dict[tuple[float, str], float] = {}
         self._next_prune = 0.0
         self.publish_states = publish_states
+        self.checkpoint = checkpoint
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
+        cp = self.checkpoint
+        if cp is not None:
+            state = await cp.restore(snapshot.CLASSES)
+            if state is not None:
+                self.restore_state(state)
         for topic in INPUT_TOPICS:
             await bus.ensure_group(topic, self.group)
         while not stop.is_set():
             await self.step(bus, self.block)
+            if cp is not None:
+                await cp.save_if_due(bus, self.snapshot_state)
+        if cp is not None:
+            await cp.save(bus, self.snapshot_state)
+            return
         await self._read(bus, topics.RADAR, self._on_radar)
         await self._publish(bus, self._due(float("inf")))
+
+    def snapshot_state(self) -> dict[str, Any]:
+        return snapshot.fusion_state(self.engine, self.book, self)
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        snapshot.restore_fusion(self.engine, self.book, self, state)
+        now = time.monotonic()  # the old process's clock means nothing here
+        self._arrived = dict.fromkeys(self._scans, now)
 
     async def step(self, bus: Bus, block: float) -> int:
         handled = await self._read(bus, topics.ALERT_COMMANDS, self._on_commands)
@@ -120,8 +150,8 @@ class FusionStage:
         if batch:
             self._ais_at = time.monotonic()
             handled += await self._read(bus, topics.RADAR, self._on_radar)
-            await self._on_positions(bus, batch)
-            await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
+            await self._on_positions(bus, self._fresh(topics.CELL_POSITIONS, batch))
+            await self._done(bus, topics.CELL_POSITIONS, batch)
         if self.max_wait is not None and self._scans:
             now = time.monotonic()
             if now - self._ais_at >= self.max_wait:  # AIS silent: scans waited long enough
@@ -136,9 +166,22 @@ class FusionStage:
             batch = await bus.read(topic, self.group, self.consumer, count=self.count, block=0)
             if not batch:
                 return total
-            handler(batch)
-            await bus.ack(topic, self.group, [d.id for d in batch])
+            fresh = self._fresh(topic, batch)
+            if fresh:
+                handler(fresh)
+            await self._done(bus, topic, batch)
             total += len(batch)
+
+    def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
+        """Without the redelivered records a restored snapshot already reflects."""
+        return batch if self.checkpoint is None else self.checkpoint.fresh(topic, batch)
+
+    async def _done(self, bus: Bus, topic: str, batch: list[Delivery]) -> None:
+        """Acknowledge `batch` now, or (checkpoint) with the next snapshot."""
+        if self.checkpoint is None:
+            await bus.ack(topic, self.group, [d.id for d in batch])
+        else:
+            self.checkpoint.acknowledge(topic, self.group, batch)
 
     def _on_radar(self, batch: list[Delivery]) -> None:
         now = time.monotonic()
@@ -256,6 +299,7 @@ class FusionStage:
             "radar_tracks": len(self.engine.tracks),
             "open_alerts": len(self.book.open_alerts()),
             "pending_scans": len(self._scans),
+            **(self.checkpoint.status() if self.checkpoint is not None else {}),
             **self.engine.counters,
             **self.counters,
         }

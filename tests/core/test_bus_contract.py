@@ -187,6 +187,27 @@ async def test_record_goes_to_dead_letter_topic_after_max_attempts(
     assert [d.payload for d in dead] == sentences[:1]
 
 
+async def test_held_records_are_neither_claimed_nor_dead_lettered(
+    backend: Backend, sentences: list[bytes]
+) -> None:
+    bus, topic = backend.open(), backend.topic()
+    await bus.ensure_group(topic, "g")
+    await bus.publish(topic, sentences[:2])
+    held = [d.id for d in await bus.read(topic, "g", "keeper", block=0)]
+    # held through more than max_attempts x claim_idle: nobody claims them meanwhile
+    for _ in range(2 * FAST.max_attempts):
+        await asyncio.sleep(FAST.claim_idle / 2)
+        await bus.hold(topic, "g", "keeper", held)
+        others = await bus.read(topic, "g", "other", block=0)
+        assert others == []
+    await bus.hold(topic, "g", "keeper", ["999999999-0"])  # not pending: ignored
+    await bus.ack(topic, "g", held[:1])
+    await asyncio.sleep(FAST.claim_idle + 0.05)  # no longer held: claimed once more
+    again = await bus.read(topic, "g", "other", block=0)
+    assert [(d.id, d.attempts) for d in again] == [(held[1], 2)]  # holds counted nothing
+    assert await drain(bus, dead_letter_topic(topic), "ops", "inspector") == []
+
+
 async def test_group_created_after_publishing_sees_retained_records(
     backend: Backend, sentences: list[bytes]
 ) -> None:

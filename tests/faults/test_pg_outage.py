@@ -1,7 +1,9 @@
 """PostgreSQL stopped for 30 s in the middle of a replay through the processes, then started
 again: no process dies, persist holds the positions in its bounded buffer meanwhile (its
-/metrics shows the buffer in use) and writes them once the database is back, and in the
-end the stored positions and alerts are those of `seagrid replay --speed max`.
+/metrics shows the buffer in use) and writes them once the database is back, nothing goes
+to a dead-letter topic, and in the end the stored positions and alerts are those of
+`seagrid replay --speed max`. (An outage longer than `max_attempts` x `claim_idle` is
+tests/ingest/test_persist_faults.py's, with a short claim_idle.)
 
 The cluster is the module's own (tests/faults/harness.py): stopping the shared server
 would fail everyone else's tests."""
@@ -68,6 +70,7 @@ def test_positions_are_buffered_while_postgres_is_down(
         private_pg.start()
         assert pipeline.processes["ingest"].alive(), "the input ended during the outage"
         pipeline.wait_drained(timeout=240)
+        dead = sum(int(client.xlen(k)) for k in client.scan_iter("seagrid.*.dead"))
     finally:
         if not private_pg.running:
             private_pg.start()
@@ -76,5 +79,6 @@ def test_positions_are_buffered_while_postgres_is_down(
     print(f"\npersist buffered up to {peak:.0f} during the {OUTAGE:.0f} s outage")  # noqa: T201
     assert set(statuses.values()) == {0}, statuses
     assert peak > 0, "persist's /metrics never showed its buffer in use during the outage"
+    assert dead == 0, "records held for the database went to a dead-letter topic"
     assert_same_as_replay(stored(database), expected)
     assert duplicate_positions(database) == 0
