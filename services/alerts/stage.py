@@ -12,7 +12,11 @@ has arrived is buffered, so the processor can put them in their place by event t
 
 Partitions (services/core/partitions.py): given `partition` I/N the stage reads only its
 vessels' streams, ignores operator commands about other partitions' vessels, and shares
-its vessels under way with the other partitions for close quarters (pairs.py). With a
+its vessels under way with the other partitions for close quarters (pairs.py). It runs a
+tick only once the other partitions' watermarks have reached it: positions past that wait
+(held.py, unacknowledged), while the stage keeps reading the picture. After `idle_after`
+seconds with nothing to read, and nothing unread or unacknowledged upstream (`upstream`:
+gridding's group on the partition's positions), it tells the others not to wait for it. With a
 `checkpoint` its state is snapshotted with the input offsets (snapshot.py, and
 services/core/snapshot.py for the consistency argument) and restored by the next owner;
 positions identical to the vessel's last one (republished by a restarted gridding) are
@@ -26,11 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from services.alerts import snapshot
+from services.alerts.held import HeldPositions
 from services.alerts.lifecycle import AlertBook
 from services.alerts.model import alert_change_to_json, command_from_json
 from services.alerts.pairs import SharedPicture
@@ -75,11 +82,15 @@ class AlertsStage:
         live: LiveData | None = None,
         partition: PartitionSpec = WHOLE,
         checkpoint: Checkpoint | None = None,
+        idle_after: float = 2.0,
+        upstream: tuple[str, str] | None = None,
     ) -> None:
         """Raises ThresholdError / TimingError for bad rule settings in `config`.
 
         `live`: the information centre's snapshot at start (watchlist, waterworks, modes);
         later ones arrive on INFOCENTRE (services/infocentre/live.py).
+        `idle_after`, `upstream` (topic, group): with partitions, when this one may tell
+        the others not to wait for it (module doc).
         """
         if rules is None:
             from services.alerts.evaluator import RuleEngine
@@ -101,6 +112,12 @@ class AlertsStage:
             self.picture = SharedPicture(partition, float(max_age), coverage, float(min_speed))
             if hasattr(rules, "pair_scope"):
                 rules.pair_scope = self.picture
+            self.processor.partitions = self.picture
+        self.held = HeldPositions()
+        self.idle_after, self.upstream = idle_after, upstream
+        self._quiet_since: float | None = None  # monotonic time input ran out
+        self._idle = False  # told the others not to wait
+        self._mark: float | None = -math.inf  # our watermark last published (None: idle)
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
         self.count, self.block = count, block
         self.counters: Counter[str] = Counter()
@@ -133,6 +150,8 @@ class AlertsStage:
         if cp is not None:
             await cp.save(bus, self.snapshot_state)
             return
+        if self.held:  # no snapshot to keep them in: handle them now, as they are
+            await self._advance(bus, math.inf)
         await self._publish(bus, self.processor.finish())
 
     def _inputs(self) -> tuple[str, ...]:
@@ -162,10 +181,19 @@ class AlertsStage:
         if self.picture is not None:
             handled += await self._read(bus, topics.PICTURE, self._on_picture, 0)
         handled += await self._buffer_side_inputs(bus)
+        if self.picture is not None and self.held.waiting():
+            return handled + await self._wait(bus, block)
         batch = await bus.read(
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
         )
-        if batch:
+        if self.picture is not None:
+            await self._note_input(bus, bool(batch))
+        if batch and self.picture is not None:
+            handled += await self._buffer_side_inputs(bus)
+            handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
+            self._hold(batch)
+            await self._advance(bus, self.picture.horizon())
+        elif batch:
             # Static reports and messages published before these positions are on the bus
             # by now (ingest publishes a flush's topics back to back): buffer them first.
             handled += await self._buffer_side_inputs(bus)
@@ -174,6 +202,97 @@ class AlertsStage:
             await self._on_positions(bus, self._fresh(topics.CELL_POSITIONS, batch))
             await self._done(bus, topics.CELL_POSITIONS, batch)
         return handled + len(batch)
+
+    async def _wait(self, bus: Bus, block: float) -> int:
+        """Held positions: go on as far as the others' watermarks allow, else wait for
+        their next picture entry (reading nothing else meanwhile)."""
+        assert self.picture is not None
+        before = len(self.held)
+        await self._advance(bus, self.picture.horizon())
+        if self.held.waiting() and len(self.held) == before:
+            batch = await bus.read(
+                topics.PICTURE, self.group, self.consumer, count=self.count, block=block
+            )
+            if batch:
+                fresh = self._fresh(topics.PICTURE, batch)
+                if fresh:
+                    await self._on_picture(bus, fresh)
+                await self._done(bus, topics.PICTURE, batch)
+            return len(batch) + before - len(self.held)
+        return before - len(self.held)
+
+    def _hold(self, batch: list[Delivery]) -> None:
+        """Queue a batch's positions; deliveries the restored state has are queued empty,
+        to be acknowledged in their turn."""
+        bad = self._bad("bad_position")
+        fresh = {d.id for d in self._fresh(topics.CELL_POSITIONS, batch)}
+        for delivery in batch:
+            if delivery.id not in fresh:
+                self.held.add(delivery, [])
+                continue
+            positions = records_of([delivery], CellPosition, bad)
+            if self.checkpoint is not None:
+                positions = self._new_positions(positions)
+            self.held.add(delivery, positions)
+
+    async def _advance(self, bus: Bus, horizon: float) -> None:
+        """Handle held positions one tick interval at a time while the others' watermarks
+        allow; publish the alert changes, then a picture entry per interval, before
+        returning (so that a partition waiting for ours can go on)."""
+        assert self.picture is not None
+        processor, held = self.processor, self.held
+        total, entries = Output(), []
+        tracks = getattr(processor.rules, "tracks", {})
+        while held.positions:
+            ticks = 0 if processor.boundary(held.positions[0]) is None else 1
+            out, n = processor.process_until(held.positions, horizon, ticks)
+            if n == 0:
+                break
+            await self._done(bus, topics.CELL_POSITIONS, held.handled(n))
+            total.accepted += out.accepted
+            total.changes += out.changes
+            mark = self._watermark()
+            entries.append(self.picture.entry(out.accepted, tracks, processor.last_tick, mark))
+            self._mark = mark
+        await self._done(bus, topics.CELL_POSITIONS, held.handled(0))
+        mark = self._watermark()
+        if mark != self._mark:  # blocked at a tick the others have not reached
+            entries.append(self.picture.entry([], tracks, processor.last_tick, mark))
+            self._mark = mark
+        await self._publish(bus, total)
+        if entries:
+            await bus.publish(topics.PICTURE, [encode(e) for e in entries])
+
+    def _watermark(self) -> float:
+        """Event time before which all our reports are shared: the tick the next held
+        position waits for, else the newest handled (the next one is not earlier)."""
+        held = self.held.positions
+        if held:
+            boundary = self.processor.boundary(held[0])
+            return held[0].ts if boundary is None else boundary
+        return self.processor.clock
+
+    async def _note_input(self, bus: Bus, arrived: bool) -> None:
+        """Tell the others not to wait for us once we have had nothing to read for
+        `idle_after` seconds and nothing is on its way from upstream."""
+        now = time.monotonic()
+        if arrived:
+            self._quiet_since, self._idle = None, False
+            return
+        if self._quiet_since is None:
+            self._quiet_since = now
+        if self._idle or now - self._quiet_since < self.idle_after:
+            return
+        if self.upstream is not None:
+            topic, group = self.upstream
+            if await bus.lag(topic, group) or await bus.pending(topic, group):
+                return
+        assert self.picture is not None
+        tracks = getattr(self.processor.rules, "tracks", {})
+        entry = self.picture.entry([], tracks, None, None)
+        await bus.publish(topics.PICTURE, [encode(entry)])
+        self._idle, self._mark = True, None
+        self.counters["idle_announced"] += 1
 
     def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
         return batch if self.checkpoint is None else self.checkpoint.fresh(topic, batch)
@@ -252,13 +371,7 @@ class AlertsStage:
         positions = records_of(batch, CellPosition, self._bad("bad_position"))
         if self.checkpoint is not None:
             positions = self._new_positions(positions)
-        out = self.processor.process(positions)
-        await self._publish(bus, out)
-        if self.picture is not None:
-            tracks = getattr(self.processor.rules, "tracks", {})
-            entry = self.picture.outgoing(out.accepted, tracks)
-            if entry is not None:
-                await bus.publish(topics.PICTURE, [encode(entry)])
+        await self._publish(bus, self.processor.process(positions))
 
     def _new_positions(self, positions: list[CellPosition]) -> list[CellPosition]:
         """Without the repeats of each vessel's newest position: a gridding that restarted
