@@ -32,7 +32,9 @@ Event-time watermarks make a partition's ticks see what one process would (docs/
   learned of coverage in the intervals before each (`before_tick`);
 - a partition with nothing to read for a while says so (`watermark` None, "idle": do not
   wait for me; services/alerts/stage.py decides when), so a partition without traffic
-  does not hold the others up. Reports it gets after that are late for the others.
+  does not hold the others up. Reports it gets after that are late for the others;
+- a partition not heard from for `give_up` seconds of wall time (its process down) is not
+  waited for either, so a dead process stops its own vessels' rules, not everyone's.
 
 The exactness argument assumes positions in event-time order in each partition's stream
 (as ingest publishes a recording's): a report older than a watermark already published
@@ -43,6 +45,7 @@ of this runs.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -80,6 +83,7 @@ class SharedPicture:
         # other partition -> its watermark (None: idle, nothing to wait for)
         others = (i for i in range(partition.count) if i != partition.index)
         self.watermarks: dict[int, float | None] = dict.fromkeys(others, -math.inf)
+        self.heard = dict.fromkeys(self.watermarks, time.monotonic())  # last entry, wall
         self._slots: set[float] = set()  # ticks the others ran, not yet run here
         self._coverage: list[tuple[float, list[Any]]] = []  # (slot, rows) not merged yet
 
@@ -110,10 +114,21 @@ class SharedPicture:
             else:
                 del self.foreign[mmsi]
 
-    def horizon(self) -> float:
-        """How far in event time every other partition has shared all (+inf when idle)."""
-        marks = [math.inf if w is None else w for w in self.watermarks.values()]
+    def horizon(self, give_up: float | None = None) -> float:
+        """How far in event time every other partition has shared all (+inf when idle),
+        leaving out those not heard from for `give_up` seconds."""
+        now = time.monotonic()
+        marks = [
+            math.inf if mark is None else mark
+            for i, mark in self.watermarks.items()
+            if give_up is None or now - self.heard[i] < give_up
+        ]
         return min(marks, default=math.inf)
+
+    def silent(self, give_up: float) -> list[int]:
+        """The other partitions not heard from for `give_up` seconds (not waited for)."""
+        now = time.monotonic()
+        return [i for i, heard in self.heard.items() if now - heard >= give_up]
 
     def ticks_between(self, after: float, before: float) -> list[float]:
         """The other partitions' ticks in (after, before), in order, forgotten once asked."""
@@ -172,6 +187,7 @@ class SharedPicture:
         if source not in self.watermarks or not isinstance(mark, int | float | None):
             raise ValueError(f"picture entry of partition {source!r} with watermark {mark!r}")
         self.watermarks[source] = None if mark is None else float(mark)
+        self.heard[source] = time.monotonic()
         if isinstance(slot, int | float):
             self._slots.add(float(slot))
             if rows and self.coverage is not None:

@@ -16,7 +16,9 @@ its vessels under way with the other partitions for close quarters (pairs.py). I
 tick only once the other partitions' watermarks have reached it: positions past that wait
 (held.py, unacknowledged), while the stage keeps reading the picture. After `idle_after`
 seconds with nothing to read, and nothing unread or unacknowledged upstream (`upstream`:
-gridding's group on the partition's positions), it tells the others not to wait for it. With a
+gridding's group on the partition's positions), it tells the others not to wait for it (and
+says so again every few `idle_after`, for a partition started meanwhile); a partition not
+heard from for `give_up_after` seconds (its process down) is not waited for. With a
 `checkpoint` its state is snapshotted with the input offsets (snapshot.py, and
 services/core/snapshot.py for the consistency argument) and restored by the next owner;
 positions identical to the vessel's last one (republished by a restarted gridding) are
@@ -84,13 +86,15 @@ class AlertsStage:
         checkpoint: Checkpoint | None = None,
         idle_after: float = 2.0,
         upstream: tuple[str, str] | None = None,
+        give_up_after: float | None = 30.0,
     ) -> None:
         """Raises ThresholdError / TimingError for bad rule settings in `config`.
 
         `live`: the information centre's snapshot at start (watchlist, waterworks, modes);
         later ones arrive on INFOCENTRE (services/infocentre/live.py).
-        `idle_after`, `upstream` (topic, group): with partitions, when this one may tell
-        the others not to wait for it (module doc).
+        `idle_after`, `upstream` (topic, group), `give_up_after`: with partitions, when
+        this one tells the others not to wait for it, and when it stops waiting for one
+        (module doc).
         """
         if rules is None:
             from services.alerts.evaluator import RuleEngine
@@ -115,8 +119,9 @@ class AlertsStage:
             self.processor.partitions = self.picture
         self.held = HeldPositions()
         self.idle_after, self.upstream = idle_after, upstream
+        self.give_up_after = give_up_after
         self._quiet_since: float | None = None  # monotonic time input ran out
-        self._idle = False  # told the others not to wait
+        self._idle: float | None = None  # monotonic time we last told the others not to wait
         self._mark: float | None = -math.inf  # our watermark last published (None: idle)
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
         self.count, self.block = count, block
@@ -192,7 +197,7 @@ class AlertsStage:
             handled += await self._buffer_side_inputs(bus)
             handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
             self._hold(batch)
-            await self._advance(bus, self.picture.horizon())
+            await self._advance(bus, self.picture.horizon(self.give_up_after))
         elif batch:
             # Static reports and messages published before these positions are on the bus
             # by now (ingest publishes a flush's topics back to back): buffer them first.
@@ -208,7 +213,7 @@ class AlertsStage:
         their next picture entry (reading nothing else meanwhile)."""
         assert self.picture is not None
         before = len(self.held)
-        await self._advance(bus, self.picture.horizon())
+        await self._advance(bus, self.picture.horizon(self.give_up_after))
         if self.held.waiting() and len(self.held) == before:
             batch = await bus.read(
                 topics.PICTURE, self.group, self.consumer, count=self.count, block=block
@@ -277,11 +282,13 @@ class AlertsStage:
         `idle_after` seconds and nothing is on its way from upstream."""
         now = time.monotonic()
         if arrived:
-            self._quiet_since, self._idle = None, False
+            self._quiet_since, self._idle = None, None
             return
         if self._quiet_since is None:
             self._quiet_since = now
-        if self._idle or now - self._quiet_since < self.idle_after:
+        if now - self._quiet_since < self.idle_after:
+            return
+        if self._idle is not None and now - self._idle < 5 * self.idle_after:
             return
         if self.upstream is not None:
             topic, group = self.upstream
@@ -291,7 +298,7 @@ class AlertsStage:
         tracks = getattr(self.processor.rules, "tracks", {})
         entry = self.picture.entry([], tracks, None, None)
         await bus.publish(topics.PICTURE, [encode(entry)])
-        self._idle, self._mark = True, None
+        self._idle, self._mark = now, None
         self.counters["idle_announced"] += 1
 
     def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
@@ -408,12 +415,21 @@ class AlertsStage:
         if self.counters[f"rejected_{reason}"] <= 5:  # a sample, not a flood
             log.warning("alerts: dropped record %s (%s): %s", delivery.id, reason, detail)
 
+    def _picture_status(self) -> dict[str, Any]:
+        assert self.picture is not None
+        silent = self.picture.silent(self.give_up_after) if self.give_up_after else []
+        return {
+            "picture_vessels": len(self.picture.foreign),
+            "held_positions": len(self.held),
+            "partitions_not_waited_for": len(silent),
+        }
+
     def status(self) -> dict[str, Any]:
         """Figures for health checks and metrics."""
         return {
             "partition": str(self.partition),
             **(self.checkpoint.status() if self.checkpoint is not None else {}),
-            **({"picture_vessels": len(self.picture.foreign)} if self.picture else {}),
+            **(self._picture_status() if self.picture else {}),
             "open_alerts": len(self.book.open_alerts()),
             "pending": self.book.pending(),
             "silences": len(self.book.silences),
