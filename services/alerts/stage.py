@@ -155,7 +155,7 @@ class AlertsStage:
         if cp is not None:
             await cp.save(bus, self.snapshot_state)
             return
-        if self.held:  # no snapshot to keep them in: handle them now, as they are
+        if self.held.waiting():  # no snapshot to keep them in: handle them now, as they are
             await self._advance(bus, math.inf)
         await self._publish(bus, self.processor.finish())
 
