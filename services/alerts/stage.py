@@ -14,7 +14,7 @@ Partitions (services/core/partitions.py): given `partition` I/N the stage reads 
 vessels' streams, ignores operator commands about other partitions' vessels, and shares
 its vessels under way with the other partitions for close quarters (pairs.py). It runs a
 tick only once the other partitions' watermarks have reached it: positions past that wait
-(held.py, unacknowledged), while the stage keeps reading the picture. After `idle_after`
+(lockstep.py, held.py: unacknowledged) while the stage keeps reading the picture. After `idle_after`
 seconds with nothing to read, and nothing unread or unacknowledged upstream (`upstream`:
 gridding's group on the partition's positions), it tells the others not to wait for it (and
 says so again every few `idle_after`, for a partition started meanwhile); a partition not
@@ -39,8 +39,8 @@ from collections.abc import Callable
 from typing import Any
 
 from services.alerts import snapshot
-from services.alerts.held import HeldPositions
 from services.alerts.lifecycle import AlertBook
+from services.alerts.lockstep import Lockstep
 from services.alerts.model import alert_change_to_json, command_from_json
 from services.alerts.pairs import SharedPicture
 from services.alerts.processor import DEFAULT_TICK_INTERVAL, AlertProcessor, Output, Rules
@@ -116,13 +116,10 @@ class AlertsStage:
             self.picture = SharedPicture(partition, float(max_age), coverage, float(min_speed))
             if hasattr(rules, "pair_scope"):
                 rules.pair_scope = self.picture
-            self.processor.partitions = self.picture
-        self.held = HeldPositions()
-        self.idle_after, self.upstream = idle_after, upstream
-        self.give_up_after = give_up_after
-        self._quiet_since: float | None = None  # monotonic time input ran out
-        self._idle: float | None = None  # monotonic time we last told the others not to wait
-        self._mark: float | None = -math.inf  # our watermark last published (None: idle)
+        self.lockstep: Lockstep | None = None
+        if self.picture is not None:
+            self.lockstep = Lockstep(self.picture, self.processor, idle_after, give_up_after)
+        self.upstream = upstream
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
         self.count, self.block = count, block
         self.counters: Counter[str] = Counter()
@@ -155,8 +152,8 @@ class AlertsStage:
         if cp is not None:
             await cp.save(bus, self.snapshot_state)
             return
-        if self.held.waiting():  # no snapshot to keep them in: handle them now, as they are
-            await self._advance(bus, math.inf)
+        if self.lockstep is not None and self.lockstep.held.waiting():
+            await self._advance(bus, math.inf)  # no snapshot to keep them in: handle them now
         await self._publish(bus, self.processor.finish())
 
     def _inputs(self) -> tuple[str, ...]:
@@ -186,18 +183,19 @@ class AlertsStage:
         if self.picture is not None:
             handled += await self._read(bus, topics.PICTURE, self._on_picture, 0)
         handled += await self._buffer_side_inputs(bus)
-        if self.picture is not None and self.held.waiting():
-            return handled + await self._wait(bus, block)
+        lockstep = self.lockstep
+        if lockstep is not None and lockstep.held.waiting():
+            return handled + await self._wait(bus, lockstep, block)
         batch = await bus.read(
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
         )
-        if self.picture is not None:
-            await self._note_input(bus, bool(batch))
-        if batch and self.picture is not None:
+        if lockstep is not None:
+            await self._note_input(bus, lockstep, bool(batch))
+        if batch and lockstep is not None:
             handled += await self._buffer_side_inputs(bus)
             handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
-            self._hold(batch)
-            await self._advance(bus, self.picture.horizon(self.give_up_after))
+            self._hold(lockstep, batch)
+            await self._advance(bus, lockstep.horizon())
         elif batch:
             # Static reports and messages published before these positions are on the bus
             # by now (ingest publishes a flush's topics back to back): buffer them first.
@@ -208,13 +206,12 @@ class AlertsStage:
             await self._done(bus, topics.CELL_POSITIONS, batch)
         return handled + len(batch)
 
-    async def _wait(self, bus: Bus, block: float) -> int:
+    async def _wait(self, bus: Bus, lockstep: Lockstep, block: float) -> int:
         """Held positions: go on as far as the others' watermarks allow, else wait for
         their next picture entry (reading nothing else meanwhile)."""
-        assert self.picture is not None
-        before = len(self.held)
-        await self._advance(bus, self.picture.horizon(self.give_up_after))
-        if self.held.waiting() and len(self.held) == before:
+        before = len(lockstep.held)
+        await self._advance(bus, lockstep.horizon())
+        if lockstep.held.waiting() and len(lockstep.held) == before:
             batch = await bus.read(
                 topics.PICTURE, self.group, self.consumer, count=self.count, block=block
             )
@@ -223,82 +220,43 @@ class AlertsStage:
                 if fresh:
                     await self._on_picture(bus, fresh)
                 await self._done(bus, topics.PICTURE, batch)
-            return len(batch) + before - len(self.held)
-        return before - len(self.held)
+            return len(batch)
+        return before - len(lockstep.held)
 
-    def _hold(self, batch: list[Delivery]) -> None:
+    def _hold(self, lockstep: Lockstep, batch: list[Delivery]) -> None:
         """Queue a batch's positions; deliveries the restored state has are queued empty,
         to be acknowledged in their turn."""
         bad = self._bad("bad_position")
         fresh = {d.id for d in self._fresh(topics.CELL_POSITIONS, batch)}
         for delivery in batch:
-            if delivery.id not in fresh:
-                self.held.add(delivery, [])
-                continue
-            positions = records_of([delivery], CellPosition, bad)
-            if self.checkpoint is not None:
-                positions = self._new_positions(positions)
-            self.held.add(delivery, positions)
+            positions: list[CellPosition] = []
+            if delivery.id in fresh:
+                positions = records_of([delivery], CellPosition, bad)
+                if self.checkpoint is not None:
+                    positions = self._new_positions(positions)
+            lockstep.held.add(delivery, positions)
 
     async def _advance(self, bus: Bus, horizon: float) -> None:
-        """Handle held positions one tick interval at a time while the others' watermarks
-        allow; publish the alert changes, then a picture entry per interval, before
-        returning (so that a partition waiting for ours can go on)."""
-        assert self.picture is not None
-        processor, held = self.processor, self.held
-        total, entries = Output(), []
-        tracks = getattr(processor.rules, "tracks", {})
-        while held.positions:
-            ticks = 0 if processor.boundary(held.positions[0]) is None else 1
-            out, n = processor.process_until(held.positions, horizon, ticks)
-            if n == 0:
-                break
-            await self._done(bus, topics.CELL_POSITIONS, held.handled(n))
-            total.accepted += out.accepted
-            total.changes += out.changes
-            mark = self._watermark()
-            entries.append(self.picture.entry(out.accepted, tracks, processor.last_tick, mark))
-            self._mark = mark
-        await self._done(bus, topics.CELL_POSITIONS, held.handled(0))
-        mark = self._watermark()
-        if mark != self._mark:  # blocked at a tick the others have not reached
-            entries.append(self.picture.entry([], tracks, processor.last_tick, mark))
-            self._mark = mark
-        await self._publish(bus, total)
+        """Handle held positions as far as `horizon`; publish the alert changes, then the
+        picture entries, before returning (a partition waiting for ours can go on)."""
+        assert self.lockstep is not None
+        out, done, entries = self.lockstep.advance(horizon)
+        await self._done(bus, topics.CELL_POSITIONS, done)
+        await self._publish(bus, out)
         if entries:
             await bus.publish(topics.PICTURE, [encode(e) for e in entries])
 
-    def _watermark(self) -> float:
-        """Event time before which all our reports are shared: the tick the next held
-        position waits for, else the newest handled (the next one is not earlier)."""
-        held = self.held.positions
-        if held:
-            boundary = self.processor.boundary(held[0])
-            return held[0].ts if boundary is None else boundary
-        return self.processor.clock
-
-    async def _note_input(self, bus: Bus, arrived: bool) -> None:
-        """Tell the others not to wait for us once we have had nothing to read for
-        `idle_after` seconds and nothing is on its way from upstream."""
+    async def _note_input(self, bus: Bus, lockstep: Lockstep, arrived: bool) -> None:
+        """Say we are idle once we have had nothing to read for a while and nothing is
+        unread or unacknowledged upstream (a gridding being restarted is not quiet)."""
         now = time.monotonic()
-        if arrived:
-            self._quiet_since, self._idle = None, None
-            return
-        if self._quiet_since is None:
-            self._quiet_since = now
-        if now - self._quiet_since < self.idle_after:
-            return
-        if self._idle is not None and now - self._idle < 5 * self.idle_after:
+        if not lockstep.quiet(arrived, now):
             return
         if self.upstream is not None:
             topic, group = self.upstream
             if await bus.lag(topic, group) or await bus.pending(topic, group):
                 return
-        assert self.picture is not None
-        tracks = getattr(self.processor.rules, "tracks", {})
-        entry = self.picture.entry([], tracks, None, None)
-        await bus.publish(topics.PICTURE, [encode(entry)])
-        self._idle, self._mark = now, None
+        await bus.publish(topics.PICTURE, [encode(lockstep.idle_entry(now))])
         self.counters["idle_announced"] += 1
 
     def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
@@ -415,21 +373,12 @@ class AlertsStage:
         if self.counters[f"rejected_{reason}"] <= 5:  # a sample, not a flood
             log.warning("alerts: dropped record %s (%s): %s", delivery.id, reason, detail)
 
-    def _picture_status(self) -> dict[str, Any]:
-        assert self.picture is not None
-        silent = self.picture.silent(self.give_up_after) if self.give_up_after else []
-        return {
-            "picture_vessels": len(self.picture.foreign),
-            "held_positions": len(self.held),
-            "partitions_not_waited_for": len(silent),
-        }
-
     def status(self) -> dict[str, Any]:
         """Figures for health checks and metrics."""
         return {
             "partition": str(self.partition),
             **(self.checkpoint.status() if self.checkpoint is not None else {}),
-            **(self._picture_status() if self.picture else {}),
+            **(self.lockstep.status() if self.lockstep is not None else {}),
             "open_alerts": len(self.book.open_alerts()),
             "pending": self.book.pending(),
             "silences": len(self.book.silences),

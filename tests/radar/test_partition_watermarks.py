@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -65,8 +66,8 @@ async def _drain(stage: FusionStage, bus: Bus) -> None:
         pass
 
 
-async def _read(bus: Bus, topic: str) -> list[dict]:
-    out: list[dict] = []
+async def _read(bus: Bus, topic: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     while batch := await bus.read(topic, "test", "t", count=1000, block=0):
         out += [decode(d.payload) for d in batch]
     return out
