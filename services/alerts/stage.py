@@ -121,6 +121,8 @@ class AlertsStage:
             self.lockstep = Lockstep(self.picture, self.processor, idle_after, give_up_after)
         self.upstream = upstream
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
+        # per vessel with held positions: its newest position before them (None: none)
+        self._before_held: dict[int, CellPosition | None] = {}
         self.count, self.block = count, block
         self.counters: Counter[str] = Counter()
         self.live_version = -1
@@ -162,11 +164,24 @@ class AlertsStage:
     def snapshot_state(self) -> dict[str, Any]:
         state = snapshot.processor_state(self.processor)
         state["stage"] = {
-            "last": self._last,
+            "last": self._last_applied(),
             "counters": dict(self.counters),
             "picture": None if self.picture is None else self.picture.snapshot_state(),
         }
         return state
+
+    def _last_applied(self) -> dict[int, CellPosition]:
+        """`_last` without the held positions: they are not in the snapshot's state, and
+        redelivered after a crash they must not be taken for repeats."""
+        if not self._before_held:
+            return self._last
+        last = dict(self._last)
+        for mmsi, before in self._before_held.items():
+            if before is None:
+                last.pop(mmsi, None)
+            else:
+                last[mmsi] = before
+        return last
 
     def restore_state(self, state: dict[str, Any]) -> None:
         snapshot.restore_processor(self.processor, state)
@@ -233,6 +248,8 @@ class AlertsStage:
             if delivery.id in fresh:
                 positions = records_of([delivery], CellPosition, bad)
                 if self.checkpoint is not None:
+                    for p in positions:
+                        self._before_held.setdefault(p.mmsi, self._last.get(p.mmsi))
                     positions = self._new_positions(positions)
             lockstep.held.add(delivery, positions)
 
@@ -241,6 +258,8 @@ class AlertsStage:
         picture entries, before returning (a partition waiting for ours can go on)."""
         assert self.lockstep is not None
         out, done, entries = self.lockstep.advance(horizon)
+        if not self.lockstep.held.positions:
+            self._before_held.clear()  # `_last` is all applied again
         await self._done(bus, topics.CELL_POSITIONS, done)
         await self._publish(bus, out)
         if entries:

@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from services.alerts import snapshot
 from services.alerts.model import alert_change_from_json
 from services.alerts.stage import AlertsStage
 from services.core import topics
 from services.core.bus import Bus, open_bus
 from services.core.codec import decode
 from services.core.partitions import PartitionedBus, PartitionSpec, owner_view
+from services.core.snapshot import Checkpoint, RedisSnapshotStore, checkpoint_for
 from services.core.types import CellPosition
 from tests.alerts.rules.world import T0, config, steer
 from tests.conftest import REDIS_URL
@@ -165,3 +167,46 @@ async def test_a_partition_not_heard_from_is_not_waited_for_past_give_up_after()
         assert run.stages[1].status()["partitions_not_waited_for"] == 1
     finally:
         await run.close()
+
+
+@pytest.mark.usefixtures("clean_redis")
+async def test_a_partition_killed_while_holding_positions_loses_none_of_them() -> None:
+    """Snapshot taken while positions wait for the other partition, then kill -9: the held
+    positions were not acknowledged, come again, and are applied (not taken for repeats)."""
+    positions = crossing()
+    expected = one_process(positions)
+    store = RedisSnapshotStore(REDIS_URL)
+
+    def checkpoint() -> Checkpoint:
+        return checkpoint_for(store, "alerts", "-p1", 2, 3600.0)
+
+    run = Partitions()
+    first = run.stages[1] = AlertsStage(
+        config(), partition=PartitionSpec(1, 2), count=16, checkpoint=checkpoint()
+    )
+    try:
+        await run.start(positions)
+        await run.step(0, times=2)  # partition 0 a little ahead: partition 1 goes that far
+        await run.step(1, times=20)
+        before = run.handled(1)
+        assert 0 < before < 90 and first.lockstep is not None and first.lockstep.held
+        assert first.checkpoint is not None
+        await first.checkpoint.save(run.views[1], first.snapshot_state)
+        # killed: a new process, its own connection, restored from the snapshot
+        await run.raw.close()
+        run.raw = open_bus(REDIS_URL)
+        run.bus = PartitionedBus(run.raw, 2)
+        run.views = [owner_view(run.bus, PartitionSpec(i, 2)) for i in range(2)]
+        second = run.stages[1] = AlertsStage(
+            config(), partition=PartitionSpec(1, 2), count=16, checkpoint=checkpoint()
+        )
+        assert second.checkpoint is not None
+        second.restore_state(await second.checkpoint.restore(snapshot.CLASSES))
+        second.processor.counters["positions"] = 0
+        await run.until_done(180 - before)
+        got = await run.changes()
+    finally:
+        await run.close()
+        await store.close()
+    assert run.handled(1) == 90 - before and second.counters["duplicates"] == 0
+    assert got == expected
