@@ -4,10 +4,10 @@ With N alerts partitions (services/core/partitions.py) a process holds the track
 vessels only, but close quarters concerns two vessels that may belong to different
 partitions. So:
 
-- every partition publishes, after each batch of positions it applied, the reports of the
-  batch that the rules accepted and a pass may need (`SharedPicture.outgoing`: those of
-  vessels under way, the first after a vessel stopped, each vessel's newest), as one
-  compact entry on `seagrid.picture` (`[mmsi, ts, lat, lon, speed, course, status,
+- every partition publishes, after each tick interval of positions it applied, the reports
+  that the rules accepted and a pass may need (`SharedPicture.outgoing`: those of vessels
+  under way, the first after a vessel stopped, each vessel's newest), as one compact
+  entry on `seagrid.picture` (`[mmsi, ts, lat, lon, speed, course, status,
   cell]` rows), a stream every partition reads in a group of its own;
 - a partition keeps the others' vessels as light tracks (position, course, speed, status,
   cell: what the pass needs), a few recent reports per vessel, dropped once older than
@@ -55,8 +55,9 @@ from services.core.partitions import PartitionSpec
 from services.core.types import CellPosition
 
 Row = list[Any]
-# Reports kept per foreign vessel, besides the age limit: 32 minutes at one publication per
-# 30 s, how far a partition may fall behind the others and still see their vessels as they were.
+# Reports kept per foreign vessel, besides the age limit. The watermarks keep the partitions
+# within a tick interval of each other, so a pass needs the last few; more covers a partition
+# that went on without a silent one (give_up) and sees it catch up.
 HISTORY = 64
 
 
