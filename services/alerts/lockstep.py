@@ -3,7 +3,8 @@
 The partition handles its positions one tick interval at a time, as far as the other
 partitions' watermarks allow, and after each interval has a picture entry to publish with
 its own watermark; what it cannot handle yet waits in `held` (held.py). When it has had
-nothing to read for `idle_after` seconds it says it is idle, so that nobody waits for it.
+nothing to read for `idle_after` seconds it runs the ticks the others' positions drove
+since its own last one, and says it is idle, so that nobody waits for it.
 Pure bookkeeping: the stage (stage.py) reads, publishes and acknowledges.
 """
 
@@ -76,8 +77,9 @@ class Lockstep:
         return self.processor.clock
 
     def quiet(self, arrived: bool, now: float) -> bool:
-        """Note whether a read found input (at monotonic `now`); True when it is time to
-        say we are idle, provided nothing is on its way from upstream."""
+        """Note whether a read found input (at monotonic `now`). True when we have had
+        none for `idle_after` and there is something to do about it (`catch_up`), provided
+        nothing is on its way from upstream."""
         if arrived:
             self._quiet_since, self._idle = None, None
             return False
@@ -85,13 +87,22 @@ class Lockstep:
             self._quiet_since = now
         if now - self._quiet_since < self.idle_after:
             return False
+        last = self.processor.last_tick
+        return self._idle_due(now) or self.picture.has_ticks(last, self.horizon())
+
+    def _idle_due(self, now: float) -> bool:
         return self._idle is None or now - self._idle >= REPEAT_IDLE * self.idle_after
 
-    def idle_entry(self, now: float) -> dict[str, Any]:
-        """The entry saying we are idle (watermark None); noted as said at `now`."""
+    def catch_up(self, now: float) -> tuple[Output, list[dict[str, Any]]]:
+        """Our input has run dry: run the ticks the others drove since our last position
+        (one process runs them for our vessels too: an ais_gap of a vessel gone silent),
+        and say we are idle when it is time to; the output and the entries to publish."""
+        out = self.processor.tick_until(self.horizon())
+        if not self._idle_due(now):
+            return out, []
         self._idle, self._mark = now, None
         tracks = getattr(self.processor.rules, "tracks", {})
-        return self.picture.entry([], tracks, None, None)
+        return out, [self.picture.entry([], tracks, None, None)]
 
     def status(self) -> dict[str, Any]:
         silent = self.picture.silent(self.give_up_after) if self.give_up_after else []

@@ -137,6 +137,10 @@ class SharedPicture:
         self._slots = {t for t in self._slots if t >= before}
         return due
 
+    def has_ticks(self, after: float, upto: float) -> bool:
+        """Whether the others ran ticks in (after, upto] that we have not."""
+        return any(after < t <= upto for t in self._slots)
+
     def before_tick(self, now: float) -> None:
         """Merge the coverage the others learned from reports before `now`."""
         if self.coverage is None or not self._coverage:

@@ -155,6 +155,19 @@ class AlertProcessor:
         self._observe(chunk, out)
         return out, handled
 
+    def tick_until(self, horizon: float) -> Output:
+        """Run the other partitions' ticks up to `horizon` (ours included): our input has
+        run dry, so no position of ours before them is still to come (pairs.py)."""
+        out = Output()
+        others = self.partitions
+        if others is None:
+            return out
+        for then in others.ticks_between(self.last_tick, math.nextafter(horizon, math.inf)):
+            others.before_tick(then)
+            self._tick(then, out)
+            self._next_tick = then + self.tick_interval
+        return out
+
     def finish(self) -> Output:
         """Apply what is still buffered (end of input): nothing later will come to order it."""
         out = Output()

@@ -266,8 +266,9 @@ class AlertsStage:
             await bus.publish(topics.PICTURE, [encode(e) for e in entries])
 
     async def _note_input(self, bus: Bus, lockstep: Lockstep, arrived: bool) -> None:
-        """Say we are idle once we have had nothing to read for a while and nothing is
-        unread or unacknowledged upstream (a gridding being restarted is not quiet)."""
+        """Once we have had nothing to read for a while and nothing is unread or
+        unacknowledged upstream (a gridding being restarted is not quiet): run the ticks
+        the others drove meanwhile, and say we are idle."""
         now = time.monotonic()
         if not lockstep.quiet(arrived, now):
             return
@@ -275,8 +276,11 @@ class AlertsStage:
             topic, group = self.upstream
             if await bus.lag(topic, group) or await bus.pending(topic, group):
                 return
-        await bus.publish(topics.PICTURE, [encode(lockstep.idle_entry(now))])
-        self.counters["idle_announced"] += 1
+        out, entries = lockstep.catch_up(now)
+        await self._publish(bus, out)
+        if entries:
+            await bus.publish(topics.PICTURE, [encode(e) for e in entries])
+            self.counters["idle_announced"] += 1
 
     def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
         return batch if self.checkpoint is None else self.checkpoint.fresh(topic, batch)

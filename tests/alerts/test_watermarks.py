@@ -131,6 +131,39 @@ async def test_two_partitions_raise_what_one_process_raises_when_one_falls_behin
     assert run.stages[1].counters["raised"] == 1 and run.stages[0].counters["raised"] == 0
 
 
+def sparse_crossing() -> list[CellPosition]:
+    """The crossing with A reporting every 70 s (offset by 5 s), B every 10 s: most tick
+    intervals hold B's reports only, so one process runs A's passes on ticks B's reports
+    drive."""
+    metres = 10.0 * 0.514444 * 300
+    a = steer(A, T0 + 5.0, 24.80 - metres / 111120, 118.75, 0.0, 10.0, 13, dt=70.0)
+    b = steer(B, T0, 24.80, 118.75 + metres / 101000, 270.0, 10.0, 90)
+    return sorted(a + b, key=lambda p: p.ts)
+
+
+@pytest.mark.usefixtures("clean_redis")
+async def test_the_other_partitions_ticks_are_run_where_one_process_runs_them() -> None:
+    positions = sparse_crossing()
+    expected = one_process(positions)
+    assert expected and expected[0][1] == "raised"
+    run = Partitions(idle_after=0.05)
+    a, b = (run.stages[i].processor.counters for i in (1, 0))
+    try:
+        await run.start(positions)
+        await run.until_done(len(positions))
+        # after A's last report, B's go on for 50 s: A runs those ticks once its input
+        # has run dry (as one process runs them for A's vessel)
+        async with asyncio.timeout(10):
+            while a["ticks"] < b["ticks"]:
+                await run.step(1)
+                await asyncio.sleep(0.01)
+        got = await run.changes()
+    finally:
+        await run.close()
+    assert got == expected  # raised and ended at the same passes
+    assert a["ticks"] == b["ticks"] == 90  # every tick interval of B's, in A too
+
+
 @pytest.mark.usefixtures("clean_redis")
 async def test_a_partition_without_traffic_says_so_and_holds_nobody_up() -> None:
     alone = [p for p in crossing() if p.mmsi == A]  # nothing for partition 0
