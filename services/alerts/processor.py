@@ -16,6 +16,11 @@ cut for it only when the batch already holds a position of that vessel.
 What is not covered: a static report or message whose timestamp is earlier than a position
 that precedes it in the input (recordings whose clock steps backwards) is applied whenever
 it happens to arrive.
+
+Partitions (pairs.py): a partition's tick at `now` must see the other partitions as one
+process would, so `process_until` stops before a tick that the others have not reached yet
+(their watermark), and a `Clock` adds the ticks one process would have run for the other
+partitions' positions (and their learned coverage) before each of its own.
 """
 
 from __future__ import annotations
@@ -39,6 +44,18 @@ log = logging.getLogger(__name__)
 # Ten seconds of event time: ais_gap thresholds are minutes, close-quarters passes every
 # 30 s by default, so a finer tick only costs time.
 DEFAULT_TICK_INTERVAL = 10.0
+
+
+class Clock(Protocol):
+    """What the processor needs of the other partitions' event time (pairs.SharedPicture)."""
+
+    def ticks_between(self, after: float, before: float) -> list[float]:
+        """The other partitions' tick times in (after, before), in order."""
+        ...
+
+    def before_tick(self, now: float) -> None:
+        """Take in what the other partitions learned before `now` (coverage)."""
+        ...
 
 
 class Rules(Protocol):
@@ -77,6 +94,7 @@ class AlertProcessor:
         self._seq = itertools.count()  # ties keep arrival order
         self._next_tick = -math.inf
         self.clock = -math.inf
+        self.partitions: Clock | None = None  # the other partitions' ticks (pairs.py)
 
     def add_statics(self, statics: Iterable[VesselStatic]) -> None:
         for static in statics:
@@ -92,11 +110,35 @@ class AlertProcessor:
         heapq.heappush(self._messages, (when, next(self._seq), fields))
 
     def process(self, positions: list[CellPosition]) -> Output:
+        return self.process_until(positions)[0]
+
+    def boundary(self, p: CellPosition) -> float | None:
+        """The event time of the tick `p` would run first, or None when it runs none."""
+        return None if p.ts < self._next_tick else self._slot(p.ts)
+
+    def _slot(self, ts: float) -> float:
+        return math.floor(ts / self.tick_interval) * self.tick_interval
+
+    @property
+    def last_tick(self) -> float:
+        """The event time of the last tick run (-inf before the first)."""
+        return self._next_tick - self.tick_interval
+
+    def process_until(
+        self, positions: list[CellPosition], horizon: float = math.inf, ticks: int = -1
+    ) -> tuple[Output, int]:
+        """Handle `positions` in order up to the first that would run a tick later than
+        `horizon`, or the `ticks`+1-th tick (-1: no limit); returns the output and how many
+        positions were handled (the rest are for a later call)."""
         out = Output()
         chunk: list[CellPosition] = []
         vessels: set[int] = set()
+        handled = 0
         for p in positions:
             if p.ts >= self._next_tick:
+                if ticks == 0 or self._slot(p.ts) > horizon:
+                    break
+                ticks -= 1
                 self._observe(chunk, out)
                 chunk, vessels = [], set()
                 self._tick_at(p.ts, out)
@@ -109,7 +151,21 @@ class AlertProcessor:
             vessels.add(p.mmsi)
             if p.ts > self.clock:
                 self.clock = p.ts
+            handled += 1
         self._observe(chunk, out)
+        return out, handled
+
+    def tick_until(self, horizon: float) -> Output:
+        """Run the other partitions' ticks up to `horizon` (ours included): our input has
+        run dry, so no position of ours before them is still to come (pairs.py)."""
+        out = Output()
+        others = self.partitions
+        if others is None:
+            return out
+        for then in others.ticks_between(self.last_tick, math.nextafter(horizon, math.inf)):
+            others.before_tick(then)
+            self._tick(then, out)
+            self._next_tick = then + self.tick_interval
         return out
 
     def finish(self) -> Output:
@@ -133,7 +189,15 @@ class AlertProcessor:
         return changes
 
     def _tick_at(self, ts: float, out: Output) -> None:
-        now = math.floor(ts / self.tick_interval) * self.tick_interval
+        now = self._slot(ts)
+        others = self.partitions
+        if others is not None:
+            # One process ticks for every partition's positions: run the ticks the others'
+            # positions would have run in it, each after what they learned before it.
+            for then in others.ticks_between(self.last_tick, now):
+                others.before_tick(then)
+                self._tick(then, out)
+            others.before_tick(now)
         self._next_tick = now + self.tick_interval
         self._tick(now, out)
 

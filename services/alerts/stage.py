@@ -12,7 +12,13 @@ has arrived is buffered, so the processor can put them in their place by event t
 
 Partitions (services/core/partitions.py): given `partition` I/N the stage reads only its
 vessels' streams, ignores operator commands about other partitions' vessels, and shares
-its vessels under way with the other partitions for close quarters (pairs.py). With a
+its vessels under way with the other partitions for close quarters (pairs.py). It runs a
+tick only once the other partitions' watermarks have reached it: positions past that wait
+(lockstep.py, held.py: unacknowledged) while the stage keeps reading the picture. After `idle_after`
+seconds with nothing to read, and nothing unread or unacknowledged upstream (`upstream`:
+gridding's group on the partition's positions), it tells the others not to wait for it (and
+says so again every few `idle_after`, for a partition started meanwhile); a partition not
+heard from for `give_up_after` seconds (its process down) is not waited for. With a
 `checkpoint` its state is snapshotted with the input offsets (snapshot.py, and
 services/core/snapshot.py for the consistency argument) and restored by the next owner;
 positions identical to the vessel's last one (republished by a restarted gridding) are
@@ -26,12 +32,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from services.alerts import snapshot
 from services.alerts.lifecycle import AlertBook
+from services.alerts.lockstep import Lockstep
 from services.alerts.model import alert_change_to_json, command_from_json
 from services.alerts.pairs import SharedPicture
 from services.alerts.processor import DEFAULT_TICK_INTERVAL, AlertProcessor, Output, Rules
@@ -75,11 +84,17 @@ class AlertsStage:
         live: LiveData | None = None,
         partition: PartitionSpec = WHOLE,
         checkpoint: Checkpoint | None = None,
+        idle_after: float = 2.0,
+        upstream: tuple[str, str] | None = None,
+        give_up_after: float | None = 30.0,
     ) -> None:
         """Raises ThresholdError / TimingError for bad rule settings in `config`.
 
         `live`: the information centre's snapshot at start (watchlist, waterworks, modes);
         later ones arrive on INFOCENTRE (services/infocentre/live.py).
+        `idle_after`, `upstream` (topic, group), `give_up_after`: with partitions, when
+        this one tells the others not to wait for it, and when it stops waiting for one
+        (module doc).
         """
         if rules is None:
             from services.alerts.evaluator import RuleEngine
@@ -101,7 +116,13 @@ class AlertsStage:
             self.picture = SharedPicture(partition, float(max_age), coverage, float(min_speed))
             if hasattr(rules, "pair_scope"):
                 rules.pair_scope = self.picture
+        self.lockstep: Lockstep | None = None
+        if self.picture is not None:
+            self.lockstep = Lockstep(self.picture, self.processor, idle_after, give_up_after)
+        self.upstream = upstream
         self._last: dict[int, CellPosition] = {}  # per vessel: newest position applied
+        # per vessel with held positions: its newest position before them (None: none)
+        self._before_held: dict[int, CellPosition | None] = {}
         self.count, self.block = count, block
         self.counters: Counter[str] = Counter()
         self.live_version = -1
@@ -133,6 +154,8 @@ class AlertsStage:
         if cp is not None:
             await cp.save(bus, self.snapshot_state)
             return
+        if self.lockstep is not None and self.lockstep.held.waiting():
+            await self._advance(bus, math.inf)  # no snapshot to keep them in: handle them now
         await self._publish(bus, self.processor.finish())
 
     def _inputs(self) -> tuple[str, ...]:
@@ -141,11 +164,24 @@ class AlertsStage:
     def snapshot_state(self) -> dict[str, Any]:
         state = snapshot.processor_state(self.processor)
         state["stage"] = {
-            "last": self._last,
+            "last": self._last_applied(),
             "counters": dict(self.counters),
             "picture": None if self.picture is None else self.picture.snapshot_state(),
         }
         return state
+
+    def _last_applied(self) -> dict[int, CellPosition]:
+        """`_last` without the held positions: they are not in the snapshot's state, and
+        redelivered after a crash they must not be taken for repeats."""
+        if not self._before_held:
+            return self._last
+        last = dict(self._last)
+        for mmsi, before in self._before_held.items():
+            if before is None:
+                last.pop(mmsi, None)
+            else:
+                last[mmsi] = before
+        return last
 
     def restore_state(self, state: dict[str, Any]) -> None:
         snapshot.restore_processor(self.processor, state)
@@ -162,10 +198,20 @@ class AlertsStage:
         if self.picture is not None:
             handled += await self._read(bus, topics.PICTURE, self._on_picture, 0)
         handled += await self._buffer_side_inputs(bus)
+        lockstep = self.lockstep
+        if lockstep is not None and lockstep.held.waiting():
+            return handled + await self._wait(bus, lockstep, block)
         batch = await bus.read(
             topics.CELL_POSITIONS, self.group, self.consumer, count=self.count, block=block
         )
-        if batch:
+        if lockstep is not None:
+            await self._note_input(bus, lockstep, bool(batch))
+        if batch and lockstep is not None:
+            handled += await self._buffer_side_inputs(bus)
+            handled += await self._read(bus, topics.INFOCENTRE, self._on_live, 0)
+            self._hold(lockstep, batch)
+            await self._advance(bus, lockstep.horizon())
+        elif batch:
             # Static reports and messages published before these positions are on the bus
             # by now (ingest publishes a flush's topics back to back): buffer them first.
             handled += await self._buffer_side_inputs(bus)
@@ -174,6 +220,67 @@ class AlertsStage:
             await self._on_positions(bus, self._fresh(topics.CELL_POSITIONS, batch))
             await self._done(bus, topics.CELL_POSITIONS, batch)
         return handled + len(batch)
+
+    async def _wait(self, bus: Bus, lockstep: Lockstep, block: float) -> int:
+        """Held positions: go on as far as the others' watermarks allow, else wait for
+        their next picture entry (reading nothing else meanwhile)."""
+        before = len(lockstep.held)
+        await self._advance(bus, lockstep.horizon())
+        if lockstep.held.waiting() and len(lockstep.held) == before:
+            batch = await bus.read(
+                topics.PICTURE, self.group, self.consumer, count=self.count, block=block
+            )
+            if batch:
+                fresh = self._fresh(topics.PICTURE, batch)
+                if fresh:
+                    await self._on_picture(bus, fresh)
+                await self._done(bus, topics.PICTURE, batch)
+            return len(batch)
+        return before - len(lockstep.held)
+
+    def _hold(self, lockstep: Lockstep, batch: list[Delivery]) -> None:
+        """Queue a batch's positions; deliveries the restored state has are queued empty,
+        to be acknowledged in their turn."""
+        bad = self._bad("bad_position")
+        fresh = {d.id for d in self._fresh(topics.CELL_POSITIONS, batch)}
+        for delivery in batch:
+            positions: list[CellPosition] = []
+            if delivery.id in fresh:
+                positions = records_of([delivery], CellPosition, bad)
+                if self.checkpoint is not None:
+                    for p in positions:
+                        self._before_held.setdefault(p.mmsi, self._last.get(p.mmsi))
+                    positions = self._new_positions(positions)
+            lockstep.held.add(delivery, positions)
+
+    async def _advance(self, bus: Bus, horizon: float) -> None:
+        """Handle held positions as far as `horizon`; publish the alert changes, then the
+        picture entries, before returning (a partition waiting for ours can go on)."""
+        assert self.lockstep is not None
+        out, done, entries = self.lockstep.advance(horizon)
+        if not self.lockstep.held.positions:
+            self._before_held.clear()  # `_last` is all applied again
+        await self._done(bus, topics.CELL_POSITIONS, done)
+        await self._publish(bus, out)
+        if entries:
+            await bus.publish(topics.PICTURE, [encode(e) for e in entries])
+
+    async def _note_input(self, bus: Bus, lockstep: Lockstep, arrived: bool) -> None:
+        """Once we have had nothing to read for a while and nothing is unread or
+        unacknowledged upstream (a gridding being restarted is not quiet): run the ticks
+        the others drove meanwhile, and say we are idle."""
+        now = time.monotonic()
+        if not lockstep.quiet(arrived, now):
+            return
+        if self.upstream is not None:
+            topic, group = self.upstream
+            if await bus.lag(topic, group) or await bus.pending(topic, group):
+                return
+        out, entries = lockstep.catch_up(now)
+        await self._publish(bus, out)
+        if entries:
+            await bus.publish(topics.PICTURE, [encode(e) for e in entries])
+            self.counters["idle_announced"] += 1
 
     def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
         return batch if self.checkpoint is None else self.checkpoint.fresh(topic, batch)
@@ -252,13 +359,7 @@ class AlertsStage:
         positions = records_of(batch, CellPosition, self._bad("bad_position"))
         if self.checkpoint is not None:
             positions = self._new_positions(positions)
-        out = self.processor.process(positions)
-        await self._publish(bus, out)
-        if self.picture is not None:
-            tracks = getattr(self.processor.rules, "tracks", {})
-            entry = self.picture.outgoing(out.accepted, tracks)
-            if entry is not None:
-                await bus.publish(topics.PICTURE, [encode(entry)])
+        await self._publish(bus, self.processor.process(positions))
 
     def _new_positions(self, positions: list[CellPosition]) -> list[CellPosition]:
         """Without the repeats of each vessel's newest position: a gridding that restarted
@@ -300,7 +401,7 @@ class AlertsStage:
         return {
             "partition": str(self.partition),
             **(self.checkpoint.status() if self.checkpoint is not None else {}),
-            **({"picture_vessels": len(self.picture.foreign)} if self.picture else {}),
+            **(self.lockstep.status() if self.lockstep is not None else {}),
             "open_alerts": len(self.book.open_alerts()),
             "pending": self.book.pending(),
             "silences": len(self.book.silences),

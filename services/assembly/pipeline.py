@@ -92,8 +92,15 @@ def rule_stages(
     from services.radar.stage import FusionStage
 
     try:
-        stage = AlertsStage(config, live=live, partition=partition, checkpoint=checkpoint)
-        return stage, FusionStage(config, checkpoint=fusion_checkpoint)
+        # With partitions a quiet partition tells the others not to wait for it only once
+        # its gridding partition has nothing unread or unacknowledged either (pairs.py).
+        upstream = (topics.POSITIONS, "gridding" + partition.suffix)
+        stage = AlertsStage(
+            config, live=live, partition=partition, checkpoint=checkpoint, upstream=upstream
+        )
+        return stage, FusionStage(
+            config, checkpoint=fusion_checkpoint, partitions=partition.count
+        )
     except (ThresholdError, TimingError, RadarConfigError) as exc:
         raise _config_error(config, exc) from exc
 

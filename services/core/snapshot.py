@@ -148,9 +148,10 @@ class Checkpoint:
     """A stage's snapshots, input offsets and deferred acknowledgements.
 
     Use: `restore()` once at start; per handled batch `fresh()` (drop what the state already
-    has) then `acknowledge()` (the whole batch); `save_if_due()` between batches and `save()` at the end.
-    Batches must be handled whole between awaits of these calls (the stage's own loop), so
-    the state saved always matches the offsets saved with it.
+    has) then `acknowledge()` (the whole batch, or the part handled so far, from its start:
+    an alerts partition waiting for the others' watermarks); `save_if_due()` between batches
+    and `save()` at the end. What is acknowledged must be handled between awaits of these
+    calls (the stage's own loop), so the state saved always matches the offsets saved with it.
     """
 
     def __init__(

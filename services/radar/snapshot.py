@@ -9,7 +9,9 @@ position_mismatch need them) and its radar tracks whole (position, history, asso
 and its release hysteresis, the rules' timers and active conditions), its counters; the
 radar rules' alert book (key states, clearing deadlines, alerts not yet closed, clock,
 silences); the scans waiting for the AIS positions of their time, their time-ordered
-queue, and the prune clock. Not kept: the radars and settings (configuration), and when the
+queue, and the prune clock; with partitions, each partition's AIS watermark and the
+positions held behind a waiting scan (watermarks.py: they are read and will be acknowledged
+with this snapshot, so it must hold them). Not kept: the radars and settings (configuration), and when the
 waiting scans arrived: wall-clock times of another process mean nothing here, so restored
 scans count as arrived at the restore and `max_wait` starts over for them.
 
@@ -32,16 +34,17 @@ STAGE = ("_scans", "_queue", "_next_prune", "counters")
 CLASSES = (AisFix, RadarTrack, RadarReport, *alerts_snapshot.CLASSES)
 
 
-def fusion_state(engine: FusionEngine, book: AlertBook, stage: object) -> dict[str, Any]:
+def fusion_state(engine: FusionEngine, book: AlertBook, stage: Any) -> dict[str, Any]:
     return {
         "engine": {name: getattr(engine, name) for name in ENGINE},
         "book": alerts_snapshot.book_state(book),
         "stage": {name: getattr(stage, name) for name in STAGE},
+        "watermarks": stage.watermarks.snapshot_state(),
     }
 
 
 def restore_fusion(
-    engine: FusionEngine, book: AlertBook, stage: object, state: dict[str, Any]
+    engine: FusionEngine, book: AlertBook, stage: Any, state: dict[str, Any]
 ) -> None:
     """Put a snapshot back; silences the book already has (from the store) are kept too."""
     for name in ENGINE:
@@ -49,3 +52,5 @@ def restore_fusion(
     alerts_snapshot.restore_book(book, state["book"])
     for name in STAGE:
         setattr(stage, name, state["stage"][name])
+    if "watermarks" in state:  # absent in snapshots written before partition watermarks
+        stage.watermarks.restore_state(state["watermarks"])

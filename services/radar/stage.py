@@ -8,7 +8,9 @@ its own AlertBook with the same routing and lifecycle as the AIS rules: the disp
 the web cannot tell the difference).
 
 Event-time order (deterministic replays): a radar scan at t is processed just before the
-first AIS position later than t, after every AIS position up to t. Radar comes straight
+first AIS position later than t, after every AIS position up to t. With N partitions
+(`partitions`), "later than t" must hold for every partition's AIS: the partitions' streams
+are read in turn, so one may be ahead of another (watermarks.py). Radar comes straight
 from ingest and AIS through gridding, so every round reads radar first: when an AIS batch
 arrives, the scans before it are already buffered. Live, a scan that has waited
 `max_wait` seconds of wall time while no AIS arrived at all is processed anyway (a
@@ -26,6 +28,8 @@ is kept): a killed process restarted from the snapshot skips the redelivered rec
 state already reflects and continues fusion where it stopped, raising no radar alert twice
 and missing none. On stop it saves instead of running the waiting scans: the next owner
 runs them in their place among the AIS positions still to come.
+
+Live, a partition whose AIS has been silent for `max_wait` seconds is not waited for.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ from services.radar.config import RadarConfig
 from services.radar.fusion import FusionEngine, ScanResult
 from services.radar.nmea import RadarReport
 from services.radar.rules import POSITION_MISMATCH, RADAR_ONLY
+from services.radar.watermarks import AisWatermarks
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +99,13 @@ class FusionStage:
         block: float = 0.2,
         publish_states: bool = True,
         checkpoint: Checkpoint | None = None,
+        partitions: int = 1,
     ) -> None:
         """Raises RadarConfigError / TimingError for bad settings in `config`.
 
         `publish_states` False: no track states on FUSION (a replay has no radar picture
-        to feed; encoding a state per track and scan was a tenth of its fusion time)."""
+        to feed; encoding a state per track and scan was a tenth of its fusion time).
+        `partitions`: N of `[bus] partitions`, the AIS watermarks to wait for."""
         self.radar_config = RadarConfig.from_config(config)
         grid = Grid(config.cells)
         self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
@@ -114,6 +121,8 @@ class FusionStage:
         self._next_prune = 0.0
         self.publish_states = publish_states
         self.checkpoint = checkpoint
+        # per partition: the newest AIS read, and positions held behind a waiting scan
+        self.watermarks = AisWatermarks(partitions, max_wait)
 
     async def run(self, bus: Bus, stop: asyncio.Event) -> None:
         cp = self.checkpoint
@@ -214,20 +223,15 @@ class FusionStage:
                 log.info("fusion: operator command not applied: %s", exc)
 
     async def _on_positions(self, bus: Bus, batch: list[Delivery]) -> None:
-        changes: list[AlertChange] = []
-        states: list[bytes] = []
         # records_of: a batch of records on the in-process bus, one encoded record on Redis
-        queue = self._queue
-        earliest = queue[0][0] if queue else math.inf  # the first scan pending
-        add = self.engine.add_position
-        for p in records_of(batch, CellPosition, partial(self._reject, "bad_position")):
-            if earliest < p.ts:
-                self._collect(self._due(p.ts), changes, states)
-                earliest = queue[0][0] if queue else math.inf
-            add(p)
-        await self._send(bus, changes, states)
+        positions = records_of(batch, CellPosition, partial(self._reject, "bad_position"))
+        now = time.monotonic()
+        self.watermarks.add(positions, now)
+        await self._publish(bus, self._due(self.watermarks.bound(now)))
 
     def _due(self, before: float) -> tuple[list[AlertChange], list[bytes]]:
+        """Run the scans earlier than `before`, each after the AIS positions up to its
+        time; then hand the engine the positions before the first scan still waiting."""
         changes: list[AlertChange] = []
         states: list[bytes] = []
         queue = self._queue
@@ -235,7 +239,21 @@ class FusionStage:
             key = heapq.heappop(queue)
             if key in self._scans:
                 self._run_scan(key, changes, states)
+        self._settle()
         return changes, states
+
+    def _settle(self) -> None:
+        """Hand the engine the held positions before the first scan still waiting."""
+        queue = self._queue
+        while queue and queue[0] not in self._scans:  # run already (by _stale, _oldest)
+            heapq.heappop(queue)
+        self._admit(queue[0][0] if queue else math.inf)
+
+    def _admit(self, upto: float) -> None:
+        """Give the engine the held AIS positions at or before `upto`."""
+        add = self.engine.add_position
+        for p in self.watermarks.release(upto):
+            add(p)
 
     def _stale(self, arrived_before: float) -> tuple[list[AlertChange], list[bytes]]:
         changes: list[AlertChange] = []
@@ -245,6 +263,7 @@ class FusionStage:
             latest = max(old)[0]  # everything up to the stale scan, in time order
             for key in sorted(k for k in self._scans if k[0] <= latest):
                 self._run_scan(key, changes, states)
+            self._settle()
         return changes, states
 
     def _oldest(self, count: int) -> tuple[list[AlertChange], list[bytes]]:
@@ -252,12 +271,14 @@ class FusionStage:
         states: list[bytes] = []
         for key in sorted(self._scans)[:count]:
             self._run_scan(key, changes, states)
+        self._settle()
         return changes, states
 
     def _run_scan(
         self, key: tuple[float, str], changes: list[AlertChange], states: list[bytes]
     ) -> None:
         ts, radar = key
+        self._admit(ts)  # every AIS position up to the scan's time, none after it
         reports = self._scans.pop(key)
         self._arrived.pop(key, None)
         result: ScanResult = self.engine.scan(radar, ts, reports)
@@ -268,15 +289,6 @@ class FusionStage:
         if ts >= self._next_prune:
             self._next_prune = ts + PRUNE_EVERY_S
             self.engine.prune(ts)
-
-    @staticmethod
-    def _collect(
-        found: tuple[list[AlertChange], list[bytes]],
-        changes: list[AlertChange],
-        states: list[bytes],
-    ) -> None:
-        changes += found[0]
-        states += found[1]
 
     async def _publish(self, bus: Bus, found: tuple[list[AlertChange], list[bytes]]) -> None:
         await self._send(bus, *found)
@@ -300,6 +312,7 @@ class FusionStage:
             "open_alerts": len(self.book.open_alerts()),
             "pending_scans": len(self._scans),
             **(self.checkpoint.status() if self.checkpoint is not None else {}),
+            "held_positions": self.watermarks.held,
             **self.engine.counters,
             **self.counters,
         }

@@ -30,7 +30,10 @@ def test_a_pass_sees_each_foreign_vessel_as_it_was_at_the_pass_time() -> None:
         return [t.lat for t in picture.tracks({}, now) if t.mmsi == THEIRS]
 
     assert at(90) == []  # only reports from its future: not seen yet
-    assert at(100) == [24.80]
+    # one process ticks at 100 before the first report at or past 100: not seen yet either
+    assert at(100) == []
+    assert at(101) == [24.80]
+    assert at(160) == [24.80]
     assert at(200) == [24.81]
     assert at(400) == [24.82]
     assert at(600) == []  # older than max_age_s: gone

@@ -31,15 +31,6 @@ from tests.faults.harness import (
 
 DEMO_CONFIG = REPO / "services" / "demo" / "config"
 DEMO_RECORDING = REPO / "services" / "demo" / "recording.nmea"
-# Why the tests with two partitions are skipped for now (what is missing, and measured).
-TWO_PARTITIONS_DIFFER = (
-    "with 2 partitions the processes raise other alerts than the replay (measured on the "
-    "first 12,000 lines: close_quarters 1 missing and 2-3 extra, radar_only 7-20 extra): "
-    "close quarters across partitions does not yet give the one-process result "
-    "(services/alerts/pairs.py), and fusion, reading the partitions' cell_positions in "
-    "turn, processes a radar scan before the other partition's AIS of its time arrives "
-    "(needs an event-time watermark over the partitions in services/radar/stage.py)"
-)
 
 
 def head(path: Path, lines: int, out: Path) -> Path:

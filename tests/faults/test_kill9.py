@@ -21,7 +21,6 @@ from services.radar.stage import RADAR_RULES
 from tests.faults.harness import PrivatePostgres, PrivateRedis, wait_until
 from tests.faults.pipeline import (
     DEMO_RECORDING,
-    TWO_PARTITIONS_DIFFER,
     Pipeline,
     assert_same_as_replay,
     config_with_feeds,
@@ -45,8 +44,6 @@ def test_kill9_of_gridding_then_alerts_loses_and_duplicates_nothing(
 ) -> None:
     if not partitions_supported():
         pytest.skip("`seagrid run --partition I/N` and state snapshots do not exist yet")
-    if partitions > 1:
-        pytest.skip(TWO_PARTITIONS_DIFFER)
     recording = head(DEMO_RECORDING, LINES, tmp_path / "recording.nmea")
     config = config_with_feeds(tmp_path, file_feed(recording, SPEED), partitions=partitions)
     expected = replay_reference(config, recording, tmp_path)

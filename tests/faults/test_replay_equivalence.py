@@ -10,7 +10,6 @@ import pytest
 from tests.faults.harness import PrivatePostgres, PrivateRedis
 from tests.faults.pipeline import (
     DEMO_RECORDING,
-    TWO_PARTITIONS_DIFFER,
     Pipeline,
     assert_same_as_replay,
     config_with_feeds,
@@ -34,8 +33,6 @@ def test_processes_give_what_the_replay_gives(
         # tests/test_compose.py::test_compose_commands_exist_in_the_cli_contract_s10 fails
         # meanwhile; this runs as soon as `run --partition` exists.
         pytest.skip("`seagrid run --partition I/N` does not exist yet (CONTRACTS §10)")
-    if partitions > 1:
-        pytest.skip(TWO_PARTITIONS_DIFFER)
     recording = head(DEMO_RECORDING, LINES, tmp_path / "recording.nmea")
     config = config_with_feeds(tmp_path, file_feed(recording), partitions=partitions)
     expected = replay_reference(config, recording, tmp_path)
