@@ -98,9 +98,7 @@ def rule_stages(
         stage = AlertsStage(
             config, live=live, partition=partition, checkpoint=checkpoint, upstream=upstream
         )
-        return stage, FusionStage(
-            config, checkpoint=fusion_checkpoint, partitions=partition.count
-        )
+        return stage, FusionStage(config, checkpoint=fusion_checkpoint, partitions=partition.count)
     except (ThresholdError, TimingError, RadarConfigError) as exc:
         raise _config_error(config, exc) from exc
 
