@@ -5,6 +5,7 @@ behind does not turn its vessels into radar-only targets."""
 from __future__ import annotations
 
 import asyncio
+import pickle
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -119,3 +120,30 @@ async def test_a_silent_partition_is_not_waited_for_past_max_wait() -> None:
         await bus.close()
     # the radar sees a vessel no AIS of partition 0 knows, and partition 1 is silent
     assert {a["alert"]["rule"] for a in alerts} == {"radar_only"}
+
+
+@pytest.mark.usefixtures("clean_redis")
+async def test_a_restarted_fusion_keeps_the_watermarks_and_held_positions_of_its_snapshot() -> None:
+    """Held positions are read and acknowledged with the snapshot: it must carry them (and
+    each partition's watermark), or the scans would wait for AIS that never comes again."""
+    bus = PartitionedBus(open_bus(REDIS_URL), 2)
+    try:
+        first = await _stage(bus, max_wait=None)
+        await _publish(bus, radar=True, far=True, seen=False)
+        await _drain(first, bus)
+        held = first.status()["held_positions"]
+        assert held > 0 and first.status()["pending_scans"] == SCANS
+        state = pickle.loads(pickle.dumps(first.snapshot_state()))  # as Checkpoint keeps it
+        restarted = await _stage(bus, max_wait=None)
+        restarted.restore_state(state)
+        assert restarted.status()["held_positions"] == held
+        await _publish(bus, radar=False, far=False, seen=True)
+        await _drain(restarted, bus)
+        assert restarted.status()["pending_scans"] == 0
+        assert restarted.status()["held_positions"] == 0
+        alerts = await _read(bus, topics.ALERTS)
+        states = await _read(bus, topics.FUSION)
+    finally:
+        await bus.close()
+    assert [a["alert"]["rule"] for a in alerts] == []
+    assert len(states) == SCANS and states[-1]["mmsi"] == SEEN
