@@ -144,23 +144,46 @@ def _speed_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _solve(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> list[tuple[int, int]]:
-    """Minimum-cost assignment over the candidate pairs, group by independent group."""
+    """Minimum-cost assignment over the candidate pairs, group by independent group.
+
+    Most groups are one pair, or one track between a few vessels (or one vessel between a
+    few tracks): the optimum of such a group is its cheapest pair, when that is the only
+    cheapest one. Only the rest go to `linear_sum_assignment` (ties included, so that
+    they are broken as it breaks them).
+    """
     if not len(rows):
         return []
-    group = _components(rows.tolist(), (cols + n).tolist())
-    order = np.argsort(group, kind="stable")
-    group, rows, cols, cost = group[order], rows[order], cols[order], cost[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    ends = np.r_[starts[1:], len(group)]
-    single = ends - starts == 1
-    out = list(zip(rows[starts[single]].tolist(), cols[starts[single]].tolist(), strict=True))
-    for s, e in zip(starts[~single].tolist(), ends[~single].tolist(), strict=True):
-        out += _solve_group(rows[s:e], cols[s:e], cost[s:e])
+    r_list, c_list, costs = rows.tolist(), cols.tolist(), cost.tolist()
+    out: list[tuple[int, int]] = []
+    for edges in _groups(r_list, [c + n for c in c_list]):
+        if len(edges) == 1:
+            out.append((r_list[edges[0]], c_list[edges[0]]))
+            continue
+        best = _single_line_best(edges, r_list, c_list, costs)
+        if best is not None:
+            out.append((r_list[best], c_list[best]))
+            continue
+        picked = np.array(edges)
+        out += _solve_group(rows[picked], cols[picked], cost[picked])
     return out
 
 
-def _components(a: list[int], b: list[int]) -> np.ndarray:
-    """Per edge (a[i], b[i]) the connected component it belongs to (as a node id).
+def _single_line_best(
+    edges: list[int], rows: list[int], cols: list[int], costs: list[float]
+) -> int | None:
+    """The edge of a one-row (or one-column) group with the unique lowest cost, else None."""
+    first = edges[0]
+    if any(rows[e] != rows[first] for e in edges) and any(cols[e] != cols[first] for e in edges):
+        return None
+    group_costs = [costs[e] for e in edges]
+    lowest = min(group_costs)
+    if group_costs.count(lowest) > 1:
+        return None
+    return edges[group_costs.index(lowest)]
+
+
+def _groups(a: list[int], b: list[int]) -> list[list[int]]:
+    """The edges (a[i], b[i]) grouped by connected component, as lists of edge indices.
 
     Union-find over the few dozen candidate pairs of a scan: building a sparse graph for
     scipy's connected_components costs far more than the search itself at this size.
@@ -168,17 +191,19 @@ def _components(a: list[int], b: list[int]) -> np.ndarray:
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
+        while (up := parent.get(x, x)) != x:
+            parent[x] = parent.get(up, up)
+            x = up
         return x
 
     for x, y in zip(a, b, strict=True):
         rx, ry = root(x), root(y)
         if rx != ry:
             parent[max(rx, ry)] = min(rx, ry)
-    return np.fromiter((root(x) for x in a), np.int64, len(a))
+    groups: dict[int, list[int]] = {}
+    for i, x in enumerate(a):
+        groups.setdefault(root(x), []).append(i)
+    return list(groups.values())
 
 
 def _solve_group(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray) -> list[tuple[int, int]]:

@@ -90,7 +90,7 @@ class FusionStage:
         to feed; encoding a state per track and scan was a tenth of its fusion time)."""
         self.radar_config = RadarConfig.from_config(config)
         grid = Grid(config.cells)
-        self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
+        self.engine = FusionEngine(self.radar_config, _cell_lookup(grid), states=publish_states)
         self.book = RadarBook(Router.from_config(config), AlertTiming.from_config(config))
         self.max_wait, self.max_pending = max_wait, max_pending
         self._ais_at = float("-inf")  # monotonic time of the last AIS batch

@@ -120,3 +120,31 @@ def test_small_scans_gate_and_assign_as_with_kd_trees(monkeypatch: pytest.Monkey
         assert brute.vessel.tolist() == trees.vessel.tolist()
         assert brute.accounted.tolist() == trees.accounted.tolist()
         np.testing.assert_array_equal(brute.distance_m, trees.distance_m)
+
+
+def test_groups_solved_as_one_assignment_per_group_would_solve_them() -> None:
+    """Cheapest-pair shortcuts for one-row and one-column groups change no assignment:
+    random candidate graphs (ties included) against scipy on each group's dense matrix."""
+    from scipy.optimize import linear_sum_assignment
+
+    from services.radar.association import _groups, _solve
+
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        n, m = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        pairs = [(r, c) for r in range(n) for c in range(m) if rng.random() < 0.4]
+        if not pairs:
+            continue
+        rows = np.array([p[0] for p in pairs], dtype=np.int64)
+        cols = np.array([p[1] for p in pairs], dtype=np.int64)
+        cost = rng.choice([0.25, 0.5, 1.0], len(pairs)) * rng.choice([1.0, rng.random()])
+        want = set()
+        for edges in _groups(rows.tolist(), (cols + n).tolist()):
+            r_ids, c_ids = sorted(set(rows[edges])), sorted(set(cols[edges]))
+            matrix = np.full((len(r_ids), len(c_ids)), 1e9)
+            for e in edges:
+                matrix[r_ids.index(rows[e]), c_ids.index(cols[e])] = cost[e]
+            for i, j in zip(*linear_sum_assignment(matrix), strict=True):
+                if matrix[i, j] < 1e9:
+                    want.add((int(r_ids[i]), int(c_ids[j])))
+        assert set(_solve(rows, cols, cost, n)) == want
