@@ -189,20 +189,19 @@ def _groups(a: list[int], b: list[int]) -> list[list[int]]:
     scipy's connected_components costs far more than the search itself at this size.
     """
     parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while (up := parent.get(x, x)) != x:
-            parent[x] = parent.get(up, up)
-            x = up
-        return x
-
+    get = parent.get
     for x, y in zip(a, b, strict=True):
-        rx, ry = root(x), root(y)
-        if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
+        while (up := get(x, x)) != x:
+            x = up
+        while (up := get(y, y)) != y:
+            y = up
+        if x != y:
+            parent[max(x, y)] = min(x, y)
     groups: dict[int, list[int]] = {}
     for i, x in enumerate(a):
-        groups.setdefault(root(x), []).append(i)
+        while (up := get(x, x)) != x:
+            x = up
+        groups.setdefault(x, []).append(i)
     return list(groups.values())
 
 

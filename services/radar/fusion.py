@@ -43,8 +43,11 @@ from services.radar.tracks import RadarTrack, TrackKey, TrackState, state_of
 
 log = logging.getLogger(__name__)
 
-# (lon array, lat array) -> (cell ids, office ids), None outside every cell
-CellLookup = Callable[[np.ndarray, np.ndarray], tuple[list[str | None], list[str | None]]]
+# (lons, lats, cells before) -> (cell ids, office ids), None outside every cell; the cell a
+# point was in before only speeds the search up
+CellLookup = Callable[
+    [list[float], list[float], list[str | None]], tuple[list[str | None], list[str | None]]
+]
 
 
 @dataclass(slots=True)
@@ -172,9 +175,8 @@ class FusionEngine:
     def _locate_cells(self, tracks: list[RadarTrack]) -> None:
         if self.cells is None or not tracks:
             return
-        lon = np.fromiter((t.lon for t in tracks), float, len(tracks))
-        lat = np.fromiter((t.lat for t in tracks), float, len(tracks))
-        cells, offices = self.cells(lon, lat)
+        lon, lat = [t.lon for t in tracks], [t.lat for t in tracks]
+        cells, offices = self.cells(lon, lat, [t.cell for t in tracks])
         for track, cell, office in zip(tracks, cells, offices, strict=True):
             track.cell, track.office = cell, office
 

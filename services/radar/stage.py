@@ -32,8 +32,6 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
-import numpy as np
-
 from services.alerts.lifecycle import AlertBook, CommandError
 from services.alerts.model import (
     Action,
@@ -262,8 +260,10 @@ class FusionStage:
 
 
 def _cell_lookup(grid: Grid) -> Any:
-    def lookup(lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[str | None]]:
-        index = grid.assign(lon, lat)
-        return [grid.cell_id(int(i)) for i in index], [grid.office(int(i)) for i in index]
+    def lookup(
+        lon: list[float], lat: list[float], previous: list[str | None]
+    ) -> tuple[list[str | None], list[str | None]]:
+        index = grid.assign_few(lon, lat, [grid.index_of(c) for c in previous])
+        return [grid.cell_id(i) for i in index], [grid.office(i) for i in index]
 
     return lookup
