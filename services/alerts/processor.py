@@ -93,6 +93,9 @@ class AlertProcessor:
 
     def process(self, positions: list[CellPosition]) -> Output:
         out = Output()
+        prefetch = getattr(self.rules, "prefetch", None)
+        if prefetch is not None:
+            prefetch(positions)  # the rules' spatial questions, once for every chunk below
         chunk: list[CellPosition] = []
         vessels: set[int] = set()
         for p in positions:

@@ -18,10 +18,10 @@ bench/fusion.py run exactly the same code.
    overtaking that swaps identities, the global optimum does not. The gated pairs split
    into many small independent groups (connected components of the candidate graph), so
    each group is solved on its own: a few hundred tiny problems instead of one 2,000 x
-   2,000 matrix (groups found by union-find over the pairs). Within a group, a missing
-   pair costs `_FORBIDDEN`, so the solution first
-   maximises the number of gated pairs, then minimises their cost; forbidden pairs that
-   remain are dropped.
+   2,000 matrix (assignment.py, which asks scipy only when a group's answer is not
+   otherwise certain). Within a group, a missing pair costs `FORBIDDEN`, so the solution
+   first maximises the number of gated pairs, then minimises their cost; forbidden pairs
+   that remain are dropped.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial import cKDTree
 
-_FORBIDDEN = 1e9
+from services.radar.assignment import solve
+
 # Above this many track-vessel pairs a scan's gate query goes through k-d trees.
 _BRUTE_FORCE_MAX = 250_000
 KEPT_WEIGHT = 0.25
@@ -79,7 +78,7 @@ def associate(
     rows, cols, dist, dv, is_kept = rows[ok], cols[ok], dist[ok], dv[ok], is_kept[ok]
     cost = (dist / gates.gate_m) ** 2 + (dv / gates.gate_ms) ** 2
     cost = np.where(is_kept, cost * gates.kept_weight, cost)
-    for r, c in _solve(rows, cols, cost, n):
+    for r, c in solve(rows, cols, cost, n):
         vessel[r] = c
     assigned = vessel >= 0
     if assigned.any():
@@ -101,6 +100,8 @@ def _near_pairs(
     and their distances are the ones it found.
     """
     if len(track_xy) * len(vessel_xy) > _BRUTE_FORCE_MAX:
+        from scipy.spatial import cKDTree  # here only: scipy takes a third of start-up
+
         found = cKDTree(track_xy).sparse_distance_matrix(
             cKDTree(vessel_xy), radius, output_type="coo_matrix"
         )
@@ -143,85 +144,6 @@ def _speed_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(d), 0.0, d)
 
 
-def _solve(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> list[tuple[int, int]]:
-    """Minimum-cost assignment over the candidate pairs, group by independent group.
-
-    Most groups are one pair, or one track between a few vessels (or one vessel between a
-    few tracks): the optimum of such a group is its cheapest pair, when that is the only
-    cheapest one. Only the rest go to `linear_sum_assignment` (ties included, so that
-    they are broken as it breaks them).
-    """
-    if not len(rows):
-        return []
-    r_list, c_list, costs = rows.tolist(), cols.tolist(), cost.tolist()
-    out: list[tuple[int, int]] = []
-    for edges in _groups(r_list, [c + n for c in c_list]):
-        if len(edges) == 1:
-            out.append((r_list[edges[0]], c_list[edges[0]]))
-            continue
-        best = _single_line_best(edges, r_list, c_list, costs)
-        if best is not None:
-            out.append((r_list[best], c_list[best]))
-            continue
-        picked = np.array(edges)
-        out += _solve_group(rows[picked], cols[picked], cost[picked])
-    return out
-
-
-def _single_line_best(
-    edges: list[int], rows: list[int], cols: list[int], costs: list[float]
-) -> int | None:
-    """The edge of a one-row (or one-column) group with the unique lowest cost, else None."""
-    first = edges[0]
-    if any(rows[e] != rows[first] for e in edges) and any(cols[e] != cols[first] for e in edges):
-        return None
-    group_costs = [costs[e] for e in edges]
-    lowest = min(group_costs)
-    if group_costs.count(lowest) > 1:
-        return None
-    return edges[group_costs.index(lowest)]
-
-
-def _groups(a: list[int], b: list[int]) -> list[list[int]]:
-    """The edges (a[i], b[i]) grouped by connected component, as lists of edge indices.
-
-    Union-find over the few dozen candidate pairs of a scan: building a sparse graph for
-    scipy's connected_components costs far more than the search itself at this size.
-    """
-    parent: dict[int, int] = {}
-    get = parent.get
-    for x, y in zip(a, b, strict=True):
-        while (up := get(x, x)) != x:
-            x = up
-        while (up := get(y, y)) != y:
-            y = up
-        if x != y:
-            parent[max(x, y)] = min(x, y)
-    groups: dict[int, list[int]] = {}
-    for i, x in enumerate(a):
-        while (up := get(x, x)) != x:
-            x = up
-        groups.setdefault(x, []).append(i)
-    return list(groups.values())
-
-
-def _solve_group(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray) -> list[tuple[int, int]]:
-    """Dense assignment of one small group (a handful of tracks and vessels, typically)."""
-    r_list, c_list = rows.tolist(), cols.tolist()
-    r_ids = sorted(set(r_list))
-    c_ids = sorted(set(c_list))
-    r_at = {r: i for i, r in enumerate(r_ids)}
-    c_at = {c: i for i, c in enumerate(c_ids)}
-    matrix = np.full((len(r_ids), len(c_ids)), _FORBIDDEN)
-    matrix[[r_at[r] for r in r_list], [c_at[c] for c in c_list]] = cost
-    sel_r, sel_c = linear_sum_assignment(matrix)
-    return [
-        (r_ids[i], c_ids[j])
-        for i, j in zip(sel_r.tolist(), sel_c.tolist(), strict=True)
-        if matrix[i, j] < _FORBIDDEN
-    ]
-
-
 def greedy_nearest(track_xy: np.ndarray, vessel_xy: np.ndarray, gate_m: float) -> np.ndarray:
     """The baseline (bench/fusion.py, tests): each track in turn takes its nearest free
     vessel within the gate. Per track: the vessel index or -1."""
@@ -229,6 +151,8 @@ def greedy_nearest(track_xy: np.ndarray, vessel_xy: np.ndarray, gate_m: float) -
     vessel = np.full(n, -1, dtype=np.int64)
     if n == 0 or len(vessel_xy) == 0:
         return vessel
+    from scipy.spatial import cKDTree
+
     taken = np.zeros(len(vessel_xy), dtype=bool)
     tree = cKDTree(vessel_xy)
     k = min(8, len(vessel_xy))

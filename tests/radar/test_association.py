@@ -123,23 +123,28 @@ def test_small_scans_gate_and_assign_as_with_kd_trees(monkeypatch: pytest.Monkey
 
 
 def test_groups_solved_as_one_assignment_per_group_would_solve_them() -> None:
-    """Cheapest-pair shortcuts for one-row and one-column groups change no assignment:
-    random candidate graphs (ties included) against scipy on each group's dense matrix."""
+    """The shortcut of assignment.py (the cheapest pair of a one-row or one-column group)
+    changes no assignment: random candidate graphs, ties included, against scipy on each
+    group's dense matrix."""
     from scipy.optimize import linear_sum_assignment
 
-    from services.radar.association import _groups, _solve
+    from services.radar.assignment import groups, solve
 
     rng = np.random.default_rng(11)
-    for _ in range(400):
+    for _ in range(3000):
         n, m = int(rng.integers(1, 7)), int(rng.integers(1, 7))
-        pairs = [(r, c) for r in range(n) for c in range(m) if rng.random() < 0.4]
+        dense = rng.choice([0.4, 0.8, 1.0])
+        pairs = [(r, c) for r in range(n) for c in range(m) if rng.random() < dense]
         if not pairs:
             continue
         rows = np.array([p[0] for p in pairs], dtype=np.int64)
         cols = np.array([p[1] for p in pairs], dtype=np.int64)
-        cost = rng.choice([0.25, 0.5, 1.0], len(pairs)) * rng.choice([1.0, rng.random()])
+        if rng.random() < 0.5:  # ties
+            cost = rng.choice([0.25, 0.5, 1.0], len(pairs)) * rng.choice([1.0, rng.random()])
+        else:
+            cost = rng.exponential(2.0, len(pairs))
         want = set()
-        for edges in _groups(rows.tolist(), (cols + n).tolist()):
+        for edges in groups(rows.tolist(), (cols + n).tolist()):
             r_ids, c_ids = sorted(set(rows[edges])), sorted(set(cols[edges]))
             matrix = np.full((len(r_ids), len(c_ids)), 1e9)
             for e in edges:
@@ -147,4 +152,4 @@ def test_groups_solved_as_one_assignment_per_group_would_solve_them() -> None:
             for i, j in zip(*linear_sum_assignment(matrix), strict=True):
                 if matrix[i, j] < 1e9:
                     want.add((int(r_ids[i]), int(c_ids[j])))
-        assert set(_solve(rows, cols, cost, n)) == want
+        assert set(solve(rows, cols, cost, n)) == want

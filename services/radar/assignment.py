@@ -1,0 +1,97 @@
+"""The assignment step of association (association.py): candidate pairs of one scan in,
+one vessel per track and one track per vessel out, at minimum total cost.
+
+The pairs split into many small independent groups (connected components of the candidate
+graph, found by union-find), each solved on its own. The answer is, by definition, the one
+`scipy.optimize.linear_sum_assignment` gives on the group's dense matrix (a missing pair
+costing `FORBIDDEN`, so that the number of gated pairs is maximised first, then their cost
+minimised; forbidden pairs that remain are dropped). A group of one pair, or of one track
+between vessels (one vessel between tracks) with a single cheapest pair, is that pair
+without asking: its only optimum. Trying every assignment of the other small groups in
+Python (with a margin for scipy's rounding near `FORBIDDEN`) was measured too: about three
+times scipy's cost per group, so scipy keeps them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FORBIDDEN = 1e9
+
+Pairs = list[tuple[int, int]]
+
+
+def solve(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> Pairs:
+    """Minimum-cost assignment over candidate pairs (track `rows[i]`, vessel `cols[i]`,
+    `cost[i]`), `n` tracks; the (track, vessel) pairs kept."""
+    if not len(rows):
+        return []
+    r_list, c_list, costs = rows.tolist(), cols.tolist(), cost.tolist()
+    out: Pairs = []
+    for edges in groups(r_list, [c + n for c in c_list]):
+        if len(edges) == 1:
+            out.append((r_list[edges[0]], c_list[edges[0]]))
+            continue
+        best = _single_line_best(edges, r_list, c_list, costs)
+        if best is not None:
+            out.append((r_list[best], c_list[best]))
+            continue
+        out += _dense([(r_list[e], c_list[e], costs[e]) for e in edges])
+    return out
+
+
+def groups(a: list[int], b: list[int]) -> list[list[int]]:
+    """The edges (a[i], b[i]) grouped by connected component, as lists of edge indices.
+
+    Union-find over the few dozen candidate pairs of a scan: building a sparse graph for
+    scipy's connected_components costs far more than the search itself at this size.
+    """
+    parent: dict[int, int] = {}
+    get = parent.get
+    for x, y in zip(a, b, strict=True):
+        while (up := get(x, x)) != x:
+            x = up
+        while (up := get(y, y)) != y:
+            y = up
+        if x != y:
+            parent[max(x, y)] = min(x, y)
+    found: dict[int, list[int]] = {}
+    for i, x in enumerate(a):
+        while (up := get(x, x)) != x:
+            x = up
+        found.setdefault(x, []).append(i)
+    return list(found.values())
+
+
+def _single_line_best(
+    edges: list[int], rows: list[int], cols: list[int], costs: list[float]
+) -> int | None:
+    """The edge of a one-row (or one-column) group with the unique lowest cost, else None."""
+    first = edges[0]
+    if any(rows[e] != rows[first] for e in edges) and any(cols[e] != cols[first] for e in edges):
+        return None
+    group_costs = [costs[e] for e in edges]
+    lowest = min(group_costs)
+    if group_costs.count(lowest) > 1:
+        return None
+    return edges[group_costs.index(lowest)]
+
+
+def _dense(group: list[tuple[int, int, float]]) -> Pairs:
+    """scipy's answer on the group's dense matrix."""
+    # imported here: a process that never fuses radar (the web) does not pay for scipy
+    from scipy.optimize import linear_sum_assignment
+
+    r_ids = sorted({r for r, _, _ in group})
+    c_ids = sorted({c for _, c, _ in group})
+    r_at = {r: i for i, r in enumerate(r_ids)}
+    c_at = {c: i for i, c in enumerate(c_ids)}
+    matrix = np.full((len(r_ids), len(c_ids)), FORBIDDEN)
+    for r, c, k in group:
+        matrix[r_at[r], c_at[c]] = k
+    sel_r, sel_c = linear_sum_assignment(matrix)
+    return [
+        (r_ids[i], c_ids[j])
+        for i, j in zip(sel_r.tolist(), sel_c.tolist(), strict=True)
+        if matrix[i, j] < FORBIDDEN
+    ]
