@@ -10,9 +10,23 @@ between vessels (one vessel between tracks) with a single cheapest pair, is that
 without asking: its only optimum. Trying every assignment of the other small groups in
 Python (with a margin for scipy's rounding near `FORBIDDEN`) was measured too: about three
 times scipy's cost per group, so scipy keeps them.
+
+scipy's solver is a small C extension, `scipy.optimize._lsap`, which is what
+`scipy.optimize.linear_sum_assignment` is; importing it through `scipy.optimize` imports
+all of scipy.optimize (linprog, linalg, sparse, fft, special): 0.6 s of CPU, a twentieth
+of replaying twelve hours. So `_solver` loads the extension file alone, and falls back on
+the ordinary import wherever that cannot be done (tests/radar/test_association.py holds
+the two to the same function).
 """
 
 from __future__ import annotations
+
+import functools
+import importlib.machinery
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -79,9 +93,6 @@ def _single_line_best(
 
 def _dense(group: list[tuple[int, int, float]]) -> Pairs:
     """scipy's answer on the group's dense matrix."""
-    # imported here: a process that never fuses radar (the web) does not pay for scipy
-    from scipy.optimize import linear_sum_assignment
-
     r_ids = sorted({r for r, _, _ in group})
     c_ids = sorted({c for _, c, _ in group})
     r_at = {r: i for i, r in enumerate(r_ids)}
@@ -89,9 +100,33 @@ def _dense(group: list[tuple[int, int, float]]) -> Pairs:
     matrix = np.full((len(r_ids), len(c_ids)), FORBIDDEN)
     for r, c, k in group:
         matrix[r_at[r], c_at[c]] = k
-    sel_r, sel_c = linear_sum_assignment(matrix)
+    sel_r, sel_c = _solver()(matrix)
     return [
         (r_ids[i], c_ids[j])
         for i, j in zip(sel_r.tolist(), sel_c.tolist(), strict=True)
         if matrix[i, j] < FORBIDDEN
     ]
+
+
+@functools.cache
+def _solver() -> Callable[[np.ndarray], Any]:
+    """`scipy.optimize.linear_sum_assignment`, loaded without the rest of scipy.optimize."""
+    try:
+        import scipy
+
+        folder = Path(scipy.__path__[0]) / "optimize"
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = folder / f"_lsap{suffix}"
+            if path.is_file():
+                spec = importlib.util.spec_from_file_location("scipy.optimize._lsap", path)
+                if spec is None or spec.loader is None:
+                    break
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                return module.linear_sum_assignment  # type: ignore[no-any-return]
+    except (ImportError, OSError, AttributeError):
+        pass
+    from scipy.optimize import linear_sum_assignment
+
+    solver: Callable[[np.ndarray], Any] = linear_sum_assignment
+    return solver

@@ -153,3 +153,38 @@ def test_groups_solved_as_one_assignment_per_group_would_solve_them() -> None:
                 if matrix[i, j] < 1e9:
                     want.add((int(r_ids[i]), int(c_ids[j])))
         assert set(solve(rows, cols, cost, n)) == want
+
+
+def test_the_solver_is_scipys_without_scipy_optimize() -> None:
+    """assignment.py loads scipy's C solver alone: same function, same answers, and
+    scipy.optimize not imported for it (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from services.radar.assignment import _solver\n"
+        "m = np.array([[4.0, 1, 3], [2, 0, 5], [3, 2, 2]])\n"
+        "rows, cols = _solver()(m)\n"
+        "print(_solver().__name__, rows.tolist(), cols.tolist(), 'scipy.optimize' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [
+        "linear_sum_assignment",
+        "[0,",
+        "1,",
+        "2]",
+        "[1,",
+        "0,",
+        "2]",
+        "False",
+    ]
+    from scipy.optimize import linear_sum_assignment
+
+    from services.radar.assignment import _solver
+
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        m = rng.choice([0.5, 1.0, 2.0, 1e9], (int(rng.integers(1, 6)), int(rng.integers(1, 6))))
+        got, want = _solver()(m), linear_sum_assignment(m)
+        assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
