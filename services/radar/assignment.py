@@ -8,8 +8,8 @@ costing `FORBIDDEN`, so that the number of gated pairs is maximised first, then 
 minimised; forbidden pairs that remain are dropped). A group of one pair, or of one track
 between vessels (one vessel between tracks) with a single cheapest pair, is that pair
 without asking: its only optimum. Trying every assignment of the other small groups in
-Python (with a margin for scipy's rounding near `FORBIDDEN`) was measured too: about three
-times scipy's cost per group, so scipy keeps them.
+Python (with a margin for scipy's rounding near `FORBIDDEN`) was measured too: about twice
+scipy's cost per group (its matrix built as lists), so scipy keeps them.
 
 scipy's solver is a small C extension, `scipy.optimize._lsap`, which is what
 `scipy.optimize.linear_sum_assignment` is; importing it through `scipy.optimize` imports
@@ -97,14 +97,15 @@ def _dense(group: list[tuple[int, int, float]]) -> Pairs:
     c_ids = sorted({c for _, c, _ in group})
     r_at = {r: i for i, r in enumerate(r_ids)}
     c_at = {c: i for i, c in enumerate(c_ids)}
-    matrix = np.full((len(r_ids), len(c_ids)), FORBIDDEN)
+    # built as lists: numpy's per-element indexing costs more than the solver on a 3 x 3
+    matrix = [[FORBIDDEN] * len(c_ids) for _ in r_ids]
     for r, c, k in group:
-        matrix[r_at[r], c_at[c]] = k
-    sel_r, sel_c = _solver()(matrix)
+        matrix[r_at[r]][c_at[c]] = k
+    sel_r, sel_c = _solver()(np.array(matrix))
     return [
         (r_ids[i], c_ids[j])
         for i, j in zip(sel_r.tolist(), sel_c.tolist(), strict=True)
-        if matrix[i, j] < FORBIDDEN
+        if matrix[i][j] < FORBIDDEN
     ]
 
 
