@@ -58,13 +58,16 @@ def locate_all(
     lon = site.lon + metres * np.sin(rad) / kx
     far = ttm & ~(rng <= site.range_nm * 1.05)
     out: list[tuple[float, float] | tuple[None, None]] = []
-    for i, r in enumerate(reports):
-        if not ttm[i]:
+    # as lists: reading numpy arrays element by element costs more than the trigonometry
+    for r, is_ttm, too_far, y, x in zip(
+        reports, ttm.tolist(), far.tolist(), lat.tolist(), lon.tolist(), strict=True
+    ):
+        if not is_ttm:
             out.append((r.lat, r.lon) if r.lat is not None and r.lon is not None else (None, None))
-        elif far[i]:
+        elif too_far:
             out.append((None, None))
         else:
-            out.append((float(lat[i]), float(lon[i])))
+            out.append((y, x))
     return out
 
 
