@@ -42,7 +42,7 @@ def solve(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> Pairs
         return []
     r_list, c_list, costs = rows.tolist(), cols.tolist(), cost.tolist()
     out: Pairs = []
-    for edges in groups(r_list, [c + n for c in c_list]):
+    for edges in groups(r_list, [c + n for c in c_list], n + max(c_list) + 1):
         if len(edges) == 1:
             out.append((r_list[edges[0]], c_list[edges[0]]))
             continue
@@ -54,25 +54,28 @@ def solve(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> Pairs
     return out
 
 
-def groups(a: list[int], b: list[int]) -> list[list[int]]:
-    """The edges (a[i], b[i]) grouped by connected component, as lists of edge indices.
+def groups(a: list[int], b: list[int], size: int) -> list[list[int]]:
+    """The edges (a[i], b[i]) between nodes 0 .. size-1, grouped by connected component,
+    as lists of edge indices.
 
-    Union-find over the few dozen candidate pairs of a scan: building a sparse graph for
-    scipy's connected_components costs far more than the search itself at this size.
+    Union-find over the few dozen candidate pairs of a scan (a list of parents: the nodes
+    are a scan's tracks and vessels, a few hundred): building a sparse graph for scipy's
+    connected_components costs far more than the search itself at this size.
     """
-    parent: dict[int, int] = {}
-    get = parent.get
+    parent = list(range(size))
     for x, y in zip(a, b, strict=True):
-        while (up := get(x, x)) != x:
-            x = up
-        while (up := get(y, y)) != y:
-            y = up
-        if x != y:
-            parent[max(x, y)] = min(x, y)
+        while parent[x] != x:
+            x = parent[x]
+        while parent[y] != y:
+            y = parent[y]
+        if x < y:
+            parent[y] = x
+        elif y < x:
+            parent[x] = y
     found: dict[int, list[int]] = {}
     for i, x in enumerate(a):
-        while (up := get(x, x)) != x:
-            x = up
+        while parent[x] != x:
+            x = parent[x]
         found.setdefault(x, []).append(i)
     return list(found.values())
 

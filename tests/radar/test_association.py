@@ -144,7 +144,7 @@ def test_groups_solved_as_one_assignment_per_group_would_solve_them() -> None:
         else:
             cost = rng.exponential(2.0, len(pairs))
         want = set()
-        for edges in groups(rows.tolist(), (cols + n).tolist()):
+        for edges in groups(rows.tolist(), (cols + n).tolist(), n + m):
             r_ids, c_ids = sorted(set(rows[edges])), sorted(set(cols[edges]))
             matrix = np.full((len(r_ids), len(c_ids)), 1e9)
             for e in edges:
