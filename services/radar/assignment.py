@@ -35,12 +35,11 @@ FORBIDDEN = 1e9
 Pairs = list[tuple[int, int]]
 
 
-def solve(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> Pairs:
-    """Minimum-cost assignment over candidate pairs (track `rows[i]`, vessel `cols[i]`,
-    `cost[i]`), `n` tracks; the (track, vessel) pairs kept."""
-    if not len(rows):
+def solve(r_list: list[int], c_list: list[int], costs: list[float], n: int) -> Pairs:
+    """Minimum-cost assignment over candidate pairs (track `r_list[i]`, vessel `c_list[i]`,
+    `costs[i]`), `n` tracks; the (track, vessel) pairs kept."""
+    if not r_list:
         return []
-    r_list, c_list, costs = rows.tolist(), cols.tolist(), cost.tolist()
     out: Pairs = []
     for edges in groups(r_list, [c + n for c in c_list], n + max(c_list) + 1):
         if len(edges) == 1:

@@ -71,14 +71,8 @@ def associate(
     rows, cols, dist = _near_pairs(track_xy, vessel_xy, gates.gate_m)
     accounted = np.zeros(n, dtype=bool)
     accounted[rows] = True
-    rows, cols, dist, is_kept = _with_kept(rows, cols, dist, track_xy, vessel_xy, kept, gates)
-    dv = _speed_difference(track_v[rows], vessel_v[cols])
-    limit = np.where(is_kept, 2.0 * gates.gate_ms, gates.gate_ms)
-    ok = dv <= limit
-    rows, cols, dist, dv, is_kept = rows[ok], cols[ok], dist[ok], dv[ok], is_kept[ok]
-    cost = (dist / gates.gate_m) ** 2 + (dv / gates.gate_ms) ** 2
-    cost = np.where(is_kept, cost * gates.kept_weight, cost)
-    for r, c in solve(rows, cols, cost, n):
+    pairs = _with_kept(rows, cols, dist, track_xy, vessel_xy, kept, gates)
+    for r, c in solve(*_costs(pairs, track_v, vessel_v, gates), n):
         vessel[r] = c
     assigned = vessel >= 0
     if assigned.any():
@@ -86,6 +80,38 @@ def associate(
         delta = track_xy[idx] - vessel_xy[vessel[idx]]
         distance[idx] = np.hypot(delta[:, 0], delta[:, 1])
     return Assignment(vessel, distance, accounted)
+
+
+# Candidate pairs as lists (a scan has a few dozen: per-pair arithmetic in Python costs
+# less than a numpy call per step): track, vessel, distance, kept from earlier scans.
+_Pairs = tuple[list[int], list[int], list[float], list[bool]]
+
+
+def _costs(
+    pairs: _Pairs, track_v: np.ndarray, vessel_v: np.ndarray, gates: Gates
+) -> tuple[list[int], list[int], list[float]]:
+    """The pairs within the velocity gate (twice as wide for a kept pair), with their cost.
+
+    The arithmetic is numpy's elementwise arithmetic done per pair (`x ** 2` on an array is
+    `x * x`), so the costs are the same floats.
+    """
+    rows, cols, dist, kept = pairs
+    index = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+    dv = _speed_difference(track_v[index[0]], vessel_v[index[1]]).tolist()
+    gate_m, gate_ms, weight = gates.gate_m, gates.gate_ms, gates.kept_weight
+    wide = 2.0 * gate_ms
+    out_r: list[int] = []
+    out_c: list[int] = []
+    out_cost: list[float] = []
+    for r, c, d, k, v in zip(rows, cols, dist, kept, dv, strict=True):
+        if not v <= (wide if k else gate_ms):
+            continue
+        a, b = d / gate_m, v / gate_ms
+        cost = a * a + b * b
+        out_r.append(r)
+        out_c.append(c)
+        out_cost.append(cost * weight if k else cost)
+    return out_r, out_c, out_cost
 
 
 def _near_pairs(
@@ -121,21 +147,30 @@ def _with_kept(
     vessel_xy: np.ndarray,
     kept: np.ndarray,
     gates: Gates,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Add the kept pairs (up to keep_gate_m) and flag them."""
+) -> _Pairs:
+    """The gated pairs and the kept pairs (up to keep_gate_m), flagged; a kept pair the gate
+    found too is listed once, as kept."""
     kt = np.flatnonzero(kept >= 0)
     kv = kept[kt]
     delta = track_xy[kt] - vessel_xy[kv]
     kd = np.hypot(delta[:, 0], delta[:, 1])
-    near = kd <= gates.keep_gate_m
-    kt, kv, kd = kt[near], kv[near], kd[near]
-    is_kept = kept[rows] == cols
-    fresh = ~is_kept  # kept pairs found by the gate query are re-added below, once
-    rows = np.concatenate([rows[fresh], kt])
-    cols = np.concatenate([cols[fresh], kv])
-    dist = np.concatenate([dist[fresh], kd])
-    flags = np.concatenate([np.zeros(int(fresh.sum()), dtype=bool), np.ones(len(kt), dtype=bool)])
-    return rows, cols, dist, flags
+    was = kept.tolist()
+    out: _Pairs = ([], [], [], [])
+    out_r, out_c, out_d, out_k = out
+    for r, c, d in zip(rows.tolist(), cols.tolist(), dist.tolist(), strict=True):
+        if was[r] != c:
+            out_r.append(r)
+            out_c.append(c)
+            out_d.append(d)
+            out_k.append(False)
+    keep_gate = gates.keep_gate_m
+    for r, c, d in zip(kt.tolist(), kv.tolist(), kd.tolist(), strict=True):
+        if d <= keep_gate:
+            out_r.append(r)
+            out_c.append(c)
+            out_d.append(d)
+            out_k.append(True)
+    return out
 
 
 def _speed_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
