@@ -152,17 +152,22 @@ def _tll(f: list[bytes], ts: float | None, radar: str | None) -> RadarReport:
 
 
 _SLOTS = tuple(RadarReport.__dict__[f.name].__set__ for f in fields(RadarReport))
+if len(_SLOTS) != 16:
+    raise ImportError("radar: RadarReport no longer has the 16 fields _report writes")
 _new = object.__new__
 
 
-def _report(*values: Any) -> RadarReport:
-    """A RadarReport from all its fields in order. Its slots are written directly: the
-    frozen dataclass's __init__ goes through object.__setattr__ per field, which was a
-    quarter of parsing a radar line (as gridding's `with_cell` does for CellPosition)."""
-    report = _new(RadarReport)
-    for put, value in zip(_SLOTS, values, strict=True):
-        put(report, value)
-    return report
+def _report(*v: Any) -> RadarReport:
+    """A RadarReport from all its fields in order. Its slots are written directly (one
+    call each, unrolled): the frozen dataclass's __init__ goes through object.__setattr__
+    per field, which was a third of parsing a radar line (gridding's `with_cell` does the
+    same for CellPosition)."""
+    r = _new(RadarReport)
+    s = _SLOTS
+    s[0](r, v[0]), s[1](r, v[1]), s[2](r, v[2]), s[3](r, v[3]), s[4](r, v[4]), s[5](r, v[5])
+    s[6](r, v[6]), s[7](r, v[7]), s[8](r, v[8]), s[9](r, v[9]), s[10](r, v[10])
+    s[11](r, v[11]), s[12](r, v[12]), s[13](r, v[13]), s[14](r, v[14]), s[15](r, v[15])
+    return r
 
 
 def _target(value: bytes) -> int:
