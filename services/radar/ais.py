@@ -30,6 +30,7 @@ class AisTable:
         self._mmsi: list[int] = []  # per row; a forgotten row keeps its number, unused
         self._rows: FloatArray = np.full((capacity, 5), _DEAD)
         self._used = 0
+        self.version = 0  # changes with every put and forget
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -48,11 +49,13 @@ class AisTable:
         if slot is None:
             slot = self._append(mmsi)
         self._rows[slot] = (ts, lat, lon, speed, course)
+        self.version += 1
 
     def forget(self, mmsi: int) -> None:
         slot = self._slot.pop(mmsi, None)
         if slot is not None:
             self._rows[slot, _TS] = _DEAD
+            self.version += 1
 
     def fresh(self, horizon: float) -> tuple[list[int], FloatArray]:
         """The vessels whose fix is at or after `horizon`, in table order, and their rows

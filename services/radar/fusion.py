@@ -50,6 +50,10 @@ CellLookup = Callable[
 ]
 
 
+# (vessels, lat, lon, east/north velocity) of the vessels heard lately, at a scan's time
+Reckoned = tuple[list[int], np.ndarray, np.ndarray, np.ndarray]
+
+
 @dataclass(slots=True)
 class AisFix:
     ts: float
@@ -80,6 +84,7 @@ class FusionEngine:
         self.ais: dict[int, AisFix] = {}
         self._table = AisTable()  # self.ais as columns (ais.py)
         self._table_of = self.ais
+        self._dead_reckoned: tuple[tuple[float, int], AisTable, Reckoned] | None = None
         self.tracks: dict[TrackKey, RadarTrack] = {}
         self.counters: Counter[str] = Counter()
 
@@ -235,17 +240,19 @@ class FusionEngine:
         a = plane.xy(np.array([where[0], track.lat]), np.array([where[1], track.lon]))
         return float(np.hypot(*(a[0] - a[1])))
 
-    def _ais_at(self, ts: float) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
-        """Vessels heard within ais_max_age_s, dead-reckoned to `ts` (vectorised)."""
-        mmsis, columns = self._fixes().fresh(ts - self.settings.ais_max_age_s)
-        lat, lon, speed, course = columns[:, 1], columns[:, 2], columns[:, 3], columns[:, 4]
-        age = ts - columns[:, 0]
-        vel = velocity(speed, course)
-        moving = ~np.isnan(vel[:, 0])
-        step = np.where(moving[:, None], vel, 0.0) * age[:, None]
-        lat = lat + step[:, 1] / (60 * 1852.0)
-        lon = lon + step[:, 0] / (60 * 1852.0 * np.maximum(np.cos(np.radians(lat)), 1e-6))
-        return mmsis, lat, lon, vel
+    def _ais_at(self, ts: float) -> Reckoned:
+        """Vessels heard within ais_max_age_s, dead-reckoned to `ts` (vectorised).
+
+        Radars sweep in step (every radar of the demo reports at the same times), so the
+        answer is kept for the next scan at the same time, unless an AIS fix came between.
+        """
+        table = self._fixes()
+        cached = self._dead_reckoned
+        if cached is not None and cached[0] == (ts, table.version) and cached[1] is table:
+            return cached[2]
+        found = _dead_reckon(ts, *table.fresh(ts - self.settings.ais_max_age_s))
+        self._dead_reckoned = ((ts, table.version), table, found)
+        return found
 
     def _fixes(self) -> AisTable:
         """The fixes as columns; rebuilt if `ais` was replaced (a restored snapshot)."""
@@ -271,3 +278,15 @@ class FusionEngine:
         for mmsi in [m for m, f in self.ais.items() if f.ts < horizon]:
             del self.ais[mmsi]
             self._table.forget(mmsi)
+
+
+def _dead_reckon(ts: float, mmsis: list[int], columns: np.ndarray) -> Reckoned:
+    """Fixes (rows of ts, lat, lon, speed, course) moved on to `ts` along their course."""
+    lat, lon, speed, course = columns[:, 1], columns[:, 2], columns[:, 3], columns[:, 4]
+    age = ts - columns[:, 0]
+    vel = velocity(speed, course)
+    moving = ~np.isnan(vel[:, 0])
+    step = np.where(moving[:, None], vel, 0.0) * age[:, None]
+    lat = lat + step[:, 1] / (60 * 1852.0)
+    lon = lon + step[:, 0] / (60 * 1852.0 * np.maximum(np.cos(np.radians(lat)), 1e-6))
+    return mmsis, lat, lon, vel

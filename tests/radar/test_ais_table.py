@@ -43,3 +43,28 @@ def test_a_forgotten_vessel_heard_again_comes_last() -> None:
     mmsis, rows = table.fresh(-math.inf)
     assert mmsis == [2, 3, 1]
     assert math.isnan(rows[2, 3]) and math.isnan(rows[2, 4])
+
+
+def test_dead_reckoning_is_reused_only_while_no_fix_arrives() -> None:
+    """Radars sweeping at the same time share the dead-reckoned vessels; a fix arriving
+    between their scans (or a forgotten vessel) is seen by the next one."""
+    from services.core.types import CellPosition
+    from services.radar.fusion import FusionEngine
+    from tests.radar.scenes import SITE, radar_config
+
+    engine = FusionEngine(radar_config())
+
+    def fix(mmsi: int, ts: float) -> CellPosition:
+        return CellPosition(mmsi, ts, SITE.lat, SITE.lon, None, None, 10.0, 90.0)
+
+    engine.add_position(fix(1, 100.0))
+    first = engine._ais_at(105.0)
+    assert engine._ais_at(105.0) is first  # the second radar at the same time
+    engine.add_position(fix(2, 104.0))
+    second = engine._ais_at(105.0)
+    assert second[0] == [1, 2]
+    assert engine._ais_at(110.0)[0] == [1, 2]
+    engine.prune(100.0 + 6 * 180.0 + 1)  # vessel 1 silent for long
+    assert engine._ais_at(1185.0)[0] == []  # vessel 2 too old to dead-reckon that far
+    assert engine._ais_at(105.0)[0] == [2]
+    assert second[2][0] == first[2][0]  # vessel 1 dead-reckoned east alike both times
