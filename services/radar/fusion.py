@@ -85,6 +85,7 @@ class FusionEngine:
         self._table = AisTable()  # self.ais as columns (ais.py)
         self._table_of = self.ais
         self._dead_reckoned: tuple[tuple[float, int], AisTable, Reckoned] | None = None
+        self._columns: tuple[list[int], dict[int, int]] = ([], {})
         self.tracks: dict[TrackKey, RadarTrack] = {}
         self.counters: Counter[str] = Counter()
 
@@ -196,7 +197,7 @@ class FusionEngine:
             [(k.lat, k.lon, None if k.status == "Q" else k.speed, k.course) for k in tracks],
             dtype=float,
         )
-        column = {m: i for i, m in enumerate(mmsis)}
+        column = self._columns_of(mmsis)
         kept = [column.get(k.mmsi, -1) if k.mmsi else -1 for k in tracks]
         result = associate(
             plane.xy(t[:, 0], t[:, 1]),
@@ -215,6 +216,12 @@ class FusionEngine:
             self._settle(track, assigned, was, taken, mmsis)
             track.accounted = accounted or track.mmsi is not None
             track.distance_m = self._distance(track, ts, plane, distance)
+
+    def _columns_of(self, mmsis: list[int]) -> dict[int, int]:
+        """Vessel -> its column; the same list for radars sweeping at the same time."""
+        if self._columns[0] is not mmsis:
+            self._columns = (mmsis, {m: i for i, m in enumerate(mmsis)})
+        return self._columns[1]
 
     def _settle(
         self, track: RadarTrack, assigned: int, kept: int, taken: set[int], mmsis: list[int]
