@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -48,6 +49,7 @@ sys.path.insert(0, str(REPO))
 
 from services.alerts.stage import AlertsStage  # noqa: E402
 from services.cli.main import main as seagrid  # noqa: E402
+from services.cli.replay import REPLAY_GC_THRESHOLD  # noqa: E402
 from services.core import topics  # noqa: E402
 from services.core.bus import Delivery  # noqa: E402
 from services.core.bus_memory import MemoryBus  # noqa: E402
@@ -101,7 +103,9 @@ def baseline_tree(workdir: Path, commit: str) -> Path | None:
 
 
 def stage_shares(recording: Path) -> dict[str, float]:
-    """CPU seconds of each stage's own work, stages driven one after another, no bus."""
+    """CPU seconds of each stage's own work, stages driven one after another, no bus
+    (with the replay's garbage collection thresholds, as in `seagrid replay`)."""
+    gc.set_threshold(*REPLAY_GC_THRESHOLD)
     config = load_config(DEMO_CONFIG_DIR)
     lines = recording.read_bytes().splitlines()
     ingest = IngestStage([], IngestSettings())

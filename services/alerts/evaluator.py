@@ -23,6 +23,7 @@ import shapely
 
 from services.alerts.coverage import CoverageMap
 from services.alerts.geo import KNOT_MS, metres_per_degree_lon, offset
+from services.alerts.lookahead import Lookahead, Spatial
 from services.alerts.model import Observation, Rule, Severity
 from services.alerts.modes import ModeState
 from services.alerts.pairs import SharedPicture
@@ -95,6 +96,7 @@ class RuleEngine:
         self.pair_scope: SharedPicture | None = None
         self._next_pass: float | None = None
         self._next_prune: float | None = None
+        self._ahead: Lookahead | None = None  # the current batch's spatial answers
 
     # --- positions ------------------------------------------------------------------
 
@@ -112,11 +114,9 @@ class RuleEngine:
         if not positions:
             return accepted, out
         self._refresh(positions[0].ts)
-        n = len(positions)
-        lon = np.fromiter((p.lon for p in positions), float, n)
-        lat = np.fromiter((p.lat for p in positions), float, n)
-        hits = self.zones.lookup(lon, lat)
-        predictions = self._predict(positions, lon, lat, hits)
+        ahead = self._ahead
+        found = ahead.take(positions, self.zones, self.thresholds) if ahead else None
+        hits, predictions = self._spatial(positions) if found is None else found
         th = self.thresholds
         for k, pos in enumerate(positions):
             track = self.tracks.get(pos.mmsi)
@@ -133,6 +133,24 @@ class RuleEngine:
             self._learn(track, pos)
             track.move(pos)
         return accepted, self.modes.stamp(self.modes.filter(out))
+
+    def prefetch(self, positions: list[CellPosition]) -> None:
+        """Answer the spatial questions of a whole batch now, for the chunks of it that
+        `observe` is handed next (lookahead.py). A batch whose query fails is left to
+        the chunks: they meet the fault one by one, where it is isolated and counted."""
+        self._ahead = None
+        try:
+            self._ahead = Lookahead.of(positions, self.zones, self.thresholds, self._spatial)
+        except Exception:  # noqa: BLE001 - answered again per chunk, see above
+            log.debug("alerts: batch lookahead failed; chunks answer for themselves")
+
+    def _spatial(self, positions: list[CellPosition]) -> Spatial:
+        """Zone hits and predicted entries of each position."""
+        n = len(positions)
+        lon = np.fromiter((p.lon for p in positions), float, n)
+        lat = np.fromiter((p.lat for p in positions), float, n)
+        hits = self.zones.lookup(lon, lat)
+        return hits, self._predict(positions, lon, lat, hits)
 
     # --- living data (services/infocentre) -------------------------------------------
 

@@ -216,10 +216,24 @@ class AlertChange:
     note: str | None = None
 
 
+_DATES: dict[int, str] = {}  # day number since the epoch -> its ISO date
+
+
 def iso_utc(ts: float | None) -> str | None:
     """Unix seconds to ISO-8601 UTC ending in Z (millisecond precision when needed)."""
     if ts is None:
         return None
+    if not ts % 1:
+        # whole seconds, the usual case: the date once per day, the time by arithmetic
+        # (a datetime per call was a twentieth of a replay writing --positions-out)
+        day, seconds = divmod(int(ts), 86400)
+        date = _DATES.get(day)
+        if date is None:
+            if len(_DATES) > 4096:
+                _DATES.clear()
+            date = _DATES[day] = datetime.fromtimestamp(day * 86400, tz=UTC).date().isoformat()
+        hours, rest = divmod(seconds, 3600)
+        return f"{date}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
     moment = datetime.fromtimestamp(ts, tz=UTC)
     text = moment.isoformat(timespec="milliseconds" if ts % 1 else "seconds")
     return text.replace("+00:00", "Z")

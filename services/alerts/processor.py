@@ -131,6 +131,9 @@ class AlertProcessor:
         `horizon`, or the `ticks`+1-th tick (-1: no limit); returns the output and how many
         positions were handled (the rest are for a later call)."""
         out = Output()
+        prefetch = getattr(self.rules, "prefetch", None)
+        if prefetch is not None:
+            prefetch(positions)  # the rules' spatial questions, once for every chunk below
         chunk: list[CellPosition] = []
         vessels: set[int] = set()
         handled = 0

@@ -81,6 +81,18 @@ class Grid:
         else:
             out = np.full(x.shape, OUTSIDE, dtype=np.int64)
             todo = np.ones(x.shape, dtype=bool)
+        self._exact(x, y, previous, out, todo)
+        return out
+
+    def _exact(
+        self,
+        x: FloatArray,
+        y: FloatArray,
+        previous: npt.ArrayLike | None,
+        out: IntArray,
+        todo: npt.NDArray[np.bool_],
+    ) -> None:
+        """Steps 2 and 3 for the points flagged in `todo`, into `out`."""
         if previous is not None and len(self.cells):
             prev = np.asarray(previous, dtype=np.int64)
             known = np.flatnonzero(todo & (prev >= 0) & (prev < len(self.cells)))
@@ -93,6 +105,25 @@ class Grid:
             out[rest] = self._query(x[rest], y[rest])
         elif rest.size:
             out[rest] = OUTSIDE
+
+    def assign_few(
+        self, lon: Sequence[float], lat: Sequence[float], previous: Sequence[int]
+    ) -> list[int]:
+        """`assign` of a few points given as floats: pure raster pixels one by one, only
+        the rest through the exact steps. Same answers."""
+        raster = self.raster
+        if raster is None:
+            return self.assign(lon, lat, previous).tolist()  # type: ignore[no-any-return]
+        out = [raster.lookup_one(x, y) for x, y in zip(lon, lat, strict=True)]
+        exact = [i for i, index in enumerate(out) if index == MIXED]
+        if exact:
+            found = np.full(len(exact), OUTSIDE, dtype=np.int64)
+            x = np.array([lon[i] for i in exact], dtype=np.float64)
+            y = np.array([lat[i] for i in exact], dtype=np.float64)
+            prev = [previous[i] for i in exact]
+            self._exact(x, y, prev, found, np.ones(len(exact), dtype=bool))
+            for i, index in zip(exact, found.tolist(), strict=True):
+                out[i] = index
         return out
 
     def _query(self, x: FloatArray, y: FloatArray) -> IntArray:

@@ -92,6 +92,21 @@ class CellRaster:
     def mixed_fraction(self) -> float:
         return float(np.mean(self.values == MIXED))
 
+    def lookup_one(self, x: float, y: float) -> int:
+        """`lookup` of one point, without arrays: the same arithmetic, so the same answer
+        (for the few radar tracks of a scan, numpy's per-call cost is most of the work)."""
+        fx = (x - self.x0) / self.size
+        fy = (y - self.y0) / self.size
+        if not (math.isfinite(fx) and math.isfinite(fy)):
+            return self.outside
+        ix, iy = math.floor(fx), math.floor(fy)
+        if not (0 <= ix < self.cols and 0 <= iy < self.rows):
+            return self.outside
+        near_x = fx - ix < EDGE_EPS or ix + 1 - fx < EDGE_EPS
+        if near_x or fy - iy < EDGE_EPS or iy + 1 - fy < EDGE_EPS:
+            return MIXED
+        return int(self.values[iy, ix])
+
     def lookup(self, x: FloatArray, y: FloatArray) -> IntArray:
         """Cell index, `outside`, or MIXED (exact test needed) for each point."""
         fx = (x - self.x0) / self.size

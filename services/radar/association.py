@@ -18,10 +18,10 @@ bench/fusion.py run exactly the same code.
    overtaking that swaps identities, the global optimum does not. The gated pairs split
    into many small independent groups (connected components of the candidate graph), so
    each group is solved on its own: a few hundred tiny problems instead of one 2,000 x
-   2,000 matrix (groups found by union-find over the pairs). Within a group, a missing
-   pair costs `_FORBIDDEN`, so the solution first
-   maximises the number of gated pairs, then minimises their cost; forbidden pairs that
-   remain are dropped.
+   2,000 matrix (assignment.py, which asks scipy only when a group's answer is not
+   otherwise certain). Within a group, a missing pair costs `FORBIDDEN`, so the solution
+   first maximises the number of gated pairs, then minimises their cost; forbidden pairs
+   that remain are dropped.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial import cKDTree
 
-_FORBIDDEN = 1e9
+from services.radar.assignment import solve
+
 # Above this many track-vessel pairs a scan's gate query goes through k-d trees.
 _BRUTE_FORCE_MAX = 250_000
 KEPT_WEIGHT = 0.25
@@ -72,14 +71,8 @@ def associate(
     rows, cols, dist = _near_pairs(track_xy, vessel_xy, gates.gate_m)
     accounted = np.zeros(n, dtype=bool)
     accounted[rows] = True
-    rows, cols, dist, is_kept = _with_kept(rows, cols, dist, track_xy, vessel_xy, kept, gates)
-    dv = _speed_difference(track_v[rows], vessel_v[cols])
-    limit = np.where(is_kept, 2.0 * gates.gate_ms, gates.gate_ms)
-    ok = dv <= limit
-    rows, cols, dist, dv, is_kept = rows[ok], cols[ok], dist[ok], dv[ok], is_kept[ok]
-    cost = (dist / gates.gate_m) ** 2 + (dv / gates.gate_ms) ** 2
-    cost = np.where(is_kept, cost * gates.kept_weight, cost)
-    for r, c in _solve(rows, cols, cost, n):
+    pairs = _with_kept(rows, cols, dist, track_xy, vessel_xy, kept, gates)
+    for r, c in solve(*_costs(pairs, track_v, vessel_v, gates), n):
         vessel[r] = c
     assigned = vessel >= 0
     if assigned.any():
@@ -87,6 +80,38 @@ def associate(
         delta = track_xy[idx] - vessel_xy[vessel[idx]]
         distance[idx] = np.hypot(delta[:, 0], delta[:, 1])
     return Assignment(vessel, distance, accounted)
+
+
+# Candidate pairs as lists (a scan has a few dozen: per-pair arithmetic in Python costs
+# less than a numpy call per step): track, vessel, distance, kept from earlier scans.
+_Pairs = tuple[list[int], list[int], list[float], list[bool]]
+
+
+def _costs(
+    pairs: _Pairs, track_v: np.ndarray, vessel_v: np.ndarray, gates: Gates
+) -> tuple[list[int], list[int], list[float]]:
+    """The pairs within the velocity gate (twice as wide for a kept pair), with their cost.
+
+    The arithmetic is numpy's elementwise arithmetic done per pair (`x ** 2` on an array is
+    `x * x`), so the costs are the same floats.
+    """
+    rows, cols, dist, kept = pairs
+    index = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+    dv = _speed_difference(track_v[index[0]], vessel_v[index[1]]).tolist()
+    gate_m, gate_ms, weight = gates.gate_m, gates.gate_ms, gates.kept_weight
+    wide = 2.0 * gate_ms
+    out_r: list[int] = []
+    out_c: list[int] = []
+    out_cost: list[float] = []
+    for r, c, d, k, v in zip(rows, cols, dist, kept, dv, strict=True):
+        if not v <= (wide if k else gate_ms):
+            continue
+        a, b = d / gate_m, v / gate_ms
+        cost = a * a + b * b
+        out_r.append(r)
+        out_c.append(c)
+        out_cost.append(cost * weight if k else cost)
+    return out_r, out_c, out_cost
 
 
 def _near_pairs(
@@ -101,6 +126,8 @@ def _near_pairs(
     and their distances are the ones it found.
     """
     if len(track_xy) * len(vessel_xy) > _BRUTE_FORCE_MAX:
+        from scipy.spatial import cKDTree  # here only: scipy takes a third of start-up
+
         found = cKDTree(track_xy).sparse_distance_matrix(
             cKDTree(vessel_xy), radius, output_type="coo_matrix"
         )
@@ -120,82 +147,36 @@ def _with_kept(
     vessel_xy: np.ndarray,
     kept: np.ndarray,
     gates: Gates,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Add the kept pairs (up to keep_gate_m) and flag them."""
+) -> _Pairs:
+    """The gated pairs and the kept pairs (up to keep_gate_m), flagged; a kept pair the gate
+    found too is listed once, as kept."""
     kt = np.flatnonzero(kept >= 0)
     kv = kept[kt]
     delta = track_xy[kt] - vessel_xy[kv]
     kd = np.hypot(delta[:, 0], delta[:, 1])
-    near = kd <= gates.keep_gate_m
-    kt, kv, kd = kt[near], kv[near], kd[near]
-    is_kept = kept[rows] == cols
-    fresh = ~is_kept  # kept pairs found by the gate query are re-added below, once
-    rows = np.concatenate([rows[fresh], kt])
-    cols = np.concatenate([cols[fresh], kv])
-    dist = np.concatenate([dist[fresh], kd])
-    flags = np.concatenate([np.zeros(int(fresh.sum()), dtype=bool), np.ones(len(kt), dtype=bool)])
-    return rows, cols, dist, flags
+    was = kept.tolist()
+    out: _Pairs = ([], [], [], [])
+    out_r, out_c, out_d, out_k = out
+    for r, c, d in zip(rows.tolist(), cols.tolist(), dist.tolist(), strict=True):
+        if was[r] != c:
+            out_r.append(r)
+            out_c.append(c)
+            out_d.append(d)
+            out_k.append(False)
+    keep_gate = gates.keep_gate_m
+    for r, c, d in zip(kt.tolist(), kv.tolist(), kd.tolist(), strict=True):
+        if d <= keep_gate:
+            out_r.append(r)
+            out_c.append(c)
+            out_d.append(d)
+            out_k.append(True)
+    return out
 
 
 def _speed_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """|a - b| per row in m/s; 0 where either velocity is unknown (no velocity gate)."""
     d = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
     return np.where(np.isnan(d), 0.0, d)
-
-
-def _solve(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> list[tuple[int, int]]:
-    """Minimum-cost assignment over the candidate pairs, group by independent group."""
-    if not len(rows):
-        return []
-    group = _components(rows.tolist(), (cols + n).tolist())
-    order = np.argsort(group, kind="stable")
-    group, rows, cols, cost = group[order], rows[order], cols[order], cost[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    ends = np.r_[starts[1:], len(group)]
-    single = ends - starts == 1
-    out = list(zip(rows[starts[single]].tolist(), cols[starts[single]].tolist(), strict=True))
-    for s, e in zip(starts[~single].tolist(), ends[~single].tolist(), strict=True):
-        out += _solve_group(rows[s:e], cols[s:e], cost[s:e])
-    return out
-
-
-def _components(a: list[int], b: list[int]) -> np.ndarray:
-    """Per edge (a[i], b[i]) the connected component it belongs to (as a node id).
-
-    Union-find over the few dozen candidate pairs of a scan: building a sparse graph for
-    scipy's connected_components costs far more than the search itself at this size.
-    """
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for x, y in zip(a, b, strict=True):
-        rx, ry = root(x), root(y)
-        if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
-    return np.fromiter((root(x) for x in a), np.int64, len(a))
-
-
-def _solve_group(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray) -> list[tuple[int, int]]:
-    """Dense assignment of one small group (a handful of tracks and vessels, typically)."""
-    r_list, c_list = rows.tolist(), cols.tolist()
-    r_ids = sorted(set(r_list))
-    c_ids = sorted(set(c_list))
-    r_at = {r: i for i, r in enumerate(r_ids)}
-    c_at = {c: i for i, c in enumerate(c_ids)}
-    matrix = np.full((len(r_ids), len(c_ids)), _FORBIDDEN)
-    matrix[[r_at[r] for r in r_list], [c_at[c] for c in c_list]] = cost
-    sel_r, sel_c = linear_sum_assignment(matrix)
-    return [
-        (r_ids[i], c_ids[j])
-        for i, j in zip(sel_r.tolist(), sel_c.tolist(), strict=True)
-        if matrix[i, j] < _FORBIDDEN
-    ]
 
 
 def greedy_nearest(track_xy: np.ndarray, vessel_xy: np.ndarray, gate_m: float) -> np.ndarray:
@@ -205,6 +186,8 @@ def greedy_nearest(track_xy: np.ndarray, vessel_xy: np.ndarray, gate_m: float) -
     vessel = np.full(n, -1, dtype=np.int64)
     if n == 0 or len(vessel_xy) == 0:
         return vessel
+    from scipy.spatial import cKDTree
+
     taken = np.zeros(len(vessel_xy), dtype=bool)
     tree = cKDTree(vessel_xy)
     k = min(8, len(vessel_xy))

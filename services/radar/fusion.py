@@ -18,6 +18,7 @@ Per scan of one radar at time t:
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ import numpy as np
 from services.alerts.geo import KNOT_MS, offset
 from services.alerts.model import Observation
 from services.core.types import CellPosition
+from services.radar.ais import AisTable
 from services.radar.association import Gates, associate
 from services.radar.config import RadarConfig
 from services.radar.geometry import Plane, locate_all, true_course, velocity
@@ -41,8 +43,15 @@ from services.radar.tracks import RadarTrack, TrackKey, TrackState, state_of
 
 log = logging.getLogger(__name__)
 
-# (lon array, lat array) -> (cell ids, office ids), None outside every cell
-CellLookup = Callable[[np.ndarray, np.ndarray], tuple[list[str | None], list[str | None]]]
+# (lons, lats, cells before) -> (cell ids, office ids), None outside every cell; the cell a
+# point was in before only speeds the search up
+CellLookup = Callable[
+    [list[float], list[float], list[str | None]], tuple[list[str | None], list[str | None]]
+]
+
+
+# (vessels, lat, lon, east/north velocity) of the vessels heard lately, at a scan's time
+Reckoned = tuple[list[int], np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(slots=True)
@@ -62,12 +71,21 @@ class ScanResult:
 
 
 class FusionEngine:
-    def __init__(self, config: RadarConfig, cells: CellLookup | None = None) -> None:
+    def __init__(
+        self, config: RadarConfig, cells: CellLookup | None = None, *, states: bool = True
+    ) -> None:
+        """`states` False: scans report observations only (no TrackState per track: a
+        replay has no radar picture to feed)."""
         self.config = config
+        self.with_states = states
         self.settings = s = config.settings
         self.gates = Gates(s.gate_m, s.gate_kn * KNOT_MS, s.keep_gate_m)
         self.cells = cells
         self.ais: dict[int, AisFix] = {}
+        self._table = AisTable()  # self.ais as columns (ais.py)
+        self._table_of = self.ais
+        self._dead_reckoned: tuple[tuple[float, int], AisTable, Reckoned] | None = None
+        self._columns: tuple[list[int], dict[int, int]] = ([], {})
         self.tracks: dict[TrackKey, RadarTrack] = {}
         self.counters: Counter[str] = Counter()
 
@@ -78,6 +96,7 @@ class FusionEngine:
         if fix is not None and p.ts < fix.ts:
             return  # late data changes nothing
         self.ais[p.mmsi] = AisFix(p.ts, p.lat, p.lon, p.speed, p.course, p.cell)
+        self._table.put(p.mmsi, p.ts, p.lat, p.lon, p.speed, p.course)
 
     # --- radar -----------------------------------------------------------------------
 
@@ -102,7 +121,8 @@ class FusionEngine:
             check_position_mismatch(
                 track, ais, ts, s, out.observations, previous[track.key] if confirmed else None
             )
-            out.states.append(state_of(track, confirmed))
+            if self.with_states:
+                out.states.append(state_of(track, confirmed))
         return out
 
     def finish_all(self, now: float) -> ScanResult:
@@ -151,6 +171,8 @@ class FusionEngine:
         if track is None:
             return
         end_all(track, now, out.observations)
+        if not self.with_states:
+            return
         s = self.settings
         out.states.append(
             state_of(track, track.confirmed(s.min_track_age_s, s.min_track_updates), True)
@@ -159,9 +181,8 @@ class FusionEngine:
     def _locate_cells(self, tracks: list[RadarTrack]) -> None:
         if self.cells is None or not tracks:
             return
-        lon = np.fromiter((t.lon for t in tracks), float, len(tracks))
-        lat = np.fromiter((t.lat for t in tracks), float, len(tracks))
-        cells, offices = self.cells(lon, lat)
+        lon, lat = [t.lon for t in tracks], [t.lat for t in tracks]
+        cells, offices = self.cells(lon, lat, [t.cell for t in tracks])
         for track, cell, office in zip(tracks, cells, offices, strict=True):
             track.cell, track.office = cell, office
 
@@ -170,28 +191,37 @@ class FusionEngine:
             return
         mmsis, v_lat, v_lon, v_vel = self._ais_at(ts)
         plane = Plane(lat0, lon0)
-        n = len(tracks)
-        t_lat = np.fromiter((t.lat for t in tracks), float, n)
-        t_lon = np.fromiter((t.lon for t in tracks), float, n)
-        # a target still being acquired (Q) has no settled vector yet: no velocity gate
-        t_vel = velocity(
-            np.fromiter(
-                (np.nan if t.speed is None or t.status == "Q" else t.speed for t in tracks),
-                float,
-                n,
-            ),
-            np.fromiter((np.nan if t.course is None else t.course for t in tracks), float, n),
+        # one pass over the tracks into one array (None becomes NaN); a target still being
+        # acquired (Q) has no settled vector yet: no velocity gate
+        t = np.array(
+            [(k.lat, k.lon, None if k.status == "Q" else k.speed, k.course) for k in tracks],
+            dtype=float,
         )
-        column = {m: i for i, m in enumerate(mmsis)}
-        kept = np.fromiter((column.get(t.mmsi, -1) if t.mmsi else -1 for t in tracks), int, n)
+        column = self._columns_of(mmsis)
+        kept = [column.get(k.mmsi, -1) if k.mmsi else -1 for k in tracks]
         result = associate(
-            plane.xy(t_lat, t_lon), t_vel, plane.xy(v_lat, v_lon), v_vel, kept, self.gates
+            plane.xy(t[:, 0], t[:, 1]),
+            velocity(t[:, 2], t[:, 3]),
+            plane.xy(v_lat, v_lon),
+            v_vel,
+            np.array(kept, dtype=np.int64),
+            self.gates,
         )
-        taken = {int(c) for c in result.vessel if c >= 0}
-        for i, track in enumerate(tracks):
-            self._settle(track, int(result.vessel[i]), kept[i], taken, mmsis)
-            track.accounted = bool(result.accounted[i]) or track.mmsi is not None
-            track.distance_m = self._distance(track, ts, plane, result.distance_m[i])
+        vessel = result.vessel.tolist()
+        taken = {c for c in vessel if c >= 0}
+        found = zip(
+            vessel, kept, result.accounted.tolist(), result.distance_m.tolist(), strict=True
+        )
+        for track, (assigned, was, accounted, distance) in zip(tracks, found, strict=True):
+            self._settle(track, assigned, was, taken, mmsis)
+            track.accounted = accounted or track.mmsi is not None
+            track.distance_m = self._distance(track, ts, plane, distance)
+
+    def _columns_of(self, mmsis: list[int]) -> dict[int, int]:
+        """Vessel -> its column; the same list for radars sweeping at the same time."""
+        if self._columns[0] is not mmsis:
+            self._columns = (mmsis, {m: i for i, m in enumerate(mmsis)})
+        return self._columns[1]
 
     def _settle(
         self, track: RadarTrack, assigned: int, kept: int, taken: set[int], mmsis: list[int]
@@ -209,32 +239,35 @@ class FusionEngine:
     def _distance(self, track: RadarTrack, ts: float, plane: Plane, found: float) -> float | None:
         if track.mmsi is None:
             return None
-        if not np.isnan(found):
-            return float(found)
+        if not math.isnan(found):
+            return found
         where = self._ais_where(track.mmsi, ts)
         if where is None:
             return None
         a = plane.xy(np.array([where[0], track.lat]), np.array([where[1], track.lon]))
         return float(np.hypot(*(a[0] - a[1])))
 
-    def _ais_at(self, ts: float) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
-        """Vessels heard within ais_max_age_s, dead-reckoned to `ts` (vectorised)."""
-        horizon = ts - self.settings.ais_max_age_s
-        fixes = [(m, f) for m, f in self.ais.items() if f.ts >= horizon]
-        mmsis = [m for m, _ in fixes]
-        # one pass over the fixes into one array (None becomes NaN): five passes, one per
-        # column, cost more than the dead reckoning itself
-        columns = np.array(
-            [(f.ts, f.lat, f.lon, f.speed, f.course) for _, f in fixes], dtype=float
-        ).reshape(-1, 5)
-        lat, lon, speed, course = columns[:, 1], columns[:, 2], columns[:, 3], columns[:, 4]
-        age = ts - columns[:, 0]
-        vel = velocity(speed, course)
-        moving = ~np.isnan(vel[:, 0])
-        step = np.where(moving[:, None], vel, 0.0) * age[:, None]
-        lat = lat + step[:, 1] / (60 * 1852.0)
-        lon = lon + step[:, 0] / (60 * 1852.0 * np.maximum(np.cos(np.radians(lat)), 1e-6))
-        return mmsis, lat, lon, vel
+    def _ais_at(self, ts: float) -> Reckoned:
+        """Vessels heard within ais_max_age_s, dead-reckoned to `ts` (vectorised).
+
+        Radars sweep in step (every radar of the demo reports at the same times), so the
+        answer is kept for the next scan at the same time, unless an AIS fix came between.
+        """
+        table = self._fixes()
+        cached = self._dead_reckoned
+        if cached is not None and cached[0] == (ts, table.version) and cached[1] is table:
+            return cached[2]
+        found = _dead_reckon(ts, *table.fresh(ts - self.settings.ais_max_age_s))
+        self._dead_reckoned = ((ts, table.version), table, found)
+        return found
+
+    def _fixes(self) -> AisTable:
+        """The fixes as columns; rebuilt if `ais` was replaced (a restored snapshot)."""
+        if self._table_of is not self.ais or len(self._table) != len(self.ais):
+            self._table, self._table_of = AisTable(), self.ais
+            for mmsi, f in self.ais.items():
+                self._table.put(mmsi, f.ts, f.lat, f.lon, f.speed, f.course)
+        return self._table
 
     def _ais_where(self, mmsi: int | None, ts: float) -> AisWhere | None:
         """The vessel's AIS position dead-reckoned to `ts`, with the cell it reported in."""
@@ -251,3 +284,16 @@ class FusionEngine:
         horizon = now - 6 * self.settings.ais_max_age_s
         for mmsi in [m for m, f in self.ais.items() if f.ts < horizon]:
             del self.ais[mmsi]
+            self._table.forget(mmsi)
+
+
+def _dead_reckon(ts: float, mmsis: list[int], columns: np.ndarray) -> Reckoned:
+    """Fixes (rows of ts, lat, lon, speed, course) moved on to `ts` along their course."""
+    lat, lon, speed, course = columns[:, 1], columns[:, 2], columns[:, 3], columns[:, 4]
+    age = ts - columns[:, 0]
+    vel = velocity(speed, course)
+    moving = ~np.isnan(vel[:, 0])
+    step = np.where(moving[:, None], vel, 0.0) * age[:, None]
+    lat = lat + step[:, 1] / (60 * 1852.0)
+    lon = lon + step[:, 0] / (60 * 1852.0 * np.maximum(np.cos(np.radians(lat)), 1e-6))
+    return mmsis, lat, lon, vel

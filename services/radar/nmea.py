@@ -23,7 +23,8 @@ range and bearing, or a position) is rejected with a reason, never guessed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from services.ingest.counters import CHECKSUM, FRAMING
 from services.ingest.tagblock import checksum_ok
@@ -103,21 +104,23 @@ def _ttm(f: list[bytes], ts: float | None, radar: str | None) -> RadarReport:
     if distance < 0 or not 0 <= bearing <= 360:
         raise RadarSentenceError(FRAMING, "TTM range or bearing out of range")
     speed, course = _number(f[5], "speed"), _number(f[6], "course")
-    return RadarReport(
-        kind=TTM,
-        target=_target(f[1]),
-        radar=radar,
-        ts=ts,
-        status=_status(f[12]),
-        range_nm=distance * scale,
-        bearing=bearing % 360.0,
-        bearing_true=_reference(f[4]),
-        speed=None if speed is None else speed * scale,
-        course=None if course is None else course % 360.0,
-        course_true=_reference(f[7]),
-        name=_text(f[11]),
-        time_of_day=_text(f[14]) if len(f) > 14 else None,
-        acquisition=_text(f[15]) if len(f) > 15 else None,
+    return _report(
+        TTM,
+        _target(f[1]),
+        radar,
+        ts,
+        _status(f[12]),
+        distance * scale,
+        bearing % 360.0,
+        _reference(f[4]),
+        None if speed is None else speed * scale,
+        None if course is None else course % 360.0,
+        _reference(f[7]),
+        None,
+        None,
+        _text(f[11]),
+        _text(f[15]) if len(f) > 15 else None,
+        _text(f[14]) if len(f) > 14 else None,
     )
 
 
@@ -128,17 +131,43 @@ def _tll(f: list[bytes], ts: float | None, radar: str | None) -> RadarReport:
     lon = _coordinate(f[4], f[5], b"EW", 3, 180.0)
     if lat is None or lon is None:
         raise RadarSentenceError(FRAMING, "TLL without a position")
-    return RadarReport(
-        kind=TLL,
-        target=_target(f[1]),
-        radar=radar,
-        ts=ts,
-        status=_status(f[8]),
-        lat=lat,
-        lon=lon,
-        name=_text(f[6]),
-        time_of_day=_text(f[7]),
+    return _report(
+        TLL,
+        _target(f[1]),
+        radar,
+        ts,
+        _status(f[8]),
+        None,
+        None,
+        True,
+        None,
+        None,
+        True,
+        lat,
+        lon,
+        _text(f[6]),
+        None,
+        _text(f[7]),
     )
+
+
+_SLOTS = tuple(RadarReport.__dict__[f.name].__set__ for f in fields(RadarReport))
+if len(_SLOTS) != 16:
+    raise ImportError("radar: RadarReport no longer has the 16 fields _report writes")
+_new = object.__new__
+
+
+def _report(*v: Any) -> RadarReport:
+    """A RadarReport from all its fields in order. Its slots are written directly (one
+    call each, unrolled): the frozen dataclass's __init__ goes through object.__setattr__
+    per field, which was a third of parsing a radar line (gridding's `with_cell` does the
+    same for CellPosition)."""
+    r = _new(RadarReport)
+    s = _SLOTS
+    s[0](r, v[0]), s[1](r, v[1]), s[2](r, v[2]), s[3](r, v[3]), s[4](r, v[4]), s[5](r, v[5])
+    s[6](r, v[6]), s[7](r, v[7]), s[8](r, v[8]), s[9](r, v[9]), s[10](r, v[10])
+    s[11](r, v[11]), s[12](r, v[12]), s[13](r, v[13]), s[14](r, v[14]), s[15](r, v[15])
+    return r
 
 
 def _target(value: bytes) -> int:
@@ -154,7 +183,7 @@ def _number(value: bytes, what: str) -> float | None:
         number = float(value)
     except ValueError:
         raise RadarSentenceError(FRAMING, f"bad {what} {value!r}") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if number - number != 0.0:  # NaN or infinite (inf - inf is NaN)
         raise RadarSentenceError(FRAMING, f"bad {what} {value!r}")
     return number
 
@@ -183,7 +212,7 @@ def _status(value: bytes) -> str:
 
 
 def _text(value: bytes) -> str | None:
-    return value.decode("ascii", "replace") or None
+    return value.decode("ascii", "replace") if value else None
 
 
 def _coordinate(value: bytes, hemisphere: bytes, signs: bytes, degree_digits: int,

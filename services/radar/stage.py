@@ -44,8 +44,6 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
-import numpy as np
-
 from services.alerts.lifecycle import AlertBook, CommandError
 from services.alerts.model import (
     Action,
@@ -108,7 +106,7 @@ class FusionStage:
         `partitions`: N of `[bus] partitions`, the AIS watermarks to wait for."""
         self.radar_config = RadarConfig.from_config(config)
         grid = Grid(config.cells)
-        self.engine = FusionEngine(self.radar_config, _cell_lookup(grid))
+        self.engine = FusionEngine(self.radar_config, _cell_lookup(grid), states=publish_states)
         self.book = RadarBook(Router.from_config(config), AlertTiming.from_config(config))
         self.max_wait, self.max_pending = max_wait, max_pending
         self._ais_at = float("-inf")  # monotonic time of the last AIS batch
@@ -319,8 +317,10 @@ class FusionStage:
 
 
 def _cell_lookup(grid: Grid) -> Any:
-    def lookup(lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[str | None]]:
-        index = grid.assign(lon, lat)
-        return [grid.cell_id(int(i)) for i in index], [grid.office(int(i)) for i in index]
+    def lookup(
+        lon: list[float], lat: list[float], previous: list[str | None]
+    ) -> tuple[list[str | None], list[str | None]]:
+        index = grid.assign_few(lon, lat, [grid.index_of(c) for c in previous])
+        return [grid.cell_id(i) for i in index], [grid.office(i) for i in index]
 
     return lookup

@@ -140,3 +140,19 @@ def test_bad_rule_settings_fail_at_start(
     recording = shared_ais / "gpsd" / "ait250.log"
     assert main(["replay", str(recording), "--config", str(config)]) == 1
     assert "min_duration" in capsys.readouterr().err
+
+
+def test_replay_gc_thresholds_apply_while_replaying_only() -> None:
+    import gc
+
+    from services.cli.replay import REPLAY_GC_THRESHOLD, _batch_gc
+
+    before = gc.get_threshold()
+    garbage: list[object] = []
+    garbage.append(garbage)  # a reference cycle: only the cyclic collector frees it
+    with _batch_gc():
+        assert gc.get_threshold() == REPLAY_GC_THRESHOLD
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0  # moved to the oldest generation, not left frozen
+    del garbage
+    assert gc.collect() >= 1  # so the cycle is still found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -145,3 +146,8 @@ def test_raster_gives_the_exact_answer(source: str) -> None:
     assert np.array_equal(fast.assign(x, y), expected)
     assert np.array_equal(fast.assign(x, y, prev), expected)
     assert np.count_nonzero(expected == OUTSIDE) > 0
+    # the point-by-point path (radar tracks) gives the same answers, edges and all
+    assert fast.assign_few(x.tolist(), y.tolist(), prev.tolist()) == expected.tolist()
+    assert fast.assign_few(x.tolist(), y.tolist(), [OUTSIDE] * len(x)) == expected.tolist()
+    odd = fast.assign_few([math.nan, math.inf, 118.6], [24.6, 24.6, math.nan], [0, 0, 0])
+    assert odd == [OUTSIDE] * 3

@@ -120,3 +120,143 @@ def test_small_scans_gate_and_assign_as_with_kd_trees(monkeypatch: pytest.Monkey
         assert brute.vessel.tolist() == trees.vessel.tolist()
         assert brute.accounted.tolist() == trees.accounted.tolist()
         np.testing.assert_array_equal(brute.distance_m, trees.distance_m)
+
+
+def test_groups_solved_as_one_assignment_per_group_would_solve_them() -> None:
+    """The shortcut of assignment.py (the cheapest pair of a one-row or one-column group)
+    changes no assignment: random candidate graphs, ties included, against scipy on each
+    group's dense matrix."""
+    from scipy.optimize import linear_sum_assignment
+
+    from services.radar.assignment import groups, solve
+
+    rng = np.random.default_rng(11)
+    for _ in range(3000):
+        n, m = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        dense = rng.choice([0.4, 0.8, 1.0])
+        pairs = [(r, c) for r in range(n) for c in range(m) if rng.random() < dense]
+        if not pairs:
+            continue
+        rows = np.array([p[0] for p in pairs], dtype=np.int64)
+        cols = np.array([p[1] for p in pairs], dtype=np.int64)
+        if rng.random() < 0.5:  # ties
+            cost = rng.choice([0.25, 0.5, 1.0], len(pairs)) * rng.choice([1.0, rng.random()])
+        else:
+            cost = rng.exponential(2.0, len(pairs))
+        want = set()
+        for edges in groups(rows.tolist(), (cols + n).tolist(), n + m):
+            r_ids, c_ids = sorted(set(rows[edges])), sorted(set(cols[edges]))
+            matrix = np.full((len(r_ids), len(c_ids)), 1e9)
+            for e in edges:
+                matrix[r_ids.index(rows[e]), c_ids.index(cols[e])] = cost[e]
+            for i, j in zip(*linear_sum_assignment(matrix), strict=True):
+                if matrix[i, j] < 1e9:
+                    want.add((int(r_ids[i]), int(c_ids[j])))
+        assert set(solve(rows.tolist(), cols.tolist(), cost.tolist(), n)) == want
+
+
+def test_the_solver_is_scipys_without_scipy_optimize() -> None:
+    """assignment.py loads scipy's C solver alone: same function, same answers, and
+    scipy.optimize not imported for it (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from services.radar.assignment import _solver\n"
+        "m = np.array([[4.0, 1, 3], [2, 0, 5], [3, 2, 2]])\n"
+        "rows, cols = _solver()(m)\n"
+        "print(_solver().__name__, rows.tolist(), cols.tolist(), 'scipy.optimize' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [
+        "linear_sum_assignment",
+        "[0,",
+        "1,",
+        "2]",
+        "[1,",
+        "0,",
+        "2]",
+        "False",
+    ]
+    from scipy.optimize import linear_sum_assignment
+
+    from services.radar.assignment import _solver
+
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        m = rng.choice([0.5, 1.0, 2.0, 1e9], (int(rng.integers(1, 6)), int(rng.integers(1, 6))))
+        got, want = _solver()(m), linear_sum_assignment(m)
+        assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+
+
+def _reference(
+    track_xy: np.ndarray,
+    track_v: np.ndarray,
+    vessel_xy: np.ndarray,
+    vessel_v: np.ndarray,
+    kept: np.ndarray,
+    gates: Gates,
+) -> tuple[list[int], list[float], list[bool]]:
+    """associate() as it was, array step by array step (before the per-pair lists)."""
+    from scipy.optimize import linear_sum_assignment
+
+    n = len(track_xy)
+    dx, dy = track_xy[:, 0:1] - vessel_xy[:, 0], track_xy[:, 1:2] - vessel_xy[:, 1]
+    d = np.sqrt(dx**2 + dy**2)
+    rows, cols = np.nonzero(d <= gates.gate_m)
+    dist = d[rows, cols]
+    accounted = np.zeros(n, dtype=bool)
+    accounted[rows] = True
+    kt = np.flatnonzero(kept >= 0)
+    kv = kept[kt]
+    delta = track_xy[kt] - vessel_xy[kv]
+    kd = np.hypot(delta[:, 0], delta[:, 1])
+    near = kd <= gates.keep_gate_m
+    fresh = kept[rows] != cols
+    rows = np.concatenate([rows[fresh], kt[near]])
+    cols = np.concatenate([cols[fresh], kv[near]])
+    dist = np.concatenate([dist[fresh], kd[near]])
+    is_kept = np.concatenate([np.zeros(int(fresh.sum()), bool), np.ones(int(near.sum()), bool)])
+    a, b = track_v[rows], vessel_v[cols]
+    dv = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
+    dv = np.where(np.isnan(dv), 0.0, dv)
+    ok = dv <= np.where(is_kept, 2.0 * gates.gate_ms, gates.gate_ms)
+    rows, cols, dist, dv, is_kept = rows[ok], cols[ok], dist[ok], dv[ok], is_kept[ok]
+    cost = (dist / gates.gate_m) ** 2 + (dv / gates.gate_ms) ** 2
+    cost = np.where(is_kept, cost * gates.kept_weight, cost)
+    vessel = np.full(n, -1)
+    if len(rows):  # one dense problem: same optimum as group by group, bar exact ties
+        r_ids, c_ids = np.unique(rows), np.unique(cols)
+        matrix = np.full((len(r_ids), len(c_ids)), 1e9)
+        matrix[np.searchsorted(r_ids, rows), np.searchsorted(c_ids, cols)] = cost
+        for i, j in zip(*linear_sum_assignment(matrix), strict=True):
+            if matrix[i, j] < 1e9:
+                vessel[r_ids[i]] = c_ids[j]
+    distance = np.full(n, np.nan)
+    idx = np.flatnonzero(vessel >= 0)
+    delta = track_xy[idx] - vessel_xy[vessel[idx]]
+    distance[idx] = np.hypot(delta[:, 0], delta[:, 1])
+    return vessel.tolist(), distance.tolist(), accounted.tolist()
+
+
+def test_pairs_and_costs_as_lists_give_the_array_steps_answer() -> None:
+    """Random busy scenes (continuous costs, so no exact ties): the same assignment,
+    distances to the last bit, and accounted flags as the array-by-array computation."""
+    rng = np.random.default_rng(23)
+    gates = Gates()
+    for _ in range(300):
+        n, m = int(rng.integers(1, 25)), int(rng.integers(1, 60))
+        vessel_xy = rng.uniform(-3000, 3000, (m, 2))
+        near = vessel_xy[rng.integers(0, m, n)]
+        track_xy = near + rng.normal(0, 250, (n, 2))
+        vessel_v = rng.normal(0, 5, (m, 2))
+        vessel_v[rng.random(m) < 0.1] = np.nan
+        track_v = vessel_v[rng.integers(0, m, n)] + rng.normal(0, 2, (n, 2))
+        track_v[rng.random(n) < 0.1] = np.nan
+        kept = np.where(rng.random(n) < 0.5, rng.integers(0, m, n), -1)
+        got = associate(track_xy, track_v, vessel_xy, vessel_v, kept, gates)
+        want = _reference(track_xy, track_v, vessel_xy, vessel_v, kept, gates)
+        assert got.vessel.tolist() == want[0]
+        assert np.array_equal(got.distance_m, np.array(want[1]), equal_nan=True)
+        assert got.accounted.tolist() == want[2]
