@@ -31,7 +31,9 @@ from pyais.messages import MSG_CLASS
 
 from services.core.faults import Faults, reason_of
 from services.core.settings import IngestSettings
+from services.core.types import Position
 from services.ingest.assemble import Assembler
+from services.ingest.chunkframe import Framed, frame, sentence_checksums
 from services.ingest.counters import (
     BAD_POSITION,
     DECODE_ERROR,
@@ -40,7 +42,7 @@ from services.ingest.counters import (
     Counters,
     FeedCounts,
 )
-from services.ingest.fastdecode import decode_batch, fast_length
+from services.ingest.fastdecode import PAYLOAD_CHARS, decode_columns, fast_length
 from services.ingest.framing import Clock, ParsedLine, Rejected, Sentence, parse_line
 from services.ingest.normalize import (
     BadPosition,
@@ -50,6 +52,7 @@ from services.ingest.normalize import (
     normalize,
     normalize_static,
 )
+from services.ingest.positions import make_position
 from services.radar.nmea import RadarReport
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,9 @@ class Message:
     own: bool = False  # a VDO sentence: our own ship's report
     _fields: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _motion: Motion | None = field(default=None, repr=False, compare=False)
+    # the Position record of a batch-decoded report, made for feed `_record_feed`
+    _record: Position | None = field(default=None, repr=False, compare=False)
+    _record_feed: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -175,70 +181,89 @@ class Decoder:
     def push_lines(
         self, lines: Sequence[bytes], *, feed: str, received_at: float | None = None
     ) -> list[Message]:
-        """`push` for each line, in order; position reports decoded in one batch."""
+        """`push` for each line, in order; position reports decoded in one batch.
+
+        Lines of the common shapes are framed by `chunkframe` (checksums of the whole chunk
+        at once, fields by one regex match); the rest go through `parse_line`.
+        """
         if not lines:
             return []
         out: list[Message | None] = []
-        batch: list[tuple[int, Sentence]] = []
+        batch: list[tuple[int, bytes, float | None, str | None, str | None, bool]] = []
         counts = self.counters.feed(feed)
         push = self._push
-        for line in lines:
+        try:
+            checked = sentence_checksums(lines)
+        except Exception:  # never expected; the general path then frames every line
+            checked = [False] * len(lines)
+        for line, good in zip(lines, checked, strict=True):
+            parsed: ParsedLine | None = None
             try:
-                parsed: ParsedLine | None = parse_line(line)
+                framed = frame(line) if good else None
+                if framed is None:
+                    parsed = parse_line(line)
+                    if type(parsed) is Sentence and not self._clocks and _batched(parsed):
+                        framed = _fields(parsed)
+                if framed is not None:
+                    if not self._clocks and _batched_fields(framed):
+                        counts.lines += 1
+                        counts.pending += 1
+                        ts = framed[8]
+                        batch.append(
+                            (
+                                len(out),
+                                framed[6],
+                                framed[9] if ts is None else ts,
+                                framed[10],
+                                framed[5],
+                                framed[1],
+                            )
+                        )
+                        out.append(None)
+                        continue
+                    parsed = Sentence(*framed)
             except Exception:  # `push` parses it again, counts and logs the fault
                 parsed = None
-            if (
-                not self._clocks
-                and type(parsed) is Sentence
-                and parsed.frag_cnt == 1
-                and parsed.group is None
-                and fast_length(parsed.payload, parsed.fill_bits)
-            ):
-                counts.lines += 1
-                counts.pending += 1
-                if parsed.ts is None:
-                    _stamp(parsed, None)
-                batch.append((len(out), parsed))
-                out.append(None)
-            else:
-                out += push(line, parsed, feed, received_at)  # parsed once, not again
+            out += push(line, parsed, feed, received_at)  # parsed once, not again
         if batch:
             try:
-                self._decode_batch(batch, out, counts, received_at)
+                self._decode_batch(batch, out, feed, counts, received_at)
             except Exception as exc:  # a bug met by an odd batch: lose the batch, not the feed
                 # messages decoded before the fault are kept; the rest are counted lost
-                lost = sum(1 for at, _ in batch if out[at] is None)
+                lost = sum(1 for b in batch if out[b[0]] is None)
                 counts.pending = max(0, counts.pending - lost)
                 counts.rejected[INTERNAL_ERROR] += lost
-                self.faults.record(reason_of("batch", exc), exc, batch[0][1].payload[:120])
+                self.faults.record(reason_of("batch", exc), exc, batch[0][1][:120])
         return [m for m in out if m is not None]
 
     def _decode_batch(
         self,
-        batch: list[tuple[int, Sentence]],
+        batch: list[tuple[int, bytes, float | None, str | None, str | None, bool]],
         out: list[Message | None],
+        feed: str,
         counts: FeedCounts,
         received_at: float | None,
     ) -> None:
+        """Decode the batch's payloads at once, and put each message in its place in `out`."""
         counts.pending -= len(batch)
-        sentences = [s for _, s in batch]
-        for (at, s), d in zip(batch, decode_batch([s.payload for s in sentences]), strict=True):
-            if d.bad_position:
+        c = decode_columns([b[1] for b in batch])
+        rows = zip(batch, c.msg_type, c.mmsi, c.bad_position, c.motion, strict=True)
+        messages = counts.messages
+        for (at, payload, ts, source, channel, own), msg_type, mmsi, bad, fix in rows:
+            if bad:
                 counts.rejected[BAD_POSITION] += 1
                 continue
             counts.accepted += 1
-            counts.messages[d.msg_type] += 1
+            messages[msg_type] += 1
+            if ts is None:
+                ts = received_at
             message = Message(
-                None,
-                f"{s.payload.decode('ascii')},0",
-                received_at if s.ts is None else s.ts,
-                s.source,
-                s.channel,
-                d.msg_type,
-                d.mmsi,
-                s.own,
+                None, payload.decode("ascii") + ",0", ts, source, channel, msg_type, mmsi, own
             )
-            message._motion = d.motion
+            message._motion = fix
+            if fix is not None and ts is not None:  # its record, as to_records makes it
+                message._record = make_position(mmsi, ts, fix, msg_type, source or feed)
+                message._record_feed = feed
             out[at] = message
 
     def expire(self, now: float) -> None:
@@ -329,6 +354,32 @@ class Decoder:
             decoded.mmsi,
             first.own,
         )
+
+
+def _batched_fields(f: Framed) -> bool:
+    """A single-sentence position report that `fastdecode` takes (see `Framed`'s order)."""
+    return f[2] == 1 and f[11] is None and f[7] == 0 and PAYLOAD_CHARS.get(f[6][0]) == len(f[6])
+
+
+def _batched(s: Sentence) -> bool:
+    return s.frag_cnt == 1 and s.group is None and fast_length(s.payload, s.fill_bits)
+
+
+def _fields(s: Sentence) -> Framed:
+    return (
+        s.talker,
+        s.own,
+        s.frag_cnt,
+        s.frag_num,
+        s.seq_id,
+        s.channel,
+        s.payload,
+        s.fill_bits,
+        s.ts,
+        s.trailing_ts,
+        s.source,
+        s.group,
+    )
 
 
 # First payload character of types 5 ("5") and 24 ("H"), the static reports cached.

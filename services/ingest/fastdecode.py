@@ -56,20 +56,45 @@ class Decoded:
     motion: Motion | None
 
 
-def decode_batch(payloads: Sequence[bytes]) -> list[Decoded]:
+@dataclass(slots=True)
+class Columns:
+    """A decoded batch, one list per field, in the order of the payloads: what `Decoded`
+    holds, without an object per payload (the decoder builds its messages from these)."""
+
+    msg_type: list[int]
+    mmsi: list[int]
+    bad_position: list[bool]
+    motion: list[Motion | None]
+
+
+def decode_columns(payloads: Sequence[bytes]) -> Columns:
     """Decode payloads that `fast_length` accepted, in order."""
-    out: list[Decoded | None] = [None] * len(payloads)
-    for length in (28, 16):
-        index = [i for i, p in enumerate(payloads) if len(p) == length]
+    n = len(payloads)
+    by_length = {28: [i for i, p in enumerate(payloads) if len(p) == 28]}
+    if len(by_length[28]) == n:  # the usual chunk: class A and B reports only
+        return _class_a_b(_words(b"".join(payloads), n, 28))
+    by_length[16] = [i for i, p in enumerate(payloads) if len(p) == 16]
+    if len(by_length[28]) + len(by_length[16]) != n:
+        raise ValueError("decode_columns: a payload of a length it does not take")
+    out = Columns([0] * n, [0] * n, [False] * n, [None] * n)
+    for length, index in by_length.items():
         if not index:
             continue
         words = _words(b"".join(payloads[i] for i in index), len(index), length)
-        decoded = _class_a_b(words) if length == 28 else _long_range(words)
-        for i, d in zip(index, decoded, strict=True):
-            out[i] = d
-    if any(d is None for d in out):
-        raise ValueError("decode_batch: a payload of a length it does not take")
-    return out  # type: ignore[return-value]
+        part = _class_a_b(words) if length == 28 else _long_range(words)
+        for j, i in enumerate(index):
+            out.msg_type[i] = part.msg_type[j]
+            out.mmsi[i] = part.mmsi[j]
+            out.bad_position[i] = part.bad_position[j]
+            out.motion[i] = part.motion[j]
+    return out
+
+
+def decode_batch(payloads: Sequence[bytes]) -> list[Decoded]:
+    """`decode_columns` as one `Decoded` per payload (the form the tests compare)."""
+    c = decode_columns(payloads)
+    rows = zip(c.msg_type, c.mmsi, c.bad_position, c.motion, strict=True)
+    return [Decoded(t, m, b, mo) for t, m, b, mo in rows]
 
 
 def _words(joined: bytes, n: int, length: int) -> list[npt.NDArray[np.uint64]]:
@@ -106,7 +131,7 @@ def _degrees(raw: IntArray, scale: int) -> npt.NDArray[np.float64]:
     return ((scale * raw + 3) // 6) / 1e6
 
 
-def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
+def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> Columns:
     """Types 1, 2, 3 (class A) and 18 (class B) at 168 bits: same fields, other places."""
     msg_type = _bits(words, 0, 6)
     b = msg_type == 18
@@ -123,10 +148,9 @@ def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
     known = (lat_raw != _LAT_NA) & (lon_raw != _LON_NA) & ~bad
     speed_v = np.where(speed == _SPEED_NA, np.nan, speed / 10.0)
     course_v = np.where(course == _COURSE_NA, np.nan, course / 10.0)
+    types = msg_type.tolist()
     rows = zip(
-        msg_type.tolist(),
-        mmsi.tolist(),
-        bad.tolist(),
+        types,
         known.tolist(),
         lat.tolist(),
         lon.tolist(),
@@ -137,22 +161,23 @@ def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
         turn.tolist(),
         strict=True,
     )
-    out = []
-    for t, m, is_bad, has, la, lo, sp, co, hd, st, tu in rows:
-        motion: Motion | None = None
+    motions: list[Motion | None] = []
+    append = motions.append
+    for t, has, la, lo, sp, co, hd, st, tu in rows:
         if has:
             sp_ = None if sp != sp else sp  # NaN: not available
             co_ = None if co != co else co
             hd_ = None if hd == _HEADING_NA else hd
             if t == 18:
-                motion = (la, lo, sp_, co_, hd_, None, None)
+                append((la, lo, sp_, co_, hd_, None, None))
             else:
-                motion = (la, lo, sp_, co_, hd_, st, _TURN[tu])
-        out.append(Decoded(t, m, is_bad, motion))
-    return out
+                append((la, lo, sp_, co_, hd_, st, _TURN[tu]))
+        else:
+            append(None)
+    return Columns(types, mmsi.tolist(), bad.tolist(), motions)
 
 
-def _long_range(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
+def _long_range(words: list[npt.NDArray[np.uint64]]) -> Columns:
     """Type 27 at 96 bits: coarse position (1/10 minute), speed in knots, course in degrees."""
     msg_type = _bits(words, 0, 6)
     mmsi = _bits(words, 8, 30)
@@ -163,9 +188,6 @@ def _long_range(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
     bad = _out_of_range(lat, lon, lat_raw != _LAT_NA_27, lon_raw != _LON_NA_27)
     known = (lat_raw != _LAT_NA_27) & (lon_raw != _LON_NA_27) & ~bad
     rows = zip(
-        msg_type.tolist(),
-        mmsi.tolist(),
-        bad.tolist(),
         known.tolist(),
         lat.tolist(),
         lon.tolist(),
@@ -174,15 +196,15 @@ def _long_range(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
         status.tolist(),
         strict=True,
     )
-    out = []
-    for t, m, is_bad, has, la, lo, sp, co, st in rows:
-        motion: Motion | None = None
+    motions: list[Motion | None] = []
+    for has, la, lo, sp, co, st in rows:
         if has:
             sp_ = None if sp == _SPEED_NA_27 else float(sp)
             co_ = None if co == _COURSE_NA_27 else float(co)
-            motion = (la, lo, sp_, co_, None, st, None)
-        out.append(Decoded(t, m, is_bad, motion))
-    return out
+            motions.append((la, lo, sp_, co_, None, st, None))
+        else:
+            motions.append(None)
+    return Columns(msg_type.tolist(), mmsi.tolist(), bad.tolist(), motions)
 
 
 def _out_of_range(
