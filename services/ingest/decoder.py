@@ -52,6 +52,7 @@ from services.ingest.normalize import (
     normalize,
     normalize_static,
 )
+from services.ingest.peek import PLANS, peek, vector
 from services.ingest.positions import make_position
 from services.radar.nmea import RadarReport
 
@@ -332,8 +333,7 @@ class Decoder:
             payload, fill = b"".join(p.payload for p in parts), parts[-1].fill_bits
             ts, source = _time_and_source(parts)
         try:
-            decoded = self._decode_static(payload, fill)
-            check_position(decoded)
+            decoded, msg_type, mmsi = self._decode_message(payload, fill)
         except BadPosition:
             counts.rejected[BAD_POSITION] += n
             return None
@@ -342,7 +342,6 @@ class Decoder:
             counts.rejected[DECODE_ERROR] += n
             return None
         counts.accepted += n
-        msg_type = decoded.msg_type
         counts.messages[msg_type] += 1
         return Message(
             decoded,
@@ -351,9 +350,28 @@ class Decoder:
             source,
             first.channel,
             msg_type,
-            decoded.mmsi,
+            mmsi,
             first.own,
         )
+
+    def _decode_message(self, payload: bytes, fill: int) -> tuple[Any, int, Any]:
+        """(pyais message or None, type, MMSI) of a payload; raises what decoding it with
+        pyais and `check_position` would. The types that make no record are only peeked
+        at (`peek`): their pyais message is built if their `fields` are asked for."""
+        if payload[:1] in _STATIC_FIRST:
+            decoded = self._decode_static(payload, fill)
+        else:
+            bv = vector(payload, fill)
+            msg_type = bv.get(0, 6)
+            plan = PLANS.get(msg_type)
+            if plan is not None:
+                return None, msg_type, peek(bv, plan)
+            cls = MSG_CLASS.get(msg_type)
+            if cls is None:
+                raise ValueError("unknown message type")
+            decoded = cls.from_vector(bv)
+        check_position(decoded)
+        return decoded, decoded.msg_type, decoded.mmsi
 
 
 def _batched_fields(f: Framed) -> bool:
