@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from services.ingest.framing import CHANNELS, cached_tag_block, trailing_time
-from services.ingest.tagblock import Group, TagBlockError, epoch_seconds
+from services.ingest.tagblock import EARLIEST, LATEST, Group, TagBlockError
 
 # tag block | epoch prefix, then !ttVDM|VDO,count,number,seq,channel,payload,fill*hh[,rest]
 SHAPE = re.compile(
@@ -114,10 +114,13 @@ def frame(line: bytes) -> Framed | None:
         except TagBlockError:
             return None
         ts, source, group = block.time, block.source, block.group
-    elif prefix is not None:
-        try:
-            ts = epoch_seconds(prefix)
-        except ValueError:
+    elif prefix is not None:  # digits, maybe a fraction: tagblock.epoch_seconds, inlined
+        dot = prefix.find(b".")
+        whole = dot if dot >= 0 else len(prefix)
+        if whole > 20:
+            return None
+        ts = float(prefix) / 1000.0 if whole >= 13 else float(prefix)
+        if not EARLIEST <= ts <= LATEST:
             return None
     trailing: float | None = None
     if rest is not None:

@@ -206,7 +206,13 @@ class Decoder:
                     if type(parsed) is Sentence and not self._clocks and _batched(parsed):
                         framed = _fields(parsed)
                 if framed is not None:
-                    if not self._clocks and _batched_fields(framed):
+                    if (  # one-sentence position report that fastdecode takes
+                        framed[2] == 1  # fragment count
+                        and framed[7] == 0  # fill bits
+                        and framed[11] is None  # tag-block group
+                        and PAYLOAD_CHARS.get(framed[6][0]) == len(framed[6])
+                        and not self._clocks
+                    ):
                         counts.lines += 1
                         counts.pending += 1
                         ts = framed[8]
@@ -258,14 +264,23 @@ class Decoder:
             messages[msg_type] += 1
             if ts is None:
                 ts = received_at
-            message = Message(
-                None, payload.decode("ascii") + ",0", ts, source, channel, msg_type, mmsi, own
-            )
-            message._motion = fix
+            record = None
             if fix is not None and ts is not None:  # its record, as to_records makes it
-                message._record = make_position(mmsi, ts, fix, msg_type, source or feed)
-                message._record_feed = feed
-            out[at] = message
+                record = make_position(mmsi, ts, fix, msg_type, source or feed)
+            out[at] = Message(
+                None,
+                payload.decode("ascii") + ",0",
+                ts,
+                source,
+                channel,
+                msg_type,
+                mmsi,
+                own,
+                None,  # fields: built if asked for
+                fix,
+                record,
+                feed,
+            )
 
     def expire(self, now: float) -> None:
         """Drop incomplete groups older than `assembly_ttl` (on the `received_at` clock)."""
@@ -372,11 +387,6 @@ class Decoder:
             decoded = cls.from_vector(bv)
         check_position(decoded)
         return decoded, decoded.msg_type, decoded.mmsi
-
-
-def _batched_fields(f: Framed) -> bool:
-    """A single-sentence position report that `fastdecode` takes (see `Framed`'s order)."""
-    return f[2] == 1 and f[11] is None and f[7] == 0 and PAYLOAD_CHARS.get(f[6][0]) == len(f[6])
 
 
 def _batched(s: Sentence) -> bool:

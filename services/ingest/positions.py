@@ -63,5 +63,15 @@ def make_position(mmsi: int, ts: float, motion: Motion, msg_type: int, source: s
     _set_turn(p, turn)
     _set_msg_type(p, msg_type)
     _set_source(p, source)
-    _set_mmsi_class(p, classify(mmsi).value)
+    mmsi_class = _CLASS.get(mmsi)
+    if mmsi_class is None:
+        if len(_CLASS) >= _CLASS_SIZE:
+            _CLASS.clear()
+        mmsi_class = _CLASS[mmsi] = classify(mmsi).value
+    _set_mmsi_class(p, mmsi_class)
     return p
+
+
+# classify(mmsi).value by MMSI: reading an enum member's value is a descriptor call
+_CLASS: dict[int, str] = {}
+_CLASS_SIZE = 65_536
