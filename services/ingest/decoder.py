@@ -32,6 +32,7 @@ from pyais.messages import MSG_CLASS
 from services.core.faults import Faults, reason_of
 from services.core.settings import IngestSettings
 from services.core.types import Position
+from services.ingest import staticdecode
 from services.ingest.assemble import Assembler
 from services.ingest.chunkframe import Framed, frame, sentence_checksums
 from services.ingest.counters import (
@@ -54,6 +55,7 @@ from services.ingest.normalize import (
 )
 from services.ingest.peek import PLANS, peek, vector
 from services.ingest.positions import make_position
+from services.ingest.staticdecode import StaticValues
 from services.radar.nmea import RadarReport
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,8 @@ class Message:
     # the Position record of a batch-decoded report, made for feed `_record_feed`
     _record: Position | None = field(default=None, repr=False, compare=False)
     _record_feed: str | None = field(default=None, repr=False, compare=False)
+    # the VesselStatic values of a batch-decoded type 5 (records.static_values)
+    _static: StaticValues | None = field(default=None, repr=False, compare=False)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -100,7 +104,9 @@ class Message:
     def static_fields(self) -> dict[str, Any]:
         """The STATIC_NAMES entries of `fields` the message has; from `fields` once built."""
         f = self._fields
-        return normalize_static(self.decoded) if f is None else f
+        if f is None:
+            return normalize_static(self.decoded) if self.decoded is not None else self.fields
+        return f
 
     def motion(self) -> Motion | None:
         """Position fields (see normalize.motion); from `fields` once that is built, so that
@@ -133,6 +139,9 @@ class Decoder:
         self._feed: str | None = None
         self._counts = FeedCounts()
         self._static_cache: dict[tuple[bytes, int], Any] = {}
+        # type 5 reports decoded by staticdecode, and those of this chunk still to decode
+        self._type5: dict[tuple[bytes, int], tuple[int, StaticValues]] = {}
+        self._deferred: list[tuple[Message, bytes, int]] | None = None
 
     def push(self, line: bytes, *, feed: str, received_at: float | None = None) -> list[Message]:
         """Feed one line (without line ending); returns the messages it completed."""
@@ -191,6 +200,8 @@ class Decoder:
             return []
         out: list[Message | None] = []
         batch: list[tuple[int, bytes, float | None, str | None, str | None, bool]] = []
+        deferred: list[tuple[Message, bytes, int]] = []
+        self._deferred = deferred
         counts = self.counters.feed(feed)
         push = self._push
         try:
@@ -241,7 +252,27 @@ class Decoder:
                 counts.pending = max(0, counts.pending - lost)
                 counts.rejected[INTERNAL_ERROR] += lost
                 self.faults.record(reason_of("batch", exc), exc, batch[0][1][:120])
+        self._deferred = None
+        if deferred:
+            self._decode_type5(deferred)
         return [m for m in out if m is not None]
+
+    def _decode_type5(self, deferred: list[tuple[Message, bytes, int]]) -> None:
+        """Complete the chunk's new type 5 messages (MMSI and static values) in one batch."""
+        try:
+            decoded = staticdecode.decode([payload for _, payload, _ in deferred])
+        except Exception as exc:  # a bug met by an odd batch: pyais decodes them instead
+            self.faults.record(reason_of("batch", exc), exc, deferred[0][1][:120])
+            for message, payload, fill in deferred:
+                message.decoded = _decode_payload(payload, fill)
+                message.mmsi = message.decoded.mmsi
+            return
+        cache = self._type5
+        if len(cache) + len(deferred) > _STATIC_CACHE_SIZE:
+            cache.clear()
+        for (message, payload, fill), known in zip(deferred, decoded, strict=True):
+            message.mmsi, message._static = known
+            cache[payload, fill] = known
 
     def _decode_batch(
         self,
@@ -347,6 +378,8 @@ class Decoder:
         else:
             payload, fill = b"".join(p.payload for p in parts), parts[-1].fill_bits
             ts, source = _time_and_source(parts)
+        if self._deferred is not None and staticdecode.takes(payload, fill):
+            return self._defer_type5(payload, fill, ts, source, parts, counts, received_at)
         try:
             decoded, msg_type, mmsi = self._decode_message(payload, fill)
         except BadPosition:
@@ -368,6 +401,39 @@ class Decoder:
             mmsi,
             first.own,
         )
+
+    def _defer_type5(
+        self,
+        payload: bytes,
+        fill: int,
+        ts: float | None,
+        source: str | None,
+        parts: Sequence[Sentence],
+        counts: FeedCounts,
+        received_at: float | None,
+    ) -> Message:
+        """A type 5 message whose MMSI and static values come from the cache or, at the end
+        of the chunk, from `staticdecode` (a payload it takes always decodes: no rejection)."""
+        counts.accepted += len(parts)
+        counts.messages[5] += 1
+        first = parts[0]
+        message = Message(
+            None,
+            f"{payload.decode('ascii')},{fill}",
+            received_at if ts is None else ts,
+            source,
+            first.channel,
+            5,
+            0,  # filled in below or by _decode_type5
+            first.own,
+        )
+        known = self._type5.get((payload, fill))
+        if known is None:
+            assert self._deferred is not None
+            self._deferred.append((message, payload, fill))
+        else:
+            message.mmsi, message._static = known
+        return message
 
     def _decode_message(self, payload: bytes, fill: int) -> tuple[Any, int, Any]:
         """(pyais message or None, type, MMSI) of a payload; raises what decoding it with

@@ -75,6 +75,8 @@ def _static_values(msg: Message) -> tuple[Any, ...]:
     pyais object for it (`Decoder._decode_static`): the values are kept per such object
     (while nothing has built the message's `fields`, which records otherwise follow).
     """
+    if msg._static is not None and msg._fields is None:
+        return msg._static  # a type 5 decoded by staticdecode
     decoded = msg.decoded
     keep = msg._fields is None and decoded is not None and msg.msg_type in _REPEATED
     if keep:
