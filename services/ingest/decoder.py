@@ -34,7 +34,7 @@ from services.core.settings import IngestSettings
 from services.core.types import Position
 from services.ingest import staticdecode
 from services.ingest.assemble import Assembler
-from services.ingest.chunkframe import Framed, frame, sentence_checksums
+from services.ingest.chunkframe import frame, position_report, scan
 from services.ingest.counters import (
     BAD_POSITION,
     DECODE_ERROR,
@@ -44,7 +44,14 @@ from services.ingest.counters import (
     FeedCounts,
 )
 from services.ingest.fastdecode import PAYLOAD_CHARS, decode_columns, fast_length
-from services.ingest.framing import Clock, ParsedLine, Rejected, Sentence, parse_line
+from services.ingest.framing import (
+    CHANNELS,
+    Clock,
+    ParsedLine,
+    Rejected,
+    Sentence,
+    parse_line,
+)
 from services.ingest.normalize import (
     BadPosition,
     Motion,
@@ -199,59 +206,41 @@ class Decoder:
         if not lines:
             return []
         out: list[Message | None] = []
-        batch: list[tuple[int, bytes, float | None, str | None, str | None, bool]] = []
+        slots: list[int] = []  # where in `out` each message of the batch goes
+        batch: list[Entry] = []
         deferred: list[tuple[Message, bytes, int]] = []
         self._deferred = deferred
         counts = self.counters.feed(feed)
         push = self._push
         try:
-            checked = sentence_checksums(lines)
+            checked, common = scan(lines)
         except Exception:  # never expected; the general path then frames every line
-            checked = [False] * len(lines)
-        for line, good in zip(lines, checked, strict=True):
+            checked, common = [False] * len(lines), [-1] * len(lines)
+        for line, good, at in zip(lines, checked, common, strict=True):
             parsed: ParsedLine | None = None
-            try:
-                framed = frame(line) if good else None
-                if framed is None:
-                    parsed = parse_line(line)
-                    if type(parsed) is Sentence and not self._clocks and _batched(parsed):
-                        framed = _fields(parsed)
-                if framed is not None:
-                    if (  # one-sentence position report that fastdecode takes
-                        framed[2] == 1  # fragment count
-                        and framed[7] == 0  # fill bits
-                        and framed[11] is None  # tag-block group
-                        and PAYLOAD_CHARS.get(framed[6][0]) == len(framed[6])
-                        and not self._clocks
-                    ):
-                        counts.lines += 1
-                        counts.pending += 1
-                        ts = framed[8]
-                        batch.append(
-                            (
-                                len(out),
-                                framed[6],
-                                framed[9] if ts is None else ts,
-                                framed[10],
-                                framed[5],
-                                framed[1],
-                            )
-                        )
-                        out.append(None)
-                        continue
-                    parsed = Sentence(*framed)
-            except Exception:  # `push` parses it again, counts and logs the fault
-                parsed = None
-            out += push(line, parsed, feed, received_at)  # parsed once, not again
+            entry = _plain_report(line, at) if at >= 0 and not self._clocks else None
+            if entry is None:
+                try:
+                    parsed, entry = self._frame(line, good)
+                except Exception:  # `push` parses it again, counts and logs the fault
+                    parsed = None
+            if entry is not None:
+                counts.lines += 1
+                counts.pending += 1
+                slots.append(len(out))
+                batch.append(entry)
+                out.append(None)
+            else:
+                out += push(line, parsed, feed, received_at)  # parsed once, not again
         if batch:
             try:
-                self._decode_batch(batch, out, feed, counts, received_at)
+                self._decode_batch(slots, batch, out, feed, counts, received_at)
             except Exception as exc:  # a bug met by an odd batch: lose the batch, not the feed
                 # messages decoded before the fault are kept; the rest are counted lost
-                lost = sum(1 for b in batch if out[b[0]] is None)
+                lost = sum(1 for at in slots if out[at] is None)
                 counts.pending = max(0, counts.pending - lost)
                 counts.rejected[INTERNAL_ERROR] += lost
-                self.faults.record(reason_of("batch", exc), exc, batch[0][1][:120])
+                self.faults.record(reason_of("batch", exc), exc, batch[0][0][:120])
         self._deferred = None
         if deferred:
             self._decode_type5(deferred)
@@ -274,9 +263,37 @@ class Decoder:
             message.mmsi, message._static = known
             cache[payload, fill] = known
 
+    def _frame(self, line: bytes, checked: bool) -> tuple[ParsedLine | None, Entry | None]:
+        """The line parsed, or its batch entry when it is a position report fastdecode takes;
+        by `chunkframe.frame` when it has a common shape, else by `parse_line`."""
+        framed = frame(line) if checked else None
+        if framed is None:
+            parsed = parse_line(line)
+            if type(parsed) is not Sentence or self._clocks or not _batched(parsed):
+                return parsed, None
+            ts = parsed.trailing_ts if parsed.ts is None else parsed.ts
+            return None, (parsed.payload, ts, parsed.source, parsed.channel, parsed.own)
+        if (
+            framed[2] == 1  # fragment count
+            and framed[7] == 0  # fill bits
+            and framed[11] is None  # tag-block group
+            and PAYLOAD_CHARS.get(framed[6][0]) == len(framed[6])
+            and not self._clocks
+        ):
+            ts = framed[8]
+            return None, (
+                framed[6],
+                framed[9] if ts is None else ts,
+                framed[10],
+                framed[5],
+                framed[1],
+            )
+        return Sentence(*framed), None
+
     def _decode_batch(
         self,
-        batch: list[tuple[int, bytes, float | None, str | None, str | None, bool]],
+        slots: list[int],
+        batch: list[Entry],
         out: list[Message | None],
         feed: str,
         counts: FeedCounts,
@@ -284,10 +301,10 @@ class Decoder:
     ) -> None:
         """Decode the batch's payloads at once, and put each message in its place in `out`."""
         counts.pending -= len(batch)
-        c = decode_columns([b[1] for b in batch])
-        rows = zip(batch, c.msg_type, c.mmsi, c.bad_position, c.motion, strict=True)
+        c = decode_columns([b[0] for b in batch])
+        rows = zip(slots, batch, c.msg_type, c.mmsi, c.bad_position, c.motion, strict=True)
         messages = counts.messages
-        for (at, payload, ts, source, channel, own), msg_type, mmsi, bad, fix in rows:
+        for at, (payload, ts, source, channel, own), msg_type, mmsi, bad, fix in rows:
             if bad:
                 counts.rejected[BAD_POSITION] += 1
                 continue
@@ -455,25 +472,27 @@ class Decoder:
         return decoded, decoded.msg_type, decoded.mmsi
 
 
+# A message of the position batch: payload, time, source, channel, own ship (VDO).
+Entry = tuple[bytes, float | None, str | None, str | None, bool]
+
+
+def _plain_report(line: bytes, at: int) -> Entry | None:
+    """The batch entry of a line `chunkframe.scan` found a plain position report in at `at`
+    (`!ttVDx,1,1,,c,<28 characters>,0*hh`), unless what precedes it needs the usual way."""
+    lead = position_report(line, at)
+    if lead is None:
+        return None
+    return (
+        line[at + 14 : at + 42],  # the payload
+        lead[0],
+        lead[1],
+        CHANNELS[line[at + 12 : at + 13]],
+        line[at + 5] == 0x4F,  # VDO
+    )
+
+
 def _batched(s: Sentence) -> bool:
     return s.frag_cnt == 1 and s.group is None and fast_length(s.payload, s.fill_bits)
-
-
-def _fields(s: Sentence) -> Framed:
-    return (
-        s.talker,
-        s.own,
-        s.frag_cnt,
-        s.frag_num,
-        s.seq_id,
-        s.channel,
-        s.payload,
-        s.fill_bits,
-        s.ts,
-        s.trailing_ts,
-        s.source,
-        s.group,
-    )
 
 
 # First payload character of types 5 ("5") and 24 ("H"), the static reports cached.

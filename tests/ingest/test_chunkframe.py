@@ -16,18 +16,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.core.settings import IngestSettings
-from services.ingest.chunkframe import frame, sentence_checksums
+from services.ingest.chunkframe import frame, position_report, scan, sentence_checksums
 from services.ingest.decoder import Decoder
-from services.ingest.framing import Sentence, parse_line
+from services.ingest.fastdecode import fast_length
+from services.ingest.framing import CHANNELS, Sentence, parse_line
 from services.ingest.records import to_records
 from tests.ingest.helpers import read_lines
 from tests.replay_golden import DEMO_RECORDING, real_recordings
 
 
 def framed_as_parse_line(lines: list[bytes]) -> int:
-    """Assert the short cut agrees with parse_line on `lines`; how many it took."""
+    """Assert the short cuts agree with parse_line on `lines`; how many `frame` took."""
     taken = 0
-    for line, good in zip(lines, sentence_checksums(lines), strict=True):
+    checked, common = scan(lines)
+    assert checked == sentence_checksums(lines)
+    for line, good, at in zip(lines, checked, common, strict=True):
+        if at >= 0:
+            plain_report_as_parse_line(line, at)
         framed = frame(line) if good else None
         if framed is None:
             continue
@@ -36,14 +41,34 @@ def framed_as_parse_line(lines: list[bytes]) -> int:
     return taken
 
 
+def plain_report_as_parse_line(line: bytes, at: int) -> None:
+    """A plain position report `scan` found: what the decoder takes of it is parse_line's."""
+    lead = position_report(line, at)
+    if lead is None:
+        return
+    s = parse_line(line)
+    assert type(s) is Sentence, line
+    assert (s.frag_cnt, s.group, s.fill_bits, s.trailing_ts) == (1, None, 0, None), line
+    assert fast_length(s.payload, s.fill_bits), line
+    assert lead == (s.ts, s.source), line
+    assert line[at + 14 : at + 42] == s.payload, line
+    assert (CHANNELS[line[at + 12 : at + 13]], line[at + 5] == 0x4F) == (s.channel, s.own)
+
+
 def test_every_recorded_line_frames_as_parse_line_does(shared_ais: Path) -> None:
-    sentences = taken = 0
+    sentences = taken = plain = 0
     assert shared_ais.is_dir()
     for path in [*real_recordings().values(), DEMO_RECORDING]:
         lines = read_lines(path)
         sentences += sum(type(parse_line(line)) is Sentence for line in lines)
         taken += framed_as_parse_line(lines)
+        common = scan(lines)[1]
+        plain += sum(
+            at >= 0 and position_report(line, at) is not None
+            for line, at in zip(lines, common, strict=True)
+        )
     assert taken > 0.99 * sentences  # the short cut is the usual way for AIS sentences
+    assert plain > 0.3 * sentences
 
 
 def test_checksums_of_a_chunk() -> None:
@@ -126,8 +151,30 @@ def lines(draw: st.DrawFn) -> bytes:
     return line
 
 
+@st.composite
+def plain_lines(draw: st.DrawFn) -> bytes:
+    """Lines of the plain position report shape, after every kind of head, some damaged."""
+    talker = draw(st.sampled_from(["AI", "AB", "ai"]))
+    kind = draw(st.sampled_from(["VDM", "VDO"]))
+    channel = draw(st.sampled_from(["A", "B", "1", "2"]))
+    payload = draw(
+        st.sampled_from(["15M67FC000G?ufbE`FepT@3n00Sa", "B52K>;h00Fc>jpUlNV@ikwpUoP06"])
+    )
+    line = draw(HEADS).encode() + sentence(f"{talker}{kind},1,1,,{channel},{payload},0")
+    damage = draw(st.sampled_from(["", "", "checksum", "lower", "trail", "space"]))
+    if damage == "checksum":
+        line = line[:-1] + (b"0" if line[-1:] != b"0" else b"1")
+    elif damage == "lower":
+        line = line[:-2] + line[-2:].lower()
+    elif damage == "trail":
+        line += b",1700000001"
+    elif damage == "space":
+        line += b" "
+    return line
+
+
 @settings(max_examples=400, deadline=None)
-@given(st.lists(lines(), min_size=1, max_size=20))
+@given(st.lists(st.one_of(lines(), plain_lines()), min_size=1, max_size=20))
 def test_generated_lines_frame_as_parse_line_does(batch: list[bytes]) -> None:
     framed_as_parse_line(batch)
 
@@ -141,7 +188,7 @@ def outcome(decoder: Decoder, lines: list[bytes], batch: bool) -> list[object]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(lines(), max_size=30))
+@given(st.lists(st.one_of(lines(), plain_lines()), max_size=30))
 def test_decoder_gives_what_line_by_line_gives(batch: list[bytes]) -> None:
     one, many = Decoder(IngestSettings()), Decoder(IngestSettings())
     assert outcome(many, batch, True) == outcome(one, batch, False)
