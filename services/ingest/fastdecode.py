@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,7 @@ _SPEED_NA, _COURSE_NA, _HEADING_NA = 1023, 3600, 511
 _SPEED_NA_27, _COURSE_NA_27 = 63, 511
 # pyais's to_turn for every raw 8-bit value (signed): -128 is "not available"
 _TURN = [None if r == -128 else float(to_turn(r)) for r in range(-128, 128)]
+_TURN_VALUES = np.array(_TURN, dtype=object)
 
 
 def fast_length(payload: bytes, fill: int) -> bool:
@@ -146,34 +148,22 @@ def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> Columns:
     lat, lon = _degrees(lat_raw, 10), _degrees(lon_raw, 10)
     bad = _out_of_range(lat, lon, lat_raw != _LAT_NA, lon_raw != _LON_NA)
     known = (lat_raw != _LAT_NA) & (lon_raw != _LON_NA) & ~bad
-    speed_v = np.where(speed == _SPEED_NA, np.nan, speed / 10.0)
-    course_v = np.where(course == _COURSE_NA, np.nan, course / 10.0)
-    types = msg_type.tolist()
-    rows = zip(
-        types,
-        known.tolist(),
-        lat.tolist(),
-        lon.tolist(),
-        speed_v.tolist(),
-        course_v.tolist(),
-        heading.tolist(),
-        status.tolist(),
-        turn.tolist(),
-        strict=True,
+    motions: list[Motion | None] = list(
+        zip(
+            lat.tolist(),
+            lon.tolist(),
+            _maybe(speed / 10.0, speed == _SPEED_NA),
+            _maybe(course / 10.0, course == _COURSE_NA),
+            _maybe(heading, heading == _HEADING_NA),
+            _maybe(status, b),  # class B has no status and no rate of turn
+            _maybe(_TURN_VALUES[turn], b),
+            strict=True,
+        )
     )
-    motions: list[Motion | None] = []
-    append = motions.append
-    for t, has, la, lo, sp, co, hd, st, tu in rows:
-        if has:
-            sp_ = None if sp != sp else sp  # NaN: not available
-            co_ = None if co != co else co
-            hd_ = None if hd == _HEADING_NA else hd
-            if t == 18:
-                append((la, lo, sp_, co_, hd_, None, None))
-            else:
-                append((la, lo, sp_, co_, hd_, st, _TURN[tu]))
-        else:
-            append(None)
+    if not known.all():
+        for i in np.flatnonzero(~known).tolist():
+            motions[i] = None
+    types = msg_type.tolist()
     return Columns(types, mmsi.tolist(), bad.tolist(), motions)
 
 
@@ -205,6 +195,14 @@ def _long_range(words: list[npt.NDArray[np.uint64]]) -> Columns:
         else:
             motions.append(None)
     return Columns(msg_type.tolist(), mmsi.tolist(), bad.tolist(), motions)
+
+
+def _maybe(values: npt.NDArray[Any], missing: npt.NDArray[np.bool_]) -> list[Any]:
+    """`values` as Python numbers, None where `missing` (a "not available" value)."""
+    out = values.astype(object)
+    out[missing] = None
+    result: list[Any] = out.tolist()
+    return result
 
 
 def _out_of_range(
