@@ -12,26 +12,34 @@ that has one), or of a tag-block-only line just before it; `None` otherwise.
 
 Decoding goes straight from the assembled payload to pyais's message classes: pyais's own
 NMEA parsing would repeat the work (and its checksum leniency) already done in framing.
-`push_lines` decodes a whole chunk of lines, and the single-sentence position reports among
-them (types 1, 2, 3, 18 and 27 at their standard length, most of the traffic) in one batch
-with `fastdecode` instead of pyais; such a message builds its pyais object only if its
-§3 `fields` are asked for.
+`push_lines`, the ingest stage's way in, works on a whole chunk of lines:
+- framing: checksums of the chunk at once and the plain position reports found by numpy
+  (`chunkframe.scan`), other common shapes by one regex match (`chunkframe.frame`), the
+  rest by `parse_line`;
+- the one-sentence position reports (types 1, 2, 3, 18 and 27 at their standard length,
+  most of the traffic) decoded in one batch by `fastdecode`, their Position records made
+  there and then;
+- type 5 reports new in the chunk decoded in one batch by `staticdecode`, repeated ones from
+  a cache of their record values;
+- the types that make no records only peeked at (`peek`: type, MMSI, position check);
+- everything else by pyais, type 24 through a cache of decoded reports.
+A message not decoded by pyais builds its pyais object only if its §3 `fields` are asked
+for (`message.Message`). `push`, one line at a time, decodes with pyais; both ways give the
+same messages, records and counters (tests/ingest/test_chunkframe.py and the decoders'
+tests hold them to each other).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
 from services.core.faults import Faults, reason_of
 from services.core.settings import IngestSettings
-from services.core.types import Position
 from services.ingest import staticdecode
 from services.ingest.assemble import Assembler
 from services.ingest.chunkframe import frame, position_report, scan
@@ -52,13 +60,10 @@ from services.ingest.framing import (
     Sentence,
     parse_line,
 )
+from services.ingest.message import Message, decode_payload
 from services.ingest.normalize import (
     BadPosition,
-    Motion,
     check_position,
-    motion,
-    normalize,
-    normalize_static,
 )
 from services.ingest.peek import PLANS, peek, vector
 from services.ingest.positions import make_position
@@ -66,66 +71,6 @@ from services.ingest.staticdecode import StaticValues
 from services.radar.nmea import RadarReport
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Message:
-    """One decoded AIS message.
-
-    Its CONTRACTS §3 dict (`fields`) is built on first use and then kept: building it costs
-    about as much as decoding, and the ingest path reads the few values a record needs
-    straight from the pyais message (`motion`) instead.
-    """
-
-    decoded: Any  # the pyais message object; None until asked for after a batch decode
-    payload: str  # joined armoured payload + "," + fill bits: the de-duplication key
-    ts: float | None
-    source: str | None
-    channel: str | None
-    msg_type: int
-    mmsi: int
-    own: bool = False  # a VDO sentence: our own ship's report
-    _fields: dict[str, Any] | None = field(default=None, repr=False, compare=False)
-    _motion: Motion | None = field(default=None, repr=False, compare=False)
-    # the Position record of a batch-decoded report, made for feed `_record_feed`
-    _record: Position | None = field(default=None, repr=False, compare=False)
-    _record_feed: str | None = field(default=None, repr=False, compare=False)
-    # the VesselStatic values of a batch-decoded type 5 (records.static_values)
-    _static: StaticValues | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def fields(self) -> dict[str, Any]:
-        """Exactly what `seagrid decode` prints (CONTRACTS §3)."""
-        fields = self._fields
-        if fields is None:
-            if self.decoded is None:  # batch-decoded: pyais only now, for all the fields
-                payload, _, fill = self.payload.rpartition(",")
-                self.decoded = _decode_payload(payload.encode("ascii"), int(fill))
-            fields = self._fields = normalize(self.decoded)
-            ts = self.ts
-            fields["ts"] = iso_utc(ts) if ts is not None else None
-            fields["source"] = self.source
-            fields["channel"] = self.channel
-        return fields
-
-    def static_fields(self) -> dict[str, Any]:
-        """The STATIC_NAMES entries of `fields` the message has; from `fields` once built."""
-        f = self._fields
-        if f is None:
-            return normalize_static(self.decoded) if self.decoded is not None else self.fields
-        return f
-
-    def motion(self) -> Motion | None:
-        """Position fields (see normalize.motion); from `fields` once that is built, so that
-        what a message shows and the records made of it never disagree."""
-        f = self._fields
-        if f is None:
-            return self._motion if self.decoded is None else motion(self.decoded)
-        lat, lon = f.get("lat"), f.get("lon")
-        if lat is None or lon is None:
-            return None
-        get = f.get
-        return (lat, lon, get("speed"), get("course"), get("heading"), get("status"), get("turn"))
 
 
 class Decoder:
@@ -253,7 +198,7 @@ class Decoder:
         except Exception as exc:  # a bug met by an odd batch: pyais decodes them instead
             self.faults.record(reason_of("batch", exc), exc, deferred[0][1][:120])
             for message, payload, fill in deferred:
-                message.decoded = _decode_payload(payload, fill)
+                message.decoded = decode_payload(payload, fill)
                 message.mmsi = message.decoded.mmsi
             return
         cache = self._type5
@@ -366,12 +311,12 @@ class Decoder:
         serves every repetition. Bounded: cleared when it reaches `_STATIC_CACHE_SIZE`.
         """
         if payload[:1] not in _STATIC_FIRST:
-            return _decode_payload(payload, fill)
+            return decode_payload(payload, fill)
         key = (payload, fill)
         cache = self._static_cache
         decoded = cache.get(key)
         if decoded is None:
-            decoded = _decode_payload(payload, fill)
+            decoded = decode_payload(payload, fill)
             if len(cache) >= _STATIC_CACHE_SIZE:
                 cache.clear()
             cache[key] = decoded
@@ -524,16 +469,6 @@ def _stamp_radar(r: RadarReport, clock: Clock | None, received_at: float | None)
     return replace(r, ts=ts, radar=radar)
 
 
-def _decode_payload(payload: bytes, fill: int) -> Any:
-    if not payload:
-        raise ValueError("empty payload")
-    bv = bit_vector(payload, fill)
-    cls = MSG_CLASS.get(bv.get(0, 6))
-    if cls is None:
-        raise ValueError("unknown message type")
-    return cls.from_vector(bv)
-
-
 def _time_and_source(parts: Sequence[Sentence]) -> tuple[float | None, str | None]:
     first = parts[0]
     ts, source = first.ts, first.source
@@ -542,22 +477,3 @@ def _time_and_source(parts: Sequence[Sentence]) -> tuple[float | None, str | Non
         if source is None:
             source = next((p.source for p in parts if p.source is not None), None)
     return ts, source
-
-
-_second_cache: dict[int, str] = {}
-
-
-def iso_utc(ts: float) -> str:
-    """ISO-8601 UTC with a Z; milliseconds only when the time has a fraction."""
-    sec = int(ts // 1)
-    text = _second_cache.get(sec)
-    if text is None:
-        if len(_second_cache) > 4096:
-            _second_cache.clear()
-        text = _second_cache[sec] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-    ms = round((ts - sec) * 1000)
-    if ms == 0:
-        return text + "Z"
-    if ms == 1000:
-        return iso_utc(float(sec + 1))
-    return f"{text}.{ms:03d}Z"

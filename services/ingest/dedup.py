@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from services.ingest.decoder import Message
+from services.ingest.message import Message
 
 
 class Deduplicator:

@@ -14,7 +14,7 @@ import dataclasses
 from typing import Any
 
 from services.core.types import STATIC_FIELDS, Position, VesselStatic
-from services.ingest.decoder import Message
+from services.ingest.message import Message
 from services.ingest.positions import make_position
 
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})

@@ -32,9 +32,10 @@ from services.core.settings import IngestSettings
 from services.core.types import Position
 from services.core.vessels import VesselTable
 from services.ingest.counters import TOO_LONG, Counters
-from services.ingest.decoder import Decoder, Message
+from services.ingest.decoder import Decoder
 from services.ingest.dedup import Deduplicator
 from services.ingest.feeds import Feed, FileFeed, StdinFeed
+from services.ingest.message import Message
 from services.ingest.records import to_records
 from services.radar.nmea import RadarReport
 

@@ -5,8 +5,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from services.core.settings import IngestSettings
-from services.ingest.decoder import Decoder, Message
+from services.ingest.decoder import Decoder
 from services.ingest.dedup import Deduplicator
+from services.ingest.message import Message
 from tests.ingest.helpers import decode_lines, nmea, read_lines, tag
 
 BODY = "VDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0"

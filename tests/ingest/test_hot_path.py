@@ -14,9 +14,9 @@ import pyais
 import pytest
 
 from services.ingest.counters import CHECKSUM, FRAMING, UNSUPPORTED
-from services.ingest.decoder import Message, _decode_payload
 from services.ingest.dedup import Deduplicator
 from services.ingest.framing import Rejected, Sentence, parse_line
+from services.ingest.message import Message, decode_payload
 from services.ingest.normalize import (
     STATIC_NAMES,
     BadPosition,
@@ -137,7 +137,7 @@ def test_check_position_ignores_messages_without_degrees(shared_ais: Path) -> No
 def pyais_of(m: Message) -> Any:
     """The pyais message of `m` (types that make no records are only peeked at)."""
     payload, _, fill = m.payload.rpartition(",")
-    return _decode_payload(payload.encode(), int(fill))
+    return decode_payload(payload.encode(), int(fill))
 
 
 def test_fields_built_on_demand_and_records_follow_them(shared_ais: Path) -> None:
@@ -208,7 +208,7 @@ def test_repeated_static_reports_decode_like_fresh_ones(shared_ais: Path, name: 
         pytest.skip("no static reports in this recording")
     for m in static:
         payload, _, fill = m.payload.rpartition(",")
-        decoded = _decode_payload(payload.encode(), int(fill))
+        decoded = decode_payload(payload.encode(), int(fill))
         assert m.static_fields() == normalize_static(decoded)  # before `fields` is built
         fresh = normalize(decoded)
         assert {k: v for k, v in m.fields.items() if k in fresh} == fresh

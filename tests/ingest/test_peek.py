@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.core.settings import IngestSettings
-from services.ingest.decoder import Decoder, _decode_payload
+from services.ingest.decoder import Decoder
 from services.ingest.framing import Sentence, parse_line
+from services.ingest.message import decode_payload
 from services.ingest.normalize import BadPosition, check_position
 from services.ingest.peek import PLANS, peek, vector
 from tests.ingest.helpers import decode_lines, nmea, read_lines
@@ -26,7 +27,7 @@ ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
 
 def whole(payload: bytes, fill: int) -> object:
     try:
-        decoded = _decode_payload(payload, fill)
+        decoded = decode_payload(payload, fill)
         check_position(decoded)
     except BadPosition:
         return "bad_position"

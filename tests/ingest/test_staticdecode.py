@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from services.core.settings import IngestSettings
 from services.ingest import staticdecode
-from services.ingest.decoder import Decoder, Message, _decode_payload
+from services.ingest.decoder import Decoder
+from services.ingest.message import Message, decode_payload
 from services.ingest.records import _static_values, to_records
 from tests.ingest.helpers import decode_lines, nmea, read_lines
 from tests.replay_golden import DEMO_RECORDING, real_recordings
@@ -26,7 +27,7 @@ ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
 
 
 def reference(payload: bytes, fill: int) -> tuple[int, tuple[object, ...]]:
-    decoded = _decode_payload(payload, fill)
+    decoded = decode_payload(payload, fill)
     message = Message(decoded, "", 0.0, None, None, 5, decoded.mmsi)
     return decoded.mmsi, _static_values(message)
 
