@@ -24,8 +24,8 @@ NMEA parsing would repeat the work (and its checksum leniency) already done in f
 - the types that make no records only peeked at (`peek`: type, MMSI, position check);
 - everything else by pyais, type 24 through a cache of decoded reports.
 A message not decoded by pyais builds its pyais object only if its §3 `fields` are asked
-for (`message.Message`). `push`, one line at a time, decodes with pyais; both ways give the
-same messages, records and counters (tests/ingest/test_chunkframe.py and the decoders'
+for (`message.Message`). `push`, one line at a time, frames by `parse_line` and decodes each
+message on its own (pyais, or `peek`); both ways give the same messages, records and counters (tests/ingest/test_chunkframe.py and the decoders'
 tests hold them to each other).
 """
 
