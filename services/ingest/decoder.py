@@ -143,11 +143,8 @@ class Decoder:
     def push_lines(
         self, lines: Sequence[bytes], *, feed: str, received_at: float | None = None
     ) -> list[Message]:
-        """`push` for each line, in order; position reports decoded in one batch.
-
-        Lines of the common shapes are framed by `chunkframe` (checksums of the whole chunk
-        at once, fields by one regex match); the rest go through `parse_line`.
-        """
+        """`push` for each line, in order, with the batch paths of the module docstring:
+        position reports decoded in one batch, new type 5 reports in another at the end."""
         if not lines:
             return []
         out: list[Message | None] = []
@@ -155,6 +152,24 @@ class Decoder:
         batch: list[Entry] = []
         deferred: list[tuple[Message, bytes, int]] = []
         self._deferred = deferred
+        try:
+            self._push_chunk(lines, feed, received_at, out, slots, batch)
+        finally:
+            self._deferred = None
+            if deferred:
+                self._decode_type5(deferred)
+        return [m for m in out if m is not None]
+
+    def _push_chunk(
+        self,
+        lines: Sequence[bytes],
+        feed: str,
+        received_at: float | None,
+        out: list[Message | None],
+        slots: list[int],
+        batch: list[Entry],
+    ) -> None:
+        """push_lines's work: every line framed, pushed or queued for the position batch."""
         counts = self.counters.feed(feed)
         push = self._push
         try:
@@ -163,12 +178,14 @@ class Decoder:
             checked, common = [False] * len(lines), [-1] * len(lines)
         for line, good, at in zip(lines, checked, common, strict=True):
             parsed: ParsedLine | None = None
-            entry = _plain_report(line, at) if at >= 0 and not self._clocks else None
-            if entry is None:
-                try:
+            entry: Entry | None = None
+            try:
+                if at >= 0 and not self._clocks:  # a plain position report (scan)
+                    entry = _plain_report(line, at)
+                if entry is None:
                     parsed, entry = self._frame(line, good)
-                except Exception:  # `push` parses it again, counts and logs the fault
-                    parsed = None
+            except Exception:  # `push` parses it again, counts and logs the fault
+                parsed, entry = None, None
             if entry is not None:
                 counts.lines += 1
                 counts.pending += 1
@@ -186,10 +203,6 @@ class Decoder:
                 counts.pending = max(0, counts.pending - lost)
                 counts.rejected[INTERNAL_ERROR] += lost
                 self.faults.record(reason_of("batch", exc), exc, batch[0][0][:120])
-        self._deferred = None
-        if deferred:
-            self._decode_type5(deferred)
-        return [m for m in out if m is not None]
 
     def _decode_type5(self, deferred: list[tuple[Message, bytes, int]]) -> None:
         """Complete the chunk's new type 5 messages (MMSI and static values) in one batch."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -146,3 +147,20 @@ def test_batch_decoded_type5_still_gives_its_full_fields() -> None:
     assert fast.decoded is None and fast.mmsi == slow.mmsi and fast.msg_type == 5
     assert to_records(fast, "f") == to_records(slow, "f")
     assert fast.fields == slow.fields and fast.static_fields() == slow.fields
+
+
+def test_a_fault_in_the_batch_leaves_the_messages_to_pyais(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = "55?t0002:AQ3<HIK<01<5<4q5D40000000000016:0j??4VcNA?RT85BhP0000000000000"
+    line = nmea(f"AIVDM,1,1,,A,{payload},2").encode()
+    slow = Decoder(IngestSettings()).push(line, feed="f")[0]
+
+    def broken(_payloads: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(staticdecode, "decode", broken)
+    decoder = Decoder(IngestSettings())
+    (fast,) = decoder.push_lines([line], feed="f")
+    assert fast.mmsi == slow.mmsi and to_records(fast, "f") == to_records(slow, "f")
+    assert sum(decoder.faults.counts.values()) == 1
+    assert decoder.counters.feed("f").accepted == 1 and decoder.counters.feed("f").messages[5] == 1
+    assert decoder.push_lines([line], feed="f")[0].mmsi == slow.mmsi  # and the next chunk too
