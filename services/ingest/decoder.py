@@ -317,11 +317,11 @@ class Decoder:
         """pyais's message for a payload; static and voyage reports (types 5 and 24) from a
         cache of those already decoded.
 
-        A vessel repeats its static report unchanged every six minutes (type 5 with its
-        two sentences is a fifth of the messages of a busy feed, most of the rest of what
-        pyais still decodes after `fastdecode`), and pyais's text fields make it the dearest
-        message to decode. The pyais message is only read after decoding, so one object
-        serves every repetition. Bounded: cleared when it reaches `_STATIC_CACHE_SIZE`.
+        A vessel repeats its static report unchanged every six minutes, and pyais's text
+        fields make these the dearest messages to decode. The pyais message is only read
+        after decoding, so one object serves every repetition. In `push_lines` type 5 at its
+        standard length goes to `staticdecode` instead; this serves type 24, other lengths
+        and `push`. Bounded: cleared when it reaches `_STATIC_CACHE_SIZE`.
         """
         if payload[:1] not in _STATIC_FIRST:
             return decode_payload(payload, fill)

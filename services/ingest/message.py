@@ -45,7 +45,7 @@ class Message:
     # the Position record of a batch-decoded report, made for feed `_record_feed`
     _record: Position | None = field(default=None, repr=False, compare=False)
     _record_feed: str | None = field(default=None, repr=False, compare=False)
-    # the VesselStatic values of a batch-decoded type 5 (records.static_values)
+    # the VesselStatic values of a batch-decoded type 5 (records._static_values)
     _static: StaticValues | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -23,7 +23,8 @@ STATIC_TYPES = frozenset({5, 19, 24})
 
 def to_records(msg: Message, feed: str) -> list[Position | VesselStatic]:
     """The records a message yields (none for other types or without a time)."""
-    if msg.ts is None:
+    ts = msg.ts
+    if ts is None:
         return []
     record = msg._record
     if record is not None and msg._fields is None and msg._record_feed == feed:
@@ -31,7 +32,7 @@ def to_records(msg: Message, feed: str) -> list[Position | VesselStatic]:
     out: list[Position | VesselStatic] = []
     source = msg.source or feed
     if msg.msg_type in POSITION_TYPES:
-        position = _position(msg, source)
+        position = _position(msg, ts, source)
         if position is not None:
             out.append(position)
     if msg.msg_type in STATIC_TYPES:
@@ -39,11 +40,11 @@ def to_records(msg: Message, feed: str) -> list[Position | VesselStatic]:
     return out
 
 
-def _position(msg: Message, source: str) -> Position | None:
+def _position(msg: Message, ts: float, source: str) -> Position | None:
     motion = msg.motion()
     if motion is None:
         return None
-    return make_position(msg.mmsi, msg.ts, motion, msg.msg_type, source)  # type: ignore[arg-type]
+    return make_position(msg.mmsi, ts, motion, msg.msg_type, source)
 
 
 _new = object.__new__

@@ -10,7 +10,7 @@ and each text field six bits per character looked up in pyais's character table.
 Only what a VesselStatic needs is decoded, as `records` makes it from pyais's message: MMSI,
 name, call sign, IMO, ship type, dimensions, draught, destination and ETA, with pyais's own
 conversions (its ShipType table, `x / 10.0` draught, its text trimming) and records' "not
-available" rules (`records.static_values`). It takes only payloads of the standard length
+available" rules (`records._static_values`). It takes only payloads of the standard length
 (71 characters, 424 to 426 bits: every field in place); anything else stays with pyais, which
 remains the reference: `tests/ingest/test_staticdecode.py` holds the two to each other on
 every recording and on generated payloads with edge values.
@@ -34,7 +34,7 @@ _SHIP_TYPE = [None if (t := ShipType.from_value(v)) is None else int(t) for v in
 _SIXBIT = np.array([v + 64 if v < 32 else v for v in range(64)], dtype=np.uint8)
 _WEIGHTS = {w: (1 << np.arange(w - 1, -1, -1)).astype(np.int64) for w in (4, 5, 6, 8, 9, 30)}
 
-# A type 5's VesselStatic values after mmsi, ts and msg_type, in records.STATIC_VALUES order
+# A type 5's VesselStatic values after mmsi, ts and msg_type, in VesselStatic's order
 StaticValues = tuple[Any, ...]
 
 
