@@ -66,7 +66,7 @@ from services.ingest.normalize import (
     check_position,
 )
 from services.ingest.peek import PLANS, peek, vector
-from services.ingest.positions import make_position
+from services.ingest.positions import make_position_of
 from services.ingest.staticdecode import StaticValues
 from services.radar.nmea import RadarReport
 
@@ -260,33 +260,32 @@ class Decoder:
         """Decode the batch's payloads at once, and put each message in its place in `out`."""
         counts.pending -= len(batch)
         c = decode_columns([b[0] for b in batch])
-        rows = zip(slots, batch, c.msg_type, c.mmsi, c.bad_position, c.motion, strict=True)
+        rows = zip(
+            slots, batch, c.msg_type, c.mmsi, c.bad_position, c.known, c.lat, c.lon,
+            c.speed, c.course, c.heading, c.status, c.turn, strict=True,
+        )  # fmt: skip
         messages = counts.messages
-        for at, (payload, ts, source, channel, own), msg_type, mmsi, bad, fix in rows:
+        for at, entry, msg_type, mmsi, bad, known, la, lo, sp, co, hd, st, tu in rows:
             if bad:
                 counts.rejected[BAD_POSITION] += 1
                 continue
             counts.accepted += 1
             messages[msg_type] += 1
+            payload, ts, source, channel, own = entry
             if ts is None:
                 ts = received_at
-            record = None
-            if fix is not None and ts is not None:  # its record, as to_records makes it
-                record = make_position(mmsi, ts, fix, msg_type, source or feed)
-            out[at] = Message(
-                None,
-                payload.decode("ascii") + ",0",
-                ts,
-                source,
-                channel,
-                msg_type,
-                mmsi,
-                own,
-                None,  # fields: built if asked for
-                fix,
-                record,
-                feed,
+            message = Message(
+                None, payload.decode("ascii") + ",0", ts, source, channel, msg_type, mmsi, own
             )
+            if known:
+                if ts is not None:  # its record, as to_records makes it: motion() reads it
+                    message._record = make_position_of(
+                        mmsi, ts, la, lo, sp, co, hd, st, tu, msg_type, source or feed
+                    )
+                    message._record_feed = feed
+                else:
+                    message._motion = (la, lo, sp, co, hd, st, tu)
+            out[at] = message
 
     def expire(self, now: float) -> None:
         """Drop incomplete groups older than `assembly_ttl` (on the `received_at` clock)."""

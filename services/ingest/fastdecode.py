@@ -61,12 +61,38 @@ class Decoded:
 @dataclass(slots=True)
 class Columns:
     """A decoded batch, one list per field, in the order of the payloads: what `Decoded`
-    holds, without an object per payload (the decoder builds its messages from these)."""
+    holds, without an object per payload (the decoder builds its records from these).
+    `known`: the payload has a position; the seven motion columns then hold its
+    `normalize.motion` values."""
 
     msg_type: list[int]
     mmsi: list[int]
     bad_position: list[bool]
-    motion: list[Motion | None]
+    known: list[bool]
+    lat: list[Any]
+    lon: list[Any]
+    speed: list[Any]
+    course: list[Any]
+    heading: list[Any]
+    status: list[Any]
+    turn: list[Any]
+
+    def motion(self, i: int) -> Motion | None:
+        """Payload `i`'s `normalize.motion`."""
+        if not self.known[i]:
+            return None
+        return (
+            self.lat[i],
+            self.lon[i],
+            self.speed[i],
+            self.course[i],
+            self.heading[i],
+            self.status[i],
+            self.turn[i],
+        )
+
+
+_COLUMNS = Columns.__slots__
 
 
 def decode_columns(payloads: Sequence[bytes]) -> Columns:
@@ -78,25 +104,25 @@ def decode_columns(payloads: Sequence[bytes]) -> Columns:
     by_length[16] = [i for i, p in enumerate(payloads) if len(p) == 16]
     if len(by_length[28]) + len(by_length[16]) != n:
         raise ValueError("decode_columns: a payload of a length it does not take")
-    out = Columns([0] * n, [0] * n, [False] * n, [None] * n)
+    empty: list[list[Any]] = [[None] * n for _ in _COLUMNS]
+    out = Columns(*empty)
     for length, index in by_length.items():
         if not index:
             continue
         words = _words(b"".join(payloads[i] for i in index), len(index), length)
         part = _class_a_b(words) if length == 28 else _long_range(words)
-        for j, i in enumerate(index):
-            out.msg_type[i] = part.msg_type[j]
-            out.mmsi[i] = part.mmsi[j]
-            out.bad_position[i] = part.bad_position[j]
-            out.motion[i] = part.motion[j]
+        for name in _COLUMNS:
+            column, values = getattr(out, name), getattr(part, name)
+            for j, i in enumerate(index):
+                column[i] = values[j]
     return out
 
 
 def decode_batch(payloads: Sequence[bytes]) -> list[Decoded]:
     """`decode_columns` as one `Decoded` per payload (the form the tests compare)."""
     c = decode_columns(payloads)
-    rows = zip(c.msg_type, c.mmsi, c.bad_position, c.motion, strict=True)
-    return [Decoded(t, m, b, mo) for t, m, b, mo in rows]
+    rows = zip(c.msg_type, c.mmsi, c.bad_position, strict=True)
+    return [Decoded(t, m, b, c.motion(i)) for i, (t, m, b) in enumerate(rows)]
 
 
 def _words(joined: bytes, n: int, length: int) -> list[npt.NDArray[np.uint64]]:
@@ -148,23 +174,19 @@ def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> Columns:
     lat, lon = _degrees(lat_raw, 10), _degrees(lon_raw, 10)
     bad = _out_of_range(lat, lon, lat_raw != _LAT_NA, lon_raw != _LON_NA)
     known = (lat_raw != _LAT_NA) & (lon_raw != _LON_NA) & ~bad
-    motions: list[Motion | None] = list(
-        zip(
-            lat.tolist(),
-            lon.tolist(),
-            _maybe(speed / 10.0, speed == _SPEED_NA),
-            _maybe(course / 10.0, course == _COURSE_NA),
-            _maybe(heading, heading == _HEADING_NA),
-            _maybe(status, b),  # class B has no status and no rate of turn
-            _maybe(_TURN_VALUES[turn], b),
-            strict=True,
-        )
+    return Columns(
+        msg_type.tolist(),
+        mmsi.tolist(),
+        bad.tolist(),
+        known.tolist(),
+        lat.tolist(),
+        lon.tolist(),
+        _maybe(speed / 10.0, speed == _SPEED_NA),
+        _maybe(course / 10.0, course == _COURSE_NA),
+        _maybe(heading, heading == _HEADING_NA),
+        _maybe(status, b),  # class B has no status and no rate of turn
+        _maybe(_TURN_VALUES[turn], b),
     )
-    if not known.all():
-        for i in np.flatnonzero(~known).tolist():
-            motions[i] = None
-    types = msg_type.tolist()
-    return Columns(types, mmsi.tolist(), bad.tolist(), motions)
 
 
 def _long_range(words: list[npt.NDArray[np.uint64]]) -> Columns:
@@ -177,24 +199,20 @@ def _long_range(words: list[npt.NDArray[np.uint64]]) -> Columns:
     lat, lon = _degrees(lat_raw, 10_000), _degrees(lon_raw, 10_000)
     bad = _out_of_range(lat, lon, lat_raw != _LAT_NA_27, lon_raw != _LON_NA_27)
     known = (lat_raw != _LAT_NA_27) & (lon_raw != _LON_NA_27) & ~bad
-    rows = zip(
+    nothing = [None] * len(known)
+    return Columns(
+        msg_type.tolist(),
+        mmsi.tolist(),
+        bad.tolist(),
         known.tolist(),
         lat.tolist(),
         lon.tolist(),
-        speed.tolist(),
-        course.tolist(),
+        _maybe(speed.astype(np.float64), speed == _SPEED_NA_27),
+        _maybe(course.astype(np.float64), course == _COURSE_NA_27),
+        nothing,  # no heading
         status.tolist(),
-        strict=True,
+        nothing,  # no rate of turn
     )
-    motions: list[Motion | None] = []
-    for has, la, lo, sp, co, st in rows:
-        if has:
-            sp_ = None if sp == _SPEED_NA_27 else float(sp)
-            co_ = None if co == _COURSE_NA_27 else float(co)
-            motions.append((la, lo, sp_, co_, None, st, None))
-        else:
-            motions.append(None)
-    return Columns(msg_type.tolist(), mmsi.tolist(), bad.tolist(), motions)
 
 
 def _maybe(values: npt.NDArray[Any], missing: npt.NDArray[np.bool_]) -> list[Any]:

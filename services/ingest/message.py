@@ -42,7 +42,8 @@ class Message:
     own: bool = False  # a VDO sentence: our own ship's report
     _fields: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _motion: Motion | None = field(default=None, repr=False, compare=False)
-    # the Position record of a batch-decoded report, made for feed `_record_feed`
+    # the Position record of a batch-decoded report, made for feed `_record_feed` (and
+    # then the only place of its motion values)
     _record: Position | None = field(default=None, repr=False, compare=False)
     _record_feed: str | None = field(default=None, repr=False, compare=False)
     # the VesselStatic values of a batch-decoded type 5 (records._static_values)
@@ -75,7 +76,12 @@ class Message:
         what a message shows and the records made of it never disagree."""
         f = self._fields
         if f is None:
-            return self._motion if self.decoded is None else motion(self.decoded)
+            if self.decoded is not None:
+                return motion(self.decoded)
+            r = self._record  # batch-decoded: its values are in its record
+            if r is None:
+                return self._motion
+            return (r.lat, r.lon, r.speed, r.course, r.heading, r.status, r.turn)
         lat, lon = f.get("lat"), f.get("lon")
         if lat is None or lon is None:
             return None

@@ -72,12 +72,31 @@ class _Unfrozen:
 
 def make_position(mmsi: int, ts: float, motion: Motion, msg_type: int, source: str) -> Position:
     """Position(mmsi, ts, *motion, msg_type, source, classify(mmsi).value), only faster."""
+    return make_position_of(mmsi, ts, *motion, msg_type, source)
+
+
+def make_position_of(
+    mmsi: int,
+    ts: float,
+    lat: float,
+    lon: float,
+    speed: float | None,
+    course: float | None,
+    heading: int | None,
+    status: int | None,
+    turn: float | None,
+    msg_type: int,
+    source: str,
+) -> Position:
+    """`make_position` from the motion values one by one (the batch decoder's columns)."""
     mmsi_class = _CLASS.get(mmsi)
     if mmsi_class is None:
         if len(_CLASS) >= _CLASS_SIZE:
             _CLASS.clear()
         mmsi_class = _CLASS[mmsi] = classify(mmsi).value
-    p: Any = _Unfrozen(mmsi, ts, *motion, msg_type, source, mmsi_class)
+    p: Any = _Unfrozen(
+        mmsi, ts, lat, lon, speed, course, heading, status, turn, msg_type, source, mmsi_class
+    )
     p.__class__ = Position
     position: Position = p
     return position
