@@ -65,7 +65,7 @@ from services.ingest.normalize import (
     BadPosition,
     check_position,
 )
-from services.ingest.peek import PLANS, peek, vector
+from services.ingest.peek import peek, plan_of, vector
 from services.ingest.positions import make_position_of
 from services.ingest.staticdecode import StaticValues
 from services.radar.nmea import RadarReport
@@ -418,7 +418,7 @@ class Decoder:
         else:
             bv = vector(payload, fill)
             msg_type = bv.get(0, 6)
-            plan = PLANS.get(msg_type)
+            plan = plan_of(bv, msg_type)
             if plan is not None:
                 return None, msg_type, peek(bv, plan)
             cls = MSG_CLASS.get(msg_type)

@@ -10,10 +10,11 @@ range (`normalize.check_position`). `peek` reads exactly those fields with pyais
 the message class (offset, width, sign, conversion) from pyais's own bit vector, so the values
 are pyais's; the message object itself is built only if its `fields` are asked for.
 
-Taken: every type whose pyais class decodes by its plan alone (`Payload.from_vector`).
-Left to pyais whole: types that make records (1, 2, 3, 5, 18, 19, 24, 27) and types whose
-class picks a variant by content (6, 8, 16, 22, 25, 26: binary messages by DAC/FID, whose
-variants may carry positions). Held to pyais by `tests/ingest/test_peek.py` on every
+Taken: every type whose pyais class decodes by its plan alone (`Payload.from_vector`), and
+binary messages (6, 8) whose variant, picked by DAC and FID exactly as pyais picks it, does.
+Left to pyais whole: types that make records (1, 2, 3, 5, 18, 19, 24, 27), the other types
+whose class picks a variant by content (16, 22, 25, 26), and short type 6 messages (pyais
+picks their variant another way). Held to pyais by `tests/ingest/test_peek.py` on every
 recording and on generated payloads of every type, length and fill.
 """
 
@@ -23,7 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyais.bit_vector import bit_vector
-from pyais.messages import FLOAT, INT, MSG_CLASS, Payload
+from pyais.messages import (
+    FLOAT,
+    INT,
+    MSG_CLASS,
+    MessageType6Default,
+    MessageType8Default,
+    Payload,
+    _msg6_variant,
+    _msg8_variant,
+)
 
 from services.ingest.normalize import BadPosition
 
@@ -49,6 +59,10 @@ def _plan(msg_type: int) -> Plan | None:
     cls = MSG_CLASS.get(msg_type)
     if cls is None or msg_type in _WHOLE:
         return None
+    return _class_plan(cls, msg_type)
+
+
+def _class_plan(cls: Any, msg_type: int) -> Plan | None:
     if getattr(cls.from_vector, "__func__", None) is not _PLAIN_DECODE:
         return None  # picks a variant by content
     entries = {e[0]: e for e in cls.decoder_plan()}
@@ -64,6 +78,26 @@ def _plan(msg_type: int) -> Plan | None:
 PLANS: dict[int, Plan] = {
     t: plan for t in range(64) if (plan := _plan(t)) is not None
 }  # fmt: skip
+
+
+_VARIANT_PLANS: dict[Any, Plan | None] = {}
+
+
+def plan_of(bv: Any, msg_type: int) -> Plan | None:
+    """The plan to peek at a message with, or None when it must be decoded whole: a `PLANS`
+    type, or a binary message (6, 8) of a variant that decodes by its plan alone."""
+    plan = PLANS.get(msg_type)
+    if plan is not None or msg_type not in (6, 8):
+        return plan
+    if msg_type == 8:  # as MessageType8.from_vector picks it
+        cls = _msg8_variant(bv.get(40, 10), bv.get(50, 6)) or MessageType8Default
+    elif len(bv) > 72:  # as MessageType6.from_vector picks it (shorter ones: another way)
+        cls = _msg6_variant(bv.get(72, 10), bv.get(82, 6)) or MessageType6Default
+    else:
+        return None
+    if cls not in _VARIANT_PLANS:
+        _VARIANT_PLANS[cls] = _class_plan(cls, msg_type)
+    return _VARIANT_PLANS[cls]
 
 
 def _value(bv: Any, length: int, entry: Entry) -> Any:

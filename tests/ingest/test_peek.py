@@ -12,13 +12,14 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyais.messages import _MSG6_VARIANTS, _MSG8_VARIANTS
 
 from services.core.settings import IngestSettings
 from services.ingest.decoder import Decoder
 from services.ingest.framing import Sentence, parse_line
 from services.ingest.message import decode_payload
 from services.ingest.normalize import BadPosition, check_position
-from services.ingest.peek import PLANS, peek, vector
+from services.ingest.peek import PLANS, _class_plan, peek, plan_of, vector
 from tests.ingest.helpers import decode_lines, nmea, read_lines
 from tests.replay_golden import DEMO_RECORDING, real_recordings
 
@@ -43,7 +44,7 @@ def peeked(payload: bytes, fill: int) -> object | None:
     except Exception:
         return "decode_error"
     msg_type = bv.get(0, 6)
-    plan = PLANS.get(msg_type)
+    plan = plan_of(bv, msg_type)
     if plan is None:
         return None
     try:
@@ -111,6 +112,48 @@ def test_generated_payloads_peek_as_pyais_decodes(case: tuple[bytes, int]) -> No
     got = peeked(payload, fill)
     if got is not None:  # a payload shorter than its type field is another type: pyais's
         assert got == whole(payload, fill)
+
+
+@st.composite
+def binary_payloads(draw: st.DrawFn) -> tuple[bytes, int]:
+    """Types 6 and 8 of every variant pyais knows (and unknown DAC/FID), positions at edges."""
+    msg_type = draw(st.sampled_from([6, 8]))
+    variants = _MSG8_VARIANTS if msg_type == 8 else _MSG6_VARIANTS
+    dac, fid = draw(st.sampled_from([*sorted(variants), (0, 0), (1023, 63)]))
+    chars = draw(st.integers(1, 170))
+    nbits = 6 * chars
+    at = 40 if msg_type == 8 else 72
+    bits = put(draw(st.integers(0, 2**nbits - 1)), nbits, 0, 6, msg_type)
+    bits = put(put(bits, nbits, at, 10, dac), nbits, at + 10, 6, fid)
+    plan = _class_plan(type(decode_payload(armour(bits, nbits), 0)), msg_type)  # pyais's pick
+    if plan is not None and plan.lat is not None and plan.lon is not None:
+        if draw(st.booleans()):
+            bits = put(bits, nbits, plan.lat[1], plan.lat[2], draw(st.sampled_from(LAT_EDGES)))
+            bits = put(bits, nbits, plan.lon[1], plan.lon[2], draw(st.sampled_from(LON_EDGES)))
+    return armour(bits, nbits), draw(st.integers(0, 5))
+
+
+def armour(bits: int, nbits: int) -> bytes:
+    return bytes(ARMOUR[(bits >> (nbits - 6 * (i + 1))) & 63] for i in range(nbits // 6))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(binary_payloads())
+def test_binary_messages_peek_as_pyais_decodes(case: tuple[bytes, int]) -> None:
+    payload, fill = case
+    got = peeked(payload, fill)
+    if got is not None:
+        assert got == whole(payload, fill)
+
+
+def test_binary_variants_with_positions_are_peeked() -> None:
+    with_position = [
+        cls
+        for variants in (_MSG6_VARIANTS, _MSG8_VARIANTS)
+        for cls in variants.values()
+        if (p := _class_plan(cls, 8)) is not None and p.lat is not None
+    ]
+    assert with_position  # so the position check of peek is exercised on them
 
 
 def test_out_of_range_positions_are_bad_as_pyais_has_them() -> None:
