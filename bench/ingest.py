@@ -10,7 +10,7 @@ In the same run and on the same messages it times
 - baseline: a bare loop of `pyais.decode` over the valid sentences (no tag blocks, no
   reassembly bookkeeping, no checks, nothing kept), and
 - seagrid: every line through Decoder (`push_lines`, as the ingest stage calls it: position
-  reports decoded in batches), Deduplicator, to_records and into a VesselTable.
+  reports decoded in batches), Deduplicator (`unique`), to_records and into a VesselTable.
 Items are AIS messages in the input (duplicates included), so the ratio compares like with
 like. It also reports `pg_sink_per_s` from bench/pg_sink.py when that can run here.
 
@@ -259,15 +259,15 @@ class Pipeline:
     def time(self, lines: list[bytes]) -> Timing:
         """Time taken to take `lines` into the picture."""
         decoder = self.decoder
-        push, is_duplicate, apply = decoder.push_lines, self.dedup.is_duplicate, self.table.apply
+        push, unique, apply = decoder.push_lines, self.dedup.unique, self.table.apply
         counts = decoder.counters.feed("bench")
         records = 0
         started = clocks()
         for start in range(0, len(lines), FEED_CHUNK):  # as a feed hands lines to ingest
-            for message in push(lines[start : start + FEED_CHUNK], feed="bench"):
-                if is_duplicate(message):
-                    counts.duplicates += 1
-                    continue
+            messages = push(lines[start : start + FEED_CHUNK], feed="bench")
+            kept = unique(messages)  # as IngestStage.accept
+            counts.duplicates += len(messages) - len(kept)
+            for message in kept:
                 for record in to_records(message, "bench"):
                     apply(record)
                     records += 1

@@ -23,8 +23,9 @@ import orjson
 from services.core.faults import reason_of
 from services.core.settings import Settings
 from services.ingest.counters import TOO_LONG
-from services.ingest.decoder import Decoder, Message
+from services.ingest.decoder import Decoder
 from services.ingest.framing import LineBuffer
+from services.ingest.message import Message
 
 CHUNK = 1 << 20
 

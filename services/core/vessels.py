@@ -174,9 +174,12 @@ class VesselTable:
 
     def apply(self, record: Position | VesselStatic) -> bool:
         """Merge one record; True when the vessel's state changed."""
+        state = self._vessels.get(record.mmsi)  # _state, inlined: once per record of a feed
+        if state is None:
+            state = self._vessels[record.mmsi] = VesselState(record.mmsi)
         if isinstance(record, Position):
-            return self.apply_position(record)
-        return self.apply_static(record)
+            return state.apply_position(record)
+        return state.apply_static(record)
 
     def apply_all(self, records: Iterable[Position | VesselStatic]) -> int:
         """Merge records in order; returns how many changed a vessel."""

@@ -12,26 +12,37 @@ that has one), or of a tag-block-only line just before it; `None` otherwise.
 
 Decoding goes straight from the assembled payload to pyais's message classes: pyais's own
 NMEA parsing would repeat the work (and its checksum leniency) already done in framing.
-`push_lines` decodes a whole chunk of lines, and the single-sentence position reports among
-them (types 1, 2, 3, 18 and 27 at their standard length, most of the traffic) in one batch
-with `fastdecode` instead of pyais; such a message builds its pyais object only if its
-§3 `fields` are asked for.
+`push_lines`, the ingest stage's way in, works on a whole chunk of lines:
+- framing: checksums of the chunk at once and the plain position reports found by numpy
+  (`chunkframe.scan`), other common shapes by one regex match (`chunkframe.frame`), the
+  rest by `parse_line`;
+- the one-sentence position reports (types 1, 2, 3, 18 and 27 at their standard length,
+  most of the traffic) decoded in one batch by `fastdecode`, their Position records made
+  there and then;
+- type 5 reports new in the chunk decoded in one batch by `staticdecode`, repeated ones from
+  a cache of their record values;
+- the types that make no records only peeked at (`peek`: type, MMSI, position check);
+- everything else by pyais, type 24 through a cache of decoded reports.
+A message not decoded by pyais builds its pyais object only if its §3 `fields` are asked
+for (`message.Message`). `push`, one line at a time, frames by `parse_line` and decodes each
+message on its own (pyais, or `peek`); both ways give the same messages, records and counters (tests/ingest/test_chunkframe.py and the decoders'
+tests hold them to each other).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
 from services.core.faults import Faults, reason_of
 from services.core.settings import IngestSettings
+from services.ingest import staticdecode
 from services.ingest.assemble import Assembler
+from services.ingest.chunkframe import frame, position_report, scan
 from services.ingest.counters import (
     BAD_POSITION,
     DECODE_ERROR,
@@ -40,72 +51,26 @@ from services.ingest.counters import (
     Counters,
     FeedCounts,
 )
-from services.ingest.fastdecode import decode_batch, fast_length
-from services.ingest.framing import Clock, ParsedLine, Rejected, Sentence, parse_line
+from services.ingest.fastdecode import PAYLOAD_CHARS, decode_columns, fast_length
+from services.ingest.framing import (
+    CHANNELS,
+    Clock,
+    ParsedLine,
+    Rejected,
+    Sentence,
+    parse_line,
+)
+from services.ingest.message import Message, decode_payload
 from services.ingest.normalize import (
     BadPosition,
-    Motion,
     check_position,
-    motion,
-    normalize,
-    normalize_static,
 )
+from services.ingest.peek import peek, plan_of, vector
+from services.ingest.positions import make_position_of
+from services.ingest.staticdecode import StaticValues
 from services.radar.nmea import RadarReport
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Message:
-    """One decoded AIS message.
-
-    Its CONTRACTS §3 dict (`fields`) is built on first use and then kept: building it costs
-    about as much as decoding, and the ingest path reads the few values a record needs
-    straight from the pyais message (`motion`) instead.
-    """
-
-    decoded: Any  # the pyais message object; None until asked for after a batch decode
-    payload: str  # joined armoured payload + "," + fill bits: the de-duplication key
-    ts: float | None
-    source: str | None
-    channel: str | None
-    msg_type: int
-    mmsi: int
-    own: bool = False  # a VDO sentence: our own ship's report
-    _fields: dict[str, Any] | None = field(default=None, repr=False, compare=False)
-    _motion: Motion | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def fields(self) -> dict[str, Any]:
-        """Exactly what `seagrid decode` prints (CONTRACTS §3)."""
-        fields = self._fields
-        if fields is None:
-            if self.decoded is None:  # batch-decoded: pyais only now, for all the fields
-                payload, _, fill = self.payload.rpartition(",")
-                self.decoded = _decode_payload(payload.encode("ascii"), int(fill))
-            fields = self._fields = normalize(self.decoded)
-            ts = self.ts
-            fields["ts"] = iso_utc(ts) if ts is not None else None
-            fields["source"] = self.source
-            fields["channel"] = self.channel
-        return fields
-
-    def static_fields(self) -> dict[str, Any]:
-        """The STATIC_NAMES entries of `fields` the message has; from `fields` once built."""
-        f = self._fields
-        return normalize_static(self.decoded) if f is None else f
-
-    def motion(self) -> Motion | None:
-        """Position fields (see normalize.motion); from `fields` once that is built, so that
-        what a message shows and the records made of it never disagree."""
-        f = self._fields
-        if f is None:
-            return self._motion if self.decoded is None else motion(self.decoded)
-        lat, lon = f.get("lat"), f.get("lon")
-        if lat is None or lon is None:
-            return None
-        get = f.get
-        return (lat, lon, get("speed"), get("course"), get("heading"), get("status"), get("turn"))
 
 
 class Decoder:
@@ -126,6 +91,9 @@ class Decoder:
         self._feed: str | None = None
         self._counts = FeedCounts()
         self._static_cache: dict[tuple[bytes, int], Any] = {}
+        # type 5 reports decoded by staticdecode, and those of this chunk still to decode
+        self._type5: dict[tuple[bytes, int], tuple[int, StaticValues]] = {}
+        self._deferred: list[tuple[Message, bytes, int]] | None = None
 
     def push(self, line: bytes, *, feed: str, received_at: float | None = None) -> list[Message]:
         """Feed one line (without line ending); returns the messages it completed."""
@@ -175,70 +143,148 @@ class Decoder:
     def push_lines(
         self, lines: Sequence[bytes], *, feed: str, received_at: float | None = None
     ) -> list[Message]:
-        """`push` for each line, in order; position reports decoded in one batch."""
+        """`push` for each line, in order, with the batch paths of the module docstring:
+        position reports decoded in one batch, new type 5 reports in another at the end."""
         if not lines:
             return []
         out: list[Message | None] = []
-        batch: list[tuple[int, Sentence]] = []
+        slots: list[int] = []  # where in `out` each message of the batch goes
+        batch: list[Entry] = []
+        deferred: list[tuple[Message, bytes, int]] = []
+        self._deferred = deferred
+        try:
+            self._push_chunk(lines, feed, received_at, out, slots, batch)
+        finally:
+            self._deferred = None
+            if deferred:
+                self._decode_type5(deferred)
+        return [m for m in out if m is not None]
+
+    def _push_chunk(
+        self,
+        lines: Sequence[bytes],
+        feed: str,
+        received_at: float | None,
+        out: list[Message | None],
+        slots: list[int],
+        batch: list[Entry],
+    ) -> None:
+        """push_lines's work: every line framed, pushed or queued for the position batch."""
         counts = self.counters.feed(feed)
         push = self._push
-        for line in lines:
+        try:
+            checked, common = scan(lines)
+        except Exception:  # never expected; the general path then frames every line
+            checked, common = [False] * len(lines), [-1] * len(lines)
+        for line, good, at in zip(lines, checked, common, strict=True):
+            parsed: ParsedLine | None = None
+            entry: Entry | None = None
             try:
-                parsed: ParsedLine | None = parse_line(line)
+                if at >= 0 and not self._clocks:  # a plain position report (scan)
+                    entry = _plain_report(line, at)
+                if entry is None:
+                    parsed, entry = self._frame(line, good)
             except Exception:  # `push` parses it again, counts and logs the fault
-                parsed = None
-            if (
-                not self._clocks
-                and type(parsed) is Sentence
-                and parsed.frag_cnt == 1
-                and parsed.group is None
-                and fast_length(parsed.payload, parsed.fill_bits)
-            ):
+                parsed, entry = None, None
+            if entry is not None:
                 counts.lines += 1
                 counts.pending += 1
-                if parsed.ts is None:
-                    _stamp(parsed, None)
-                batch.append((len(out), parsed))
+                slots.append(len(out))
+                batch.append(entry)
                 out.append(None)
             else:
                 out += push(line, parsed, feed, received_at)  # parsed once, not again
         if batch:
             try:
-                self._decode_batch(batch, out, counts, received_at)
+                self._decode_batch(slots, batch, out, feed, counts, received_at)
             except Exception as exc:  # a bug met by an odd batch: lose the batch, not the feed
                 # messages decoded before the fault are kept; the rest are counted lost
-                lost = sum(1 for at, _ in batch if out[at] is None)
+                lost = sum(1 for at in slots if out[at] is None)
                 counts.pending = max(0, counts.pending - lost)
                 counts.rejected[INTERNAL_ERROR] += lost
-                self.faults.record(reason_of("batch", exc), exc, batch[0][1].payload[:120])
-        return [m for m in out if m is not None]
+                self.faults.record(reason_of("batch", exc), exc, batch[0][0][:120])
+
+    def _decode_type5(self, deferred: list[tuple[Message, bytes, int]]) -> None:
+        """Complete the chunk's new type 5 messages (MMSI and static values) in one batch."""
+        try:
+            decoded = staticdecode.decode([payload for _, payload, _ in deferred])
+        except Exception as exc:  # a bug met by an odd batch: pyais decodes them instead
+            self.faults.record(reason_of("batch", exc), exc, deferred[0][1][:120])
+            for message, payload, fill in deferred:
+                message.decoded = decode_payload(payload, fill)
+                message.mmsi = message.decoded.mmsi
+            return
+        cache = self._type5
+        if len(cache) + len(deferred) > _STATIC_CACHE_SIZE:
+            cache.clear()
+        for (message, payload, fill), known in zip(deferred, decoded, strict=True):
+            message.mmsi, message._static = known
+            cache[payload, fill] = known
+
+    def _frame(self, line: bytes, checked: bool) -> tuple[ParsedLine | None, Entry | None]:
+        """The line parsed, or its batch entry when it is a position report fastdecode takes;
+        by `chunkframe.frame` when it has a common shape, else by `parse_line`."""
+        framed = frame(line) if checked else None
+        if framed is None:
+            parsed = parse_line(line)
+            if type(parsed) is not Sentence or self._clocks or not _batched(parsed):
+                return parsed, None
+            ts = parsed.trailing_ts if parsed.ts is None else parsed.ts
+            return None, (parsed.payload, ts, parsed.source, parsed.channel, parsed.own)
+        if (
+            framed[2] == 1  # fragment count
+            and framed[7] == 0  # fill bits
+            and framed[11] is None  # tag-block group
+            and PAYLOAD_CHARS.get(framed[6][0]) == len(framed[6])
+            and not self._clocks
+        ):
+            ts = framed[8]
+            return None, (
+                framed[6],
+                framed[9] if ts is None else ts,
+                framed[10],
+                framed[5],
+                framed[1],
+            )
+        return Sentence(*framed), None
 
     def _decode_batch(
         self,
-        batch: list[tuple[int, Sentence]],
+        slots: list[int],
+        batch: list[Entry],
         out: list[Message | None],
+        feed: str,
         counts: FeedCounts,
         received_at: float | None,
     ) -> None:
+        """Decode the batch's payloads at once, and put each message in its place in `out`."""
         counts.pending -= len(batch)
-        sentences = [s for _, s in batch]
-        for (at, s), d in zip(batch, decode_batch([s.payload for s in sentences]), strict=True):
-            if d.bad_position:
+        c = decode_columns([b[0] for b in batch])
+        rows = zip(
+            slots, batch, c.msg_type, c.mmsi, c.bad_position, c.known, c.lat, c.lon,
+            c.speed, c.course, c.heading, c.status, c.turn, strict=True,
+        )  # fmt: skip
+        messages = counts.messages
+        for at, entry, msg_type, mmsi, bad, known, la, lo, sp, co, hd, st, tu in rows:
+            if bad:
                 counts.rejected[BAD_POSITION] += 1
                 continue
             counts.accepted += 1
-            counts.messages[d.msg_type] += 1
+            messages[msg_type] += 1
+            payload, ts, source, channel, own = entry
+            if ts is None:
+                ts = received_at
             message = Message(
-                None,
-                f"{s.payload.decode('ascii')},0",
-                received_at if s.ts is None else s.ts,
-                s.source,
-                s.channel,
-                d.msg_type,
-                d.mmsi,
-                s.own,
+                None, payload.decode("ascii") + ",0", ts, source, channel, msg_type, mmsi, own
             )
-            message._motion = d.motion
+            if known:
+                if ts is not None:  # its record, as to_records makes it: motion() reads it
+                    message._record = make_position_of(
+                        mmsi, ts, la, lo, sp, co, hd, st, tu, msg_type, source or feed
+                    )
+                    message._record_feed = feed
+                else:
+                    message._motion = (la, lo, sp, co, hd, st, tu)
             out[at] = message
 
     def expire(self, now: float) -> None:
@@ -270,19 +316,19 @@ class Decoder:
         """pyais's message for a payload; static and voyage reports (types 5 and 24) from a
         cache of those already decoded.
 
-        A vessel repeats its static report unchanged every six minutes (type 5 with its
-        two sentences is a fifth of the messages of a busy feed, most of the rest of what
-        pyais still decodes after `fastdecode`), and pyais's text fields make it the dearest
-        message to decode. The pyais message is only read after decoding, so one object
-        serves every repetition. Bounded: cleared when it reaches `_STATIC_CACHE_SIZE`.
+        A vessel repeats its static report unchanged every six minutes, and pyais's text
+        fields make these the dearest messages to decode. The pyais message is only read
+        after decoding, so one object serves every repetition. In `push_lines` type 5 at its
+        standard length goes to `staticdecode` instead; this serves type 24, other lengths
+        and `push`. Bounded: cleared when it reaches `_STATIC_CACHE_SIZE`.
         """
         if payload[:1] not in _STATIC_FIRST:
-            return _decode_payload(payload, fill)
+            return decode_payload(payload, fill)
         key = (payload, fill)
         cache = self._static_cache
         decoded = cache.get(key)
         if decoded is None:
-            decoded = _decode_payload(payload, fill)
+            decoded = decode_payload(payload, fill)
             if len(cache) >= _STATIC_CACHE_SIZE:
                 cache.clear()
             cache[key] = decoded
@@ -306,9 +352,10 @@ class Decoder:
         else:
             payload, fill = b"".join(p.payload for p in parts), parts[-1].fill_bits
             ts, source = _time_and_source(parts)
+        if self._deferred is not None and staticdecode.takes(payload, fill):
+            return self._defer_type5(payload, fill, ts, source, parts, counts, received_at)
         try:
-            decoded = self._decode_static(payload, fill)
-            check_position(decoded)
+            decoded, msg_type, mmsi = self._decode_message(payload, fill)
         except BadPosition:
             counts.rejected[BAD_POSITION] += n
             return None
@@ -317,7 +364,6 @@ class Decoder:
             counts.rejected[DECODE_ERROR] += n
             return None
         counts.accepted += n
-        msg_type = decoded.msg_type
         counts.messages[msg_type] += 1
         return Message(
             decoded,
@@ -326,9 +372,84 @@ class Decoder:
             source,
             first.channel,
             msg_type,
-            decoded.mmsi,
+            mmsi,
             first.own,
         )
+
+    def _defer_type5(
+        self,
+        payload: bytes,
+        fill: int,
+        ts: float | None,
+        source: str | None,
+        parts: Sequence[Sentence],
+        counts: FeedCounts,
+        received_at: float | None,
+    ) -> Message:
+        """A type 5 message whose MMSI and static values come from the cache or, at the end
+        of the chunk, from `staticdecode` (a payload it takes always decodes: no rejection)."""
+        counts.accepted += len(parts)
+        counts.messages[5] += 1
+        first = parts[0]
+        message = Message(
+            None,
+            f"{payload.decode('ascii')},{fill}",
+            received_at if ts is None else ts,
+            source,
+            first.channel,
+            5,
+            0,  # filled in below or by _decode_type5
+            first.own,
+        )
+        known = self._type5.get((payload, fill))
+        if known is None:
+            assert self._deferred is not None
+            self._deferred.append((message, payload, fill))
+        else:
+            message.mmsi, message._static = known
+        return message
+
+    def _decode_message(self, payload: bytes, fill: int) -> tuple[Any, int, Any]:
+        """(pyais message or None, type, MMSI) of a payload; raises what decoding it with
+        pyais and `check_position` would. The types that make no record are only peeked
+        at (`peek`): their pyais message is built if their `fields` are asked for."""
+        if payload[:1] in _STATIC_FIRST:
+            decoded = self._decode_static(payload, fill)
+        else:
+            bv = vector(payload, fill)
+            msg_type = bv.get(0, 6)
+            plan = plan_of(bv, msg_type)
+            if plan is not None:
+                return None, msg_type, peek(bv, plan)
+            cls = MSG_CLASS.get(msg_type)
+            if cls is None:
+                raise ValueError("unknown message type")
+            decoded = cls.from_vector(bv)
+        check_position(decoded)
+        return decoded, decoded.msg_type, decoded.mmsi
+
+
+# A message of the position batch: payload, time, source, channel, own ship (VDO).
+Entry = tuple[bytes, float | None, str | None, str | None, bool]
+
+
+def _plain_report(line: bytes, at: int) -> Entry | None:
+    """The batch entry of a line `chunkframe.scan` found a plain position report in at `at`
+    (`!ttVDx,1,1,,c,<28 characters>,0*hh`), unless what precedes it needs the usual way."""
+    lead = position_report(line, at)
+    if lead is None:
+        return None
+    return (
+        line[at + 14 : at + 42],  # the payload
+        lead[0],
+        lead[1],
+        CHANNELS[line[at + 12 : at + 13]],
+        line[at + 5] == 0x4F,  # VDO
+    )
+
+
+def _batched(s: Sentence) -> bool:
+    return s.frag_cnt == 1 and s.group is None and fast_length(s.payload, s.fill_bits)
 
 
 # First payload character of types 5 ("5") and 24 ("H"), the static reports cached.
@@ -360,16 +481,6 @@ def _stamp_radar(r: RadarReport, clock: Clock | None, received_at: float | None)
     return replace(r, ts=ts, radar=radar)
 
 
-def _decode_payload(payload: bytes, fill: int) -> Any:
-    if not payload:
-        raise ValueError("empty payload")
-    bv = bit_vector(payload, fill)
-    cls = MSG_CLASS.get(bv.get(0, 6))
-    if cls is None:
-        raise ValueError("unknown message type")
-    return cls.from_vector(bv)
-
-
 def _time_and_source(parts: Sequence[Sentence]) -> tuple[float | None, str | None]:
     first = parts[0]
     ts, source = first.ts, first.source
@@ -378,22 +489,3 @@ def _time_and_source(parts: Sequence[Sentence]) -> tuple[float | None, str | Non
         if source is None:
             source = next((p.source for p in parts if p.source is not None), None)
     return ts, source
-
-
-_second_cache: dict[int, str] = {}
-
-
-def iso_utc(ts: float) -> str:
-    """ISO-8601 UTC with a Z; milliseconds only when the time has a fraction."""
-    sec = int(ts // 1)
-    text = _second_cache.get(sec)
-    if text is None:
-        if len(_second_cache) > 4096:
-            _second_cache.clear()
-        text = _second_cache[sec] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-    ms = round((ts - sec) * 1000)
-    if ms == 0:
-        return text + "Z"
-    if ms == 1000:
-        return iso_utc(float(sec + 1))
-    return f"{text}.{ms:03d}Z"

@@ -15,8 +15,9 @@ entries older than the window (by the latest time seen) are forgotten, and at mo
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 
-from services.ingest.decoder import Message
+from services.ingest.message import Message
 
 
 class Deduplicator:
@@ -48,6 +49,36 @@ class Deduplicator:
         if len(seen) > self.max_entries:
             seen.popitem(last=False)
         return False
+
+    def unique(self, messages: Iterable[Message]) -> list[Message]:
+        """The messages that are not duplicates, in order: `is_duplicate` for each, in one
+        loop (it runs for every message of a feed; the per-call overhead is a third of it)."""
+        seen = self._seen
+        window = self.window
+        latest = self._latest
+        max_entries = self.max_entries
+        get = seen.get
+        out = []
+        for msg in messages:
+            ts = msg.ts
+            if ts is None:
+                out.append(msg)
+                continue
+            key = msg.payload
+            first = get(key)
+            if first is not None:
+                if abs(ts - first) <= window:
+                    self.duplicates += 1
+                    continue
+                seen.move_to_end(key)  # insertion order stays time order
+            seen[key] = ts
+            if ts > latest:
+                latest = self._latest = ts
+                self._forget_before(ts - window)
+            if len(seen) > max_entries:
+                seen.popitem(last=False)
+            out.append(msg)
+        return out
 
     def _forget_before(self, limit: float) -> None:
         seen = self._seen

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,7 @@ _SPEED_NA, _COURSE_NA, _HEADING_NA = 1023, 3600, 511
 _SPEED_NA_27, _COURSE_NA_27 = 63, 511
 # pyais's to_turn for every raw 8-bit value (signed): -128 is "not available"
 _TURN = [None if r == -128 else float(to_turn(r)) for r in range(-128, 128)]
+_TURN_VALUES = np.array(_TURN, dtype=object)
 
 
 def fast_length(payload: bytes, fill: int) -> bool:
@@ -56,20 +58,71 @@ class Decoded:
     motion: Motion | None
 
 
-def decode_batch(payloads: Sequence[bytes]) -> list[Decoded]:
+@dataclass(slots=True)
+class Columns:
+    """A decoded batch, one list per field, in the order of the payloads: what `Decoded`
+    holds, without an object per payload (the decoder builds its records from these).
+    `known`: the payload has a position; the seven motion columns then hold its
+    `normalize.motion` values."""
+
+    msg_type: list[int]
+    mmsi: list[int]
+    bad_position: list[bool]
+    known: list[bool]
+    lat: list[Any]
+    lon: list[Any]
+    speed: list[Any]
+    course: list[Any]
+    heading: list[Any]
+    status: list[Any]
+    turn: list[Any]
+
+    def motion(self, i: int) -> Motion | None:
+        """Payload `i`'s `normalize.motion`."""
+        if not self.known[i]:
+            return None
+        return (
+            self.lat[i],
+            self.lon[i],
+            self.speed[i],
+            self.course[i],
+            self.heading[i],
+            self.status[i],
+            self.turn[i],
+        )
+
+
+_COLUMNS = Columns.__slots__
+
+
+def decode_columns(payloads: Sequence[bytes]) -> Columns:
     """Decode payloads that `fast_length` accepted, in order."""
-    out: list[Decoded | None] = [None] * len(payloads)
-    for length in (28, 16):
-        index = [i for i, p in enumerate(payloads) if len(p) == length]
+    n = len(payloads)
+    by_length = {28: [i for i, p in enumerate(payloads) if len(p) == 28]}
+    if len(by_length[28]) == n:  # the usual chunk: class A and B reports only
+        return _class_a_b(_words(b"".join(payloads), n, 28))
+    by_length[16] = [i for i, p in enumerate(payloads) if len(p) == 16]
+    if len(by_length[28]) + len(by_length[16]) != n:
+        raise ValueError("decode_columns: a payload of a length it does not take")
+    empty: list[list[Any]] = [[None] * n for _ in _COLUMNS]
+    out = Columns(*empty)
+    for length, index in by_length.items():
         if not index:
             continue
         words = _words(b"".join(payloads[i] for i in index), len(index), length)
-        decoded = _class_a_b(words) if length == 28 else _long_range(words)
-        for i, d in zip(index, decoded, strict=True):
-            out[i] = d
-    if any(d is None for d in out):
-        raise ValueError("decode_batch: a payload of a length it does not take")
-    return out  # type: ignore[return-value]
+        part = _class_a_b(words) if length == 28 else _long_range(words)
+        for name in _COLUMNS:
+            column, values = getattr(out, name), getattr(part, name)
+            for j, i in enumerate(index):
+                column[i] = values[j]
+    return out
+
+
+def decode_batch(payloads: Sequence[bytes]) -> list[Decoded]:
+    """`decode_columns` as one `Decoded` per payload (the form the tests compare)."""
+    c = decode_columns(payloads)
+    rows = zip(c.msg_type, c.mmsi, c.bad_position, strict=True)
+    return [Decoded(t, m, b, c.motion(i)) for i, (t, m, b) in enumerate(rows)]
 
 
 def _words(joined: bytes, n: int, length: int) -> list[npt.NDArray[np.uint64]]:
@@ -106,7 +159,7 @@ def _degrees(raw: IntArray, scale: int) -> npt.NDArray[np.float64]:
     return ((scale * raw + 3) // 6) / 1e6
 
 
-def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
+def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> Columns:
     """Types 1, 2, 3 (class A) and 18 (class B) at 168 bits: same fields, other places."""
     msg_type = _bits(words, 0, 6)
     b = msg_type == 18
@@ -121,38 +174,22 @@ def _class_a_b(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
     lat, lon = _degrees(lat_raw, 10), _degrees(lon_raw, 10)
     bad = _out_of_range(lat, lon, lat_raw != _LAT_NA, lon_raw != _LON_NA)
     known = (lat_raw != _LAT_NA) & (lon_raw != _LON_NA) & ~bad
-    speed_v = np.where(speed == _SPEED_NA, np.nan, speed / 10.0)
-    course_v = np.where(course == _COURSE_NA, np.nan, course / 10.0)
-    rows = zip(
+    return Columns(
         msg_type.tolist(),
         mmsi.tolist(),
         bad.tolist(),
         known.tolist(),
         lat.tolist(),
         lon.tolist(),
-        speed_v.tolist(),
-        course_v.tolist(),
-        heading.tolist(),
-        status.tolist(),
-        turn.tolist(),
-        strict=True,
+        _maybe(speed / 10.0, speed == _SPEED_NA),
+        _maybe(course / 10.0, course == _COURSE_NA),
+        _maybe(heading, heading == _HEADING_NA),
+        _maybe(status, b),  # class B has no status and no rate of turn
+        _maybe(_TURN_VALUES[turn], b),
     )
-    out = []
-    for t, m, is_bad, has, la, lo, sp, co, hd, st, tu in rows:
-        motion: Motion | None = None
-        if has:
-            sp_ = None if sp != sp else sp  # NaN: not available
-            co_ = None if co != co else co
-            hd_ = None if hd == _HEADING_NA else hd
-            if t == 18:
-                motion = (la, lo, sp_, co_, hd_, None, None)
-            else:
-                motion = (la, lo, sp_, co_, hd_, st, _TURN[tu])
-        out.append(Decoded(t, m, is_bad, motion))
-    return out
 
 
-def _long_range(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
+def _long_range(words: list[npt.NDArray[np.uint64]]) -> Columns:
     """Type 27 at 96 bits: coarse position (1/10 minute), speed in knots, course in degrees."""
     msg_type = _bits(words, 0, 6)
     mmsi = _bits(words, 8, 30)
@@ -162,27 +199,28 @@ def _long_range(words: list[npt.NDArray[np.uint64]]) -> list[Decoded]:
     lat, lon = _degrees(lat_raw, 10_000), _degrees(lon_raw, 10_000)
     bad = _out_of_range(lat, lon, lat_raw != _LAT_NA_27, lon_raw != _LON_NA_27)
     known = (lat_raw != _LAT_NA_27) & (lon_raw != _LON_NA_27) & ~bad
-    rows = zip(
+    nothing = [None] * len(known)
+    return Columns(
         msg_type.tolist(),
         mmsi.tolist(),
         bad.tolist(),
         known.tolist(),
         lat.tolist(),
         lon.tolist(),
-        speed.tolist(),
-        course.tolist(),
+        _maybe(speed.astype(np.float64), speed == _SPEED_NA_27),
+        _maybe(course.astype(np.float64), course == _COURSE_NA_27),
+        nothing,  # no heading
         status.tolist(),
-        strict=True,
+        nothing,  # no rate of turn
     )
-    out = []
-    for t, m, is_bad, has, la, lo, sp, co, st in rows:
-        motion: Motion | None = None
-        if has:
-            sp_ = None if sp == _SPEED_NA_27 else float(sp)
-            co_ = None if co == _COURSE_NA_27 else float(co)
-            motion = (la, lo, sp_, co_, None, st, None)
-        out.append(Decoded(t, m, is_bad, motion))
-    return out
+
+
+def _maybe(values: npt.NDArray[Any], missing: npt.NDArray[np.bool_]) -> list[Any]:
+    """`values` as Python numbers, None where `missing` (a "not available" value)."""
+    out = values.astype(object)
+    out[missing] = None
+    result: list[Any] = out.tolist()
+    return result
 
 
 def _out_of_range(

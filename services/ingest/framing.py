@@ -143,7 +143,7 @@ ParsedLine = Sentence | Clock | Rejected | RadarReport
 
 _EMPTY = Rejected(EMPTY)
 _UNSUPPORTED = Rejected(UNSUPPORTED)
-_CHANNELS = {b"A": "A", b"B": "B", b"1": "A", b"2": "B"}
+CHANNELS = {b"A": "A", b"B": "B", b"1": "A", b"2": "B"}
 _PREFIX_SEPARATOR = re.compile(rb"[ \t,;]")
 # Six-bit armoured payload characters: '0'..'W' and '`'..'w'.
 _ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
@@ -167,7 +167,7 @@ def parse_line(line: bytes) -> ParsedLine:
         if end < 0:
             return Rejected(FRAMING, "unterminated tag block")
         try:
-            tag = _tag_block(line[1:end])
+            tag = cached_tag_block(line[1:end])
         except TagBlockError as exc:
             return Rejected(exc.reason, str(exc))
         line = line[end + 1 :].lstrip()
@@ -205,7 +205,7 @@ def _prefix_end(line: bytes) -> int:
 
 # Tag blocks repeat: every sentence a receiver stamps within one second carries the same
 # one. A bad tag block raises, which lru_cache does not keep, so it is re-checked each time.
-_tag_block: Callable[[bytes], TagBlock] = lru_cache(maxsize=4096)(parse_tag_block)
+cached_tag_block: Callable[[bytes], TagBlock] = lru_cache(maxsize=4096)(parse_tag_block)
 
 
 def _sentence(line: bytes, ts: float | None, source: str | None, group: Group | None) -> ParsedLine:
@@ -254,11 +254,11 @@ def _ais(line: bytes, ts: float | None, source: str | None, group: Group | None)
         frag_cnt,
         frag_num,
         seq,
-        _CHANNELS.get(channel),
+        CHANNELS.get(channel),
         payload,
         fill_bits,
         ts,
-        _trailing_time(line[star + 3 :]) if len(line) > star + 3 else None,
+        trailing_time(line[star + 3 :]) if len(line) > star + 3 else None,
         source,
         group,
     )
@@ -281,7 +281,7 @@ def _check_fields(fields: list[bytes]) -> tuple[int, int, int] | Rejected:
     return frag_cnt, frag_num, fill_bits
 
 
-def _trailing_time(rest: bytes) -> float | None:
+def trailing_time(rest: bytes) -> float | None:
     """The last field after `*hh` that looks like a Unix time (10 digits s, 13 digits ms)."""
     if not rest.startswith(b","):
         return None

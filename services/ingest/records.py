@@ -13,23 +13,26 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from services.core.types import Position, VesselStatic
-from services.ingest.decoder import Message
-from services.ingest.mmsi import classify
+from services.core.types import STATIC_FIELDS, Position, VesselStatic
+from services.ingest.message import Message
+from services.ingest.positions import make_position
 
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 19, 24})
-_DIMENSIONS = ("to_bow", "to_stern", "to_port", "to_starboard")
 
 
 def to_records(msg: Message, feed: str) -> list[Position | VesselStatic]:
     """The records a message yields (none for other types or without a time)."""
-    if msg.ts is None:
+    ts = msg.ts
+    if ts is None:
         return []
+    record = msg._record
+    if record is not None and msg._fields is None and msg._record_feed == feed:
+        return [record]  # made when the batch was decoded, from the same values
     out: list[Position | VesselStatic] = []
     source = msg.source or feed
     if msg.msg_type in POSITION_TYPES:
-        position = _position(msg, source)
+        position = _position(msg, ts, source)
         if position is not None:
             out.append(position)
     if msg.msg_type in STATIC_TYPES:
@@ -37,94 +40,75 @@ def to_records(msg: Message, feed: str) -> list[Position | VesselStatic]:
     return out
 
 
-# Position is frozen: its generated __init__ sets each field through object.__setattr__,
-# which costs as much as decoding the message. Writing the slots directly gives the same
-# object (tests compare it with the constructor's) at a fraction of the cost; unrolled,
-# because a loop over the slots costs about as much again.
-_POSITION_FIELDS = (
-    "mmsi",
-    "ts",
-    "lat",
-    "lon",
-    "speed",
-    "course",
-    "heading",
-    "status",
-    "turn",
-    "msg_type",
-    "source",
-    "mmsi_class",
-)
-if tuple(f.name for f in dataclasses.fields(Position)) != _POSITION_FIELDS:
-    raise ImportError("records: Position's fields changed; update _position() to match")
-(
-    _set_mmsi,
-    _set_ts,
-    _set_lat,
-    _set_lon,
-    _set_speed,
-    _set_course,
-    _set_heading,
-    _set_status,
-    _set_turn,
-    _set_msg_type,
-    _set_source,
-    _set_mmsi_class,
-) = (Position.__dict__[name].__set__ for name in _POSITION_FIELDS)
-_new = object.__new__
-
-
-def _position(msg: Message, source: str) -> Position | None:
+def _position(msg: Message, ts: float, source: str) -> Position | None:
     motion = msg.motion()
     if motion is None:
         return None
-    lat, lon, speed, course, heading, status, turn = motion
-    mmsi = msg.mmsi
-    p = _new(Position)
-    _set_mmsi(p, mmsi)
-    _set_ts(p, msg.ts)
-    _set_lat(p, lat)
-    _set_lon(p, lon)
-    _set_speed(p, speed)
-    _set_course(p, course)
-    _set_heading(p, heading)
-    _set_status(p, status)
-    _set_turn(p, turn)
-    _set_msg_type(p, msg.msg_type)
-    _set_source(p, source)
-    _set_mmsi_class(p, classify(mmsi).value)
-    return p
+    return make_position(msg.mmsi, ts, motion, msg.msg_type, source)
 
 
-_STATIC_SLOTS = tuple(
-    VesselStatic.__dict__[f.name].__set__ for f in dataclasses.fields(VesselStatic)
-)
+_new = object.__new__
 _STATIC_FIELDS = tuple(f.name for f in dataclasses.fields(VesselStatic))
+if _STATIC_FIELDS != ("mmsi", "ts", "msg_type", *STATIC_FIELDS, "source"):
+    raise ImportError("records: VesselStatic's fields changed; update _static() to match")
+_set_mmsi, _set_ts, _set_msg_type, *_SET_VALUES, _set_source = (
+    VesselStatic.__dict__[name].__set__ for name in _STATIC_FIELDS
+)
 
 
 def _static(msg: Message, source: str) -> VesselStatic:
-    f = msg.static_fields()
-    get = f.get
-    values = {
-        "mmsi": msg.mmsi,
-        "ts": msg.ts,
-        "msg_type": msg.msg_type,
-        "shipname": get("shipname"),
-        "callsign": get("callsign"),
-        "imo": get("imo"),
-        "ship_type": get("ship_type") or None,
-        "draught": get("draught") or None,
-        "destination": get("destination"),
-        "eta": _eta(f),
-        "source": source,
-    }
-    for name in _DIMENSIONS:
-        values[name] = get(name) or None
+    values = _static_values(msg)
     # Slots written directly, as for Position (VesselStatic is frozen too).
     static = _new(VesselStatic)
-    for set_slot, name in zip(_STATIC_SLOTS, _STATIC_FIELDS, strict=True):
-        set_slot(static, values[name])
+    _set_mmsi(static, msg.mmsi)
+    _set_ts(static, msg.ts)
+    _set_msg_type(static, msg.msg_type)
+    for set_slot, value in zip(_SET_VALUES, values, strict=True):
+        set_slot(static, value)
+    _set_source(static, source)
     return static
+
+
+def _static_values(msg: Message) -> tuple[Any, ...]:
+    """The fields of VesselStatic from shipname to eta, from the message's static fields.
+
+    A vessel repeats its static report unchanged, and the decoder then hands out the same
+    pyais object for it (`Decoder._decode_static`): the values are kept per such object
+    (while nothing has built the message's `fields`, which records otherwise follow).
+    """
+    if msg._static is not None and msg._fields is None:
+        return msg._static  # a type 5 decoded by staticdecode
+    decoded = msg.decoded
+    keep = msg._fields is None and decoded is not None and msg.msg_type in _REPEATED
+    if keep:
+        kept = _STATIC_VALUES.get(id(decoded))
+        if kept is not None and kept[0] is decoded:
+            return kept[1]
+    f = msg.static_fields()
+    get = f.get
+    values = (
+        get("shipname"),
+        get("callsign"),
+        get("imo"),
+        get("ship_type") or None,
+        get("to_bow") or None,
+        get("to_stern") or None,
+        get("to_port") or None,
+        get("to_starboard") or None,
+        get("draught") or None,
+        get("destination"),
+        _eta(f),
+    )
+    if keep:
+        if len(_STATIC_VALUES) >= _STATIC_VALUES_SIZE:
+            _STATIC_VALUES.clear()
+        _STATIC_VALUES[id(decoded)] = (decoded, values)  # the object is kept: its id stays
+    return values
+
+
+_STATIC_VALUES: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+_STATIC_VALUES_SIZE = 16_384
+_REPEATED = frozenset({5, 24})  # the types the decoder hands out cached objects for
 
 
 def _eta(f: dict[str, Any]) -> str | None:

@@ -32,9 +32,10 @@ from services.core.settings import IngestSettings
 from services.core.types import Position
 from services.core.vessels import VesselTable
 from services.ingest.counters import TOO_LONG, Counters
-from services.ingest.decoder import Decoder, Message
+from services.ingest.decoder import Decoder
 from services.ingest.dedup import Deduplicator
 from services.ingest.feeds import Feed, FileFeed, StdinFeed
+from services.ingest.message import Message
 from services.ingest.records import to_records
 from services.radar.nmea import RadarReport
 
@@ -144,7 +145,11 @@ class IngestStage:
     async def accept(self, feed: str, lines: list[bytes], received_at: float) -> None:
         """The feeds' sink: decode `lines`, merge and queue the records, publish full batches."""
         take = self._take
-        for message in self.decoder.push_lines(lines, feed=feed, received_at=received_at):
+        messages = self.decoder.push_lines(lines, feed=feed, received_at=received_at)
+        unique = self.dedup.unique(messages)
+        if len(unique) < len(messages):
+            self.counters.feed(feed).duplicates += len(messages) - len(unique)
+        for message in unique:
             try:
                 take(message, feed)
             except Exception as exc:  # one message must never end the feed
@@ -153,9 +158,7 @@ class IngestStage:
             await self.flush()
 
     def _take(self, message: Message, feed: str) -> None:
-        if self.dedup.is_duplicate(message):
-            self.counters.feed(feed).duplicates += 1
-            return
+        """One message that is not a duplicate: into the picture and the outbox."""
         if message.msg_type in MESSAGE_TYPES:
             self._outbox[topics.MESSAGES].append(encode(message.fields))
         for record in to_records(message, feed):

@@ -7,8 +7,9 @@ from operator import xor
 from pathlib import Path
 
 from services.core.settings import IngestSettings
-from services.ingest.decoder import Decoder, Message
+from services.ingest.decoder import Decoder
 from services.ingest.framing import LineBuffer
+from services.ingest.message import Message
 
 
 def nmea(body: str, start: str = "!") -> str:

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+from pathlib import Path
+
 from services.core.settings import IngestSettings
-from services.ingest.decoder import Decoder, Message
+from services.ingest.decoder import Decoder
 from services.ingest.dedup import Deduplicator
-from tests.ingest.helpers import nmea, tag
+from services.ingest.message import Message
+from tests.ingest.helpers import decode_lines, nmea, read_lines, tag
 
 BODY = "VDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0"
 OTHER = "VDM,1,1,,A,13u>PcgP000qKWHP:4p<l?vH20S1,0"
@@ -41,3 +46,23 @@ def test_memory_is_bounded() -> None:
     for i in range(10):
         d.is_duplicate(msg(BODY if i % 2 else OTHER, "AI", 1000 + 5 * i))
     assert len(d._seen) <= 3
+
+
+def test_unique_keeps_what_is_duplicate_lets_through(shared_ais: Path) -> None:
+    """The batch form against the one-at-a-time form, on a real recording played twice
+    with times shuffled a little (late and early copies, some without time)."""
+    messages, _ = decode_lines(read_lines(shared_ais / "amsa-risky/exact-earth-augmented-3.txt"))
+    rng = random.Random(7)
+    stream = []
+    for m in messages + messages:
+        copy = replace(m)
+        if copy.ts is not None:
+            copy.ts = None if rng.random() < 0.01 else copy.ts + rng.uniform(-15.0, 15.0)
+        stream.append(copy)
+    one, batch = Deduplicator(10.0, max_entries=500), Deduplicator(10.0, max_entries=500)
+    expected = [m for m in stream if not one.is_duplicate(m)]
+    got = [
+        m for start in range(0, len(stream), 97) for m in batch.unique(stream[start : start + 97])
+    ]
+    assert [id(m) for m in got] == [id(m) for m in expected]
+    assert batch.duplicates == one.duplicates > 0 and batch._seen == one._seen

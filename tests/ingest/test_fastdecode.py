@@ -2,7 +2,7 @@
 
 pyais is the reference: for every payload the batch decoder takes, its type, MMSI, "bad
 position" verdict and Position fields (values and Python types) must be what the pyais
-path gives (`_decode_payload`, `check_position`, `motion`). Checked on every recording of
+path gives (`decode_payload`, `check_position`, `motion`). Checked on every recording of
 ../shared/data/ais, data/ and the demo recording, and on generated payloads with edge
 values: "not available" sentinels, negative and out-of-range coordinates, maximum speeds,
 every turn value; payloads of other lengths or with fill bits must be left to pyais, and
@@ -18,16 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.core.settings import IngestSettings
-from services.ingest.decoder import Decoder, _decode_payload
+from services.ingest.decoder import Decoder
 from services.ingest.fastdecode import Decoded, decode_batch, fast_length
 from services.ingest.framing import Sentence, parse_line
+from services.ingest.message import decode_payload
 from services.ingest.normalize import BadPosition, check_position, motion
 from services.ingest.records import to_records
 from tests.replay_golden import DEMO_RECORDING, real_recordings
 
 
 def reference(payload: bytes) -> Decoded:
-    decoded = _decode_payload(payload, 0)
+    decoded = decode_payload(payload, 0)
     try:
         check_position(decoded)
     except BadPosition:

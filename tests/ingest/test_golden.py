@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from services.ingest.decoder import Message
+from services.ingest.message import Message
 from tests.ingest.helpers import decode_lines, read_lines
 
 NA = {"lat": 91 * 600000, "lon": 181 * 600000, "speed": 1023, "course": 3600, "heading": 511}

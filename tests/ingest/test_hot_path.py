@@ -8,14 +8,15 @@ parsed by fast paths for the common shapes; each must give exactly what the gene
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyais
 import pytest
 
 from services.ingest.counters import CHECKSUM, FRAMING, UNSUPPORTED
-from services.ingest.decoder import _decode_payload
 from services.ingest.dedup import Deduplicator
 from services.ingest.framing import Rejected, Sentence, parse_line
+from services.ingest.message import Message, decode_payload
 from services.ingest.normalize import (
     STATIC_NAMES,
     BadPosition,
@@ -122,15 +123,21 @@ def test_check_position_agrees_with_normalize(lat: float, lon: float, bad: bool)
 
 def test_check_position_ignores_messages_without_degrees(shared_ais: Path) -> None:
     messages, _ = decode_lines(read_lines(shared_ais / "gfw-ais-tools/mixed_types.nmea"))
-    type5 = next(m.decoded for m in messages if m.msg_type == 5)
+    type5 = next(pyais_of(m) for m in messages if m.msg_type == 5)
     check_position(type5)  # no lat/lon at all
-    dgnss = next(m.decoded for m in messages if m.msg_type == 17)
+    dgnss = next(pyais_of(m) for m in messages if m.msg_type == 17)
     dgnss.lat = 5000.0  # type 17: tenths of minutes, not degrees
     check_position(dgnss)
-    base_station = next(m.decoded for m in messages if m.msg_type == 4)
+    base_station = next(pyais_of(m) for m in messages if m.msg_type == 4)
     base_station.lat = 5000.0
     with pytest.raises(BadPosition):
         check_position(base_station)
+
+
+def pyais_of(m: Message) -> Any:
+    """The pyais message of `m` (types that make no records are only peeked at)."""
+    payload, _, fill = m.payload.rpartition(",")
+    return decode_payload(payload.encode(), int(fill))
 
 
 def test_fields_built_on_demand_and_records_follow_them(shared_ais: Path) -> None:
@@ -201,7 +208,7 @@ def test_repeated_static_reports_decode_like_fresh_ones(shared_ais: Path, name: 
         pytest.skip("no static reports in this recording")
     for m in static:
         payload, _, fill = m.payload.rpartition(",")
-        decoded = _decode_payload(payload.encode(), int(fill))
+        decoded = decode_payload(payload.encode(), int(fill))
         assert m.static_fields() == normalize_static(decoded)  # before `fields` is built
         fresh = normalize(decoded)
         assert {k: v for k, v in m.fields.items() if k in fresh} == fresh

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pytest
+
+from services.core.settings import IngestSettings
 from services.core.types import MmsiClass, Position, VesselStatic
+from services.ingest.decoder import Decoder
 from services.ingest.mmsi import classify
 from services.ingest.records import to_records
 from tests.ingest.helpers import decode_lines, read_lines
@@ -58,3 +63,19 @@ def test_mmsi_classes() -> None:
         9123456: MmsiClass.INVALID,
     }
     assert {k: classify(k) for k in cases} == cases
+
+
+def test_batch_made_positions_are_constructor_positions(shared_ais: Path) -> None:
+    """Positions made while the batch decodes (positions.make_position) are Positions in
+    every respect: type, equality, hash, and frozen."""
+    decoder = Decoder(IngestSettings())
+    lines = read_lines(shared_ais / "amsa-risky/exact-earth-augmented-3.txt")
+    messages = decoder.push_lines(lines, feed="feed", received_at=1.0)
+    positions = [r for m in messages for r in to_records(m, "feed") if isinstance(r, Position)]
+    assert len(positions) > 1000
+    for r in positions:
+        made = Position(*(getattr(r, f) for f in Position.__slots__))
+        assert type(r) is Position and r == made and hash(r) == hash(made)
+        assert r.mmsi_class == classify(r.mmsi).value
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        positions[0].lat = 0.0  # type: ignore[misc]
