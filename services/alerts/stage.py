@@ -148,9 +148,9 @@ class AlertsStage:
         for topic in self._inputs():
             await bus.ensure_group(topic, self.group)
         while not stop.is_set():
-            await self.step(bus, self.block)
+            handled = await self.step(bus, self.block)
             if cp is not None:
-                await cp.save_if_due(bus, self.snapshot_state)
+                await cp.save_if_due(bus, self.snapshot_state, idle=not handled)
         if cp is not None:
             await cp.save(bus, self.snapshot_state)
             return

@@ -8,7 +8,7 @@ orjson: fast, and readable with `redis-cli XRANGE` when debugging a deployment.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import fields, is_dataclass
+from dataclasses import MISSING, field, fields, is_dataclass, make_dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
@@ -50,27 +50,95 @@ def decode_as(payload: bytes, cls: type[T]) -> T:
     data = decode(payload)
     if not isinstance(data, dict) or not is_dataclass(cls):
         raise CodecError(f"expected an object for {cls.__name__}")
-    names = _field_names(cls)
-    if names.issuperset(data):  # the usual case, same version: no copy of the dict
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise CodecError(f"bad {cls.__name__}: {exc}") from exc
     try:
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return _maker(cls)(data)
     except TypeError as exc:
         raise CodecError(f"bad {cls.__name__}: {exc}") from exc
 
 
-_FIELD_CACHE: dict[type, frozenset[str]] = {}
+_MAKERS: dict[type, Callable[[dict[str, Any]], Any]] = {}
 
 
-def _field_names(cls: type) -> frozenset[str]:
-    names = _FIELD_CACHE.get(cls)
-    if names is None:
-        names = frozenset(f.name for f in fields(cls))
-        _FIELD_CACHE[cls] = names
-    return names
+def _maker(cls: type[T]) -> Callable[[dict[str, Any]], T]:
+    """How to make a `cls` from a decoded dict, cached per class.
+
+    With one process per stage every record is decoded once per consuming stage (the alerts
+    process reads each position three times: rules, fusion, handover), and building the
+    record cost three times parsing its JSON. Two things make it cheap:
+
+    - a payload of the same version has the fields in the dataclass's order (orjson writes
+      them so): they go in by position, without matching keywords;
+    - a frozen dataclass with slots sets each field through object.__setattr__; it is built
+      as an instance of an unfrozen twin (same fields, defaults and slots: plain stores) and
+      then given its own class, which Python allows between classes of the same layout
+      (checked here). The object is the one the constructor makes: equal, same hash, still
+      frozen (tests/core/test_codec.py). Validation in __post_init__, fields outside
+      __init__ or keyword-only, or a base class keep the plain constructor.
+
+    Other versions (unknown keys, dropped so a newer producer can add fields during a
+    rolling upgrade; missing keys with defaults) go by keyword.
+    """
+    make = _MAKERS.get(cls)
+    if make is not None:
+        return make
+    all_fields = fields(cls)  # type: ignore[arg-type]
+    names = tuple(f.name for f in all_fields)
+    known = frozenset(names)
+    simple = all(f.init and f.kw_only is not True for f in all_fields)
+    twin = _unfrozen_twin(cls) if simple else None
+    ctor: Callable[..., Any] = twin or cls
+
+    def make_(data: dict[str, Any]) -> T:
+        if simple and tuple(data) == names:
+            obj = ctor(*data.values())
+        elif known.issuperset(data):
+            obj = ctor(**data)
+        else:
+            obj = ctor(**{k: v for k, v in data.items() if k in known})
+        if twin is not None:
+            obj.__class__ = cls
+        return obj  # type: ignore[no-any-return]
+
+    _MAKERS[cls] = make_
+    return make_
+
+
+def _unfrozen_twin(cls: type) -> type | None:
+    """An unfrozen dataclass of `cls`'s fields and slot layout, or None where there is none."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if (
+        params is None
+        or not params.frozen
+        or "__slots__" not in cls.__dict__
+        or cls.__bases__ != (object,)
+        or hasattr(cls, "__post_init__")
+    ):
+        return None
+    spec: list[Any] = []
+    for f in fields(cls):
+        if f.default is not MISSING:
+            spec.append((f.name, f.type, field(default=f.default)))
+        elif f.default_factory is not MISSING:
+            spec.append((f.name, f.type, field(default_factory=f.default_factory)))
+        else:
+            spec.append((f.name, f.type))
+    twin = make_dataclass(f"_Unfrozen{cls.__name__}", spec, slots=True)
+    same = getattr(twin, "__slots__", None) == cls.__dict__["__slots__"]
+    return twin if same and twin.__basicsize__ == cls.__basicsize__ else None
+
+
+_MMSI_PREFIX = b'{"mmsi":'
+
+
+def leading_mmsi(payload: bytes) -> int | None:
+    """The MMSI of an encoded record whose first field it is (every per-vessel record:
+    `encode` writes a dataclass's fields in order), without decoding the rest; None when
+    the payload does not start so. For readers that act on a few vessels only."""
+    if not payload.startswith(_MMSI_PREFIX):
+        return None
+    end = payload.find(b",", 8)
+    digits = payload[8:end]
+    return int(digits) if end > 8 and digits.isdigit() else None
 
 
 def records_of(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import pickle
 import time
 import zlib
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 KEY_PREFIX = "seagrid.state."
 DEFAULT_INTERVAL = 5.0  # seconds; well under the bus's claim_idle (30 s), see Checkpoint
+IDLE_GAP = 0.5  # seconds at least between saves of a stage that caught up (save_if_due)
 _BUILTINS = frozenset(
     {
         ("builtins", "set"),
@@ -168,6 +170,7 @@ class Checkpoint:
         self.offsets: dict[str, dict[str, tuple[int, int]]] = {}  # topic -> prefix -> id
         self._unacked: dict[tuple[str, str], list[str]] = {}
         self._due = time.monotonic() + interval
+        self._last = -math.inf  # when the last save started (monotonic)
         self.saves = 0
         self.skipped = 0  # redelivered records the restored state already had
         self.last_save_s = 0.0
@@ -226,9 +229,19 @@ class Checkpoint:
     def due(self) -> bool:
         return time.monotonic() >= self._due
 
-    async def save_if_due(self, bus: Bus, state: Callable[[], Any]) -> bool:
+    async def save_if_due(self, bus: Bus, state: Callable[[], Any], *, idle: bool = False) -> bool:
+        """Save at the interval; or, with `idle` (the stage's last round found nothing to
+        read), as soon as anything waits for acknowledgement, once `IDLE_GAP` has passed
+        since the last save.
+
+        Why the idle save: a stage that has caught up would otherwise hold its last input
+        unacknowledged for up to the whole interval, its lag would not read zero though
+        nothing is left to do, and a crash meanwhile would redo that work. The gap keeps a
+        trickle of input, where nearly every round ends idle, from saving every round.
+        """
         if not self.due():
-            return False
+            if not (idle and self._unacked and time.monotonic() >= self._last + IDLE_GAP):
+                return False
         await self.save(bus, state)
         return True
 
@@ -240,6 +253,7 @@ class Checkpoint:
         """
         started = time.monotonic()
         self._due = started + self.interval
+        self._last = started
         snapshot = {
             "format": FORMAT,
             "layout": self.layout,

@@ -121,23 +121,25 @@ class GriddingStage:
             await bus.ensure_group(topic, self.group)
         on_positions = partial(self._on_positions, bus)
         while not stop.is_set():
-            await self._step(bus, cp, topics.STATIC, self._on_static, 0)
-            await self._step(bus, cp, topics.POSITIONS, on_positions, self.block)
-            await cp.save_if_due(bus, self.snapshot_state)
+            handled = await self._step(bus, cp, topics.STATIC, self._on_static, 0)
+            handled += await self._step(bus, cp, topics.POSITIONS, on_positions, self.block)
+            await cp.save_if_due(bus, self.snapshot_state, idle=not handled)
         await cp.save(bus, self.snapshot_state)
 
     async def _step(
         self, bus: Bus, cp: Checkpoint, topic: str, handler: Handler, block: float
-    ) -> None:
+    ) -> int:
+        """Read and handle one batch of `topic`; returns how many deliveries it held."""
         batch = await bus.read(topic, self.group, self.consumer, count=512, block=block)
         if not batch:
-            return
+            return 0
         fresh = cp.fresh(topic, batch)
         if fresh:
             # A record that keeps failing is counted and skipped: the next snapshot's
             # offsets pass it, so redelivery would skip it anyway.
             await handle_batch(handler, fresh, self.faults)
         cp.acknowledge(topic, self.group, batch)
+        return len(batch)
 
     def snapshot_state(self) -> dict[str, Any]:
         """What a restarted owner of this partition needs to continue (no grid: config)."""

@@ -37,7 +37,7 @@ from services.cases.model import Case
 from services.cases.store_api import CaseQuery, CaseStore
 from services.core import topics
 from services.core.bus import Bus, Delivery
-from services.core.codec import CodecError, decode, records_of
+from services.core.codec import CodecError, decode, leading_mmsi, records_of
 from services.core.config import SeagridConfig
 from services.core.types import CellPosition
 from services.neighbours.config import Neighbour
@@ -103,7 +103,8 @@ class HandoverStage:
         batch = await bus.read(
             topics.CELL_POSITIONS, self.group, self.consumer, count=2048, block=block
         )
-        for pos in records_of(batch, CellPosition, self._bad_position):
+        wanted = [d for d in batch if d.records is not None or self._may_matter(d.payload)]
+        for pos in records_of(wanted, CellPosition, self._bad_position):
             self._on_position(pos)
         await bus.ack(topics.CELL_POSITIONS, self.group, [d.id for d in batch])
         return len(alerts) + len(batch)
@@ -127,6 +128,16 @@ class HandoverStage:
             alerts.pop(alert.id, None)
         if not alerts:
             del self.open[alert.mmsi]
+
+    def _may_matter(self, payload: bytes) -> bool:
+        """False for the encoded position of a vessel without open alerts, told by its MMSI
+        alone: only vessels with open alerts are handed over, and decoding every position
+        to find the few was most of this stage's work (the alerts process reads each
+        position three times). A payload not of the usual shape is decoded (and rejected
+        there if bad); a bad one of a vessel without alerts is left to the stages that act
+        on every position, which reject it too."""
+        mmsi = leading_mmsi(payload)
+        return mmsi is None or mmsi in self.open
 
     def _bad_position(self, delivery: Delivery, exc: CodecError) -> None:
         del delivery, exc
