@@ -69,6 +69,23 @@ async def own_db(pg_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+async def clean_redis() -> AsyncIterator[None]:
+    """For tests of stages, which use the fixed topic names (services/core/topics.py): the
+    `seagrid.*` keys of the test Redis database deleted before and after the test."""
+
+    async def wipe() -> None:
+        client = aioredis.from_url(REDIS_URL)
+        keys = [k async for k in client.scan_iter(match="seagrid.*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+    await wipe()
+    yield
+    await wipe()
+
+
+@pytest.fixture
 async def redis_client() -> AsyncIterator[aioredis.Redis]:
     client = aioredis.from_url(REDIS_URL)
     try:

@@ -163,10 +163,12 @@ class Checkpoint:
         *,
         interval: float = DEFAULT_INTERVAL,
         layout: str = "",
+        idle_gap: float | None = IDLE_GAP,
     ) -> None:
         if not interval > 0:
             raise ValueError(f"snapshot interval must be positive, got {interval!r}")
         self.store, self.key, self.interval, self.layout = store, key, interval, layout
+        self.idle_gap = idle_gap  # None: no idle saves (only the interval and requests)
         self.offsets: dict[str, dict[str, tuple[int, int]]] = {}  # topic -> prefix -> id
         self._unacked: dict[tuple[str, str], list[str]] = {}
         self._due = time.monotonic() + interval
@@ -231,8 +233,8 @@ class Checkpoint:
 
     async def save_if_due(self, bus: Bus, state: Callable[[], Any], *, idle: bool = False) -> bool:
         """Save at the interval; or, with `idle` (the stage's last round found nothing to
-        read), as soon as anything waits for acknowledgement, once `IDLE_GAP` has passed
-        since the last save.
+        read), as soon as anything waits for acknowledgement, once `idle_gap` (`IDLE_GAP`)
+        has passed since the last save.
 
         Why the idle save: a stage that has caught up would otherwise hold its last input
         unacknowledged for up to the whole interval, its lag would not read zero though
@@ -240,7 +242,10 @@ class Checkpoint:
         trickle of input, where nearly every round ends idle, from saving every round.
         """
         if not self.due():
-            if not (idle and self._unacked and time.monotonic() >= self._last + IDLE_GAP):
+            gap = self.idle_gap
+            if gap is None or not idle or not self._unacked:
+                return False
+            if time.monotonic() < self._last + gap:
                 return False
         await self.save(bus, state)
         return True
@@ -308,7 +313,14 @@ def interval_from_config(sections: dict[str, Any]) -> float:
 
 
 def checkpoint_for(
-    store: SnapshotStore, stage: str, suffix: str, count: int, interval: float
+    store: SnapshotStore,
+    stage: str,
+    suffix: str,
+    count: int,
+    interval: float,
+    idle_gap: float | None = IDLE_GAP,
 ) -> Checkpoint:
     """The checkpoint of `stage`'s partition: key `<stage><suffix>`, layout `N partitions`."""
-    return Checkpoint(store, stage + suffix, interval=interval, layout=f"{count} partitions")
+    return Checkpoint(
+        store, stage + suffix, interval=interval, layout=f"{count} partitions", idle_gap=idle_gap
+    )

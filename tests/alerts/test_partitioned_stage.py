@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,20 +37,6 @@ from tests.conftest import REDIS_URL
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "services" / "demo"
 A, B = 413000101, 413000102  # A odd (partition 1 of 2), B even (partition 0): A owns the pair
-
-
-@pytest.fixture
-async def clean_redis() -> AsyncIterator[None]:
-    async def wipe() -> None:
-        client = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match="seagrid.*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-
-    await wipe()
-    yield
-    await wipe()
 
 
 def crossing() -> list[CellPosition]:
@@ -129,8 +115,9 @@ class Run:
     ) -> None:
         self.bus = _bus(partition.count)
         self.store = RedisSnapshotStore(REDIS_URL)
+        # no idle saves: a kill must find what came after the snapshot unacknowledged
         self.checkpoint: Checkpoint = checkpoint_for(
-            self.store, "alerts", partition.suffix, partition.count, interval
+            self.store, "alerts", partition.suffix, partition.count, interval, idle_gap=None
         )
         self.stage = AlertsStage(
             cfg, checkpoint=self.checkpoint, count=300, block=0.05, partition=partition

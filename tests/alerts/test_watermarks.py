@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 from services.alerts import snapshot
 from services.alerts.model import alert_change_from_json
@@ -27,20 +25,6 @@ from tests.conftest import REDIS_URL
 
 A, B = 413000101, 413000102  # A odd (partition 1 of 2) owns the pair; B even (partition 0)
 Change = tuple[str, str, float]  # alert id, change, at
-
-
-@pytest.fixture
-async def clean_redis() -> AsyncIterator[None]:
-    async def wipe() -> None:
-        client = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match="seagrid.*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-
-    await wipe()
-    yield
-    await wipe()
 
 
 def crossing() -> list[CellPosition]:
@@ -211,7 +195,7 @@ async def test_a_partition_killed_while_holding_positions_loses_none_of_them() -
     store = RedisSnapshotStore(REDIS_URL)
 
     def checkpoint() -> Checkpoint:
-        return checkpoint_for(store, "alerts", "-p1", 2, 3600.0)
+        return checkpoint_for(store, "alerts", "-p1", 2, 3600.0, idle_gap=None)
 
     run = Partitions()
     first = run.stages[1] = AlertsStage(

@@ -36,3 +36,15 @@ async def test_a_caught_up_stage_saves_and_acknowledges_at_once_but_not_every_ro
     await asyncio.sleep(IDLE_GAP)
     assert await cp.save_if_due(bus, lambda: state, idle=True)
     assert await bus.pending(TOPIC, GROUP) == 0 and cp.saves == 2
+
+
+async def test_without_an_idle_gap_only_the_interval_and_requests_save() -> None:
+    bus, store = MemoryBus(), MemorySnapshotStore()
+    await bus.ensure_group(TOPIC, GROUP)
+    cp = Checkpoint(store, "stage", interval=60.0, idle_gap=None)
+    await _read_one(bus, cp, b"1")
+    assert not await cp.save_if_due(bus, dict, idle=True)
+    assert await bus.pending(TOPIC, GROUP) == 1
+    cp.request()
+    assert await cp.save_if_due(bus, dict, idle=True)
+    assert await bus.pending(TOPIC, GROUP) == 0

@@ -7,7 +7,7 @@ keys of the test database deleted (SEAGRID_TEST_REDIS_URL names the test run's d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -29,20 +29,6 @@ from services.ingest.records import to_records
 from tests.conftest import REDIS_URL
 
 DEMO = Path(__file__).resolve().parents[2] / "services" / "demo"
-
-
-@pytest.fixture
-async def clean_redis() -> AsyncIterator[None]:
-    async def wipe() -> None:
-        client = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match="seagrid.*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-
-    await wipe()
-    yield
-    await wipe()
 
 
 def _recording(lines: int) -> tuple[SeagridConfig, list[Position]]:
@@ -68,8 +54,9 @@ class Run:
     def __init__(self, cfg: SeagridConfig, partition: PartitionSpec = WHOLE) -> None:
         self.bus = _bus(partition.count)
         self.store = RedisSnapshotStore(REDIS_URL)
+        # no idle saves: a kill must find what came after the snapshot unacknowledged
         self.checkpoint: Checkpoint = checkpoint_for(
-            self.store, "gridding", partition.suffix, partition.count, 20.0
+            self.store, "gridding", partition.suffix, partition.count, 20.0, idle_gap=None
         )
         self.stage = GriddingStage(cfg, partition=partition, checkpoint=self.checkpoint, block=0.05)
         self.stop = asyncio.Event()

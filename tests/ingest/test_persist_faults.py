@@ -19,7 +19,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-import redis.asyncio as aioredis
 
 from services.core import topics
 from services.core.bus import BusOptions, dead_letter_topic, open_bus
@@ -91,18 +90,14 @@ async def relay(pg_url: str) -> AsyncIterator[tuple[Relay, str]]:
 
 
 @pytest.fixture
-async def clean(pg_url: str) -> AsyncIterator[None]:
-    """No positions in the test database, no `seagrid.*` streams in the test Redis."""
+async def clean(pg_url: str, clean_redis: None) -> AsyncIterator[None]:
+    """No positions in the test database (and, by `clean_redis`, no `seagrid.*` streams)."""
+    del clean_redis
 
     async def wipe() -> None:
         pool = await open_database(pg_url)
         await pool.execute("TRUNCATE positions, vessels")
         await pool.close()
-        client = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match="seagrid.*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
 
     await wipe()
     yield

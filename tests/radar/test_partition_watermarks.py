@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import pickle
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 from services.core import topics
 from services.core.bus import Bus, open_bus
@@ -27,20 +25,6 @@ T0 = 1772409600.0
 SEEN = 413000011  # partition 1 of 2: the vessel the radar sees, behind
 FAR = 413000002  # partition 0: a vessel far away, ahead
 SCANS = 25  # four minutes of scans: long enough for a radar-only target to be raised
-
-
-@pytest.fixture
-async def clean_redis() -> AsyncIterator[None]:
-    async def wipe() -> None:
-        client = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match="seagrid.*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-
-    await wipe()
-    yield
-    await wipe()
 
 
 def _at(k: int) -> tuple[float, float, float]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,20 +42,6 @@ DEMO = Path(__file__).resolve().parents[2] / "services" / "demo"
 LINES = 30_000  # 20 min of the demo: radar_only and position_mismatch raised, updated, cleared
 GROUP = "fusion"
 RADAR_LEAD_S = 60.0
-
-
-@pytest.fixture
-async def clean_redis() -> AsyncIterator[None]:
-    async def wipe() -> None:
-        client = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match="seagrid.*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-
-    await wipe()
-    yield
-    await wipe()
 
 
 @dataclass(frozen=True)
@@ -115,7 +101,10 @@ class Run:
     def __init__(self, config: SeagridConfig, interval: float = 20.0) -> None:
         self.bus: Bus = open_bus(REDIS_URL)
         self.store = RedisSnapshotStore(REDIS_URL)
-        self.checkpoint: Checkpoint = checkpoint_for(self.store, "fusion", "", 1, interval)
+        # no idle saves: a kill must find what came after the snapshot unacknowledged
+        self.checkpoint: Checkpoint = checkpoint_for(
+            self.store, "fusion", "", 1, interval, idle_gap=None
+        )
         # max_wait None: scans wait for AIS however long it takes (no wall clock), as in
         # `seagrid replay`, so two runs over the same input must agree exactly
         self.stage = FusionStage(
