@@ -51,7 +51,7 @@ from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
 from services.core.partitions import WHOLE, PartitionSpec, owner_view
-from services.core.snapshot import Checkpoint
+from services.core.snapshot import Checkpoint, done_with, fresh_of
 from services.core.types import CellPosition, VesselStatic
 from services.infocentre.live import LiveData
 
@@ -283,13 +283,10 @@ class AlertsStage:
             self.counters["idle_announced"] += 1
 
     def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
-        return batch if self.checkpoint is None else self.checkpoint.fresh(topic, batch)
+        return fresh_of(self.checkpoint, topic, batch)
 
     async def _done(self, bus: Bus, topic: str, batch: list[Delivery]) -> None:
-        if self.checkpoint is None:
-            await bus.ack(topic, self.group, [d.id for d in batch])
-        else:
-            self.checkpoint.acknowledge(topic, self.group, batch)
+        await done_with(bus, self.checkpoint, topic, self.group, batch)
 
     async def _buffer_side_inputs(self, bus: Bus) -> int:
         handled = await self._read(bus, topics.STATIC, self._on_statics, 0)

@@ -288,6 +288,21 @@ class Checkpoint:
         }
 
 
+def fresh_of(checkpoint: Checkpoint | None, topic: str, batch: list[Delivery]) -> list[Delivery]:
+    """`batch` without what a restored snapshot already reflects; all of it without one."""
+    return batch if checkpoint is None else checkpoint.fresh(topic, batch)
+
+
+async def done_with(
+    bus: Bus, checkpoint: Checkpoint | None, topic: str, group: str, batch: list[Delivery]
+) -> None:
+    """`batch` is applied: acknowledge it now, or (checkpoint) with the next snapshot."""
+    if checkpoint is None:
+        await bus.ack(topic, group, [d.id for d in batch])
+    else:
+        checkpoint.acknowledge(topic, group, batch)
+
+
 async def _ack(bus: Bus, topic: str, group: str, ids: Sequence[str]) -> None:
     for start in range(0, len(ids), 10_000):  # keep each XACK a reasonable size
         try:

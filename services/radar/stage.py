@@ -58,7 +58,7 @@ from services.core import topics
 from services.core.bus import Bus, Delivery
 from services.core.codec import CodecError, decode, encode, records_of
 from services.core.config import SeagridConfig
-from services.core.snapshot import Checkpoint
+from services.core.snapshot import Checkpoint, done_with, fresh_of
 from services.core.types import CellPosition
 from services.gridding.grid import Grid
 from services.radar import snapshot
@@ -180,15 +180,10 @@ class FusionStage:
             total += len(batch)
 
     def _fresh(self, topic: str, batch: list[Delivery]) -> list[Delivery]:
-        """Without the redelivered records a restored snapshot already reflects."""
-        return batch if self.checkpoint is None else self.checkpoint.fresh(topic, batch)
+        return fresh_of(self.checkpoint, topic, batch)
 
     async def _done(self, bus: Bus, topic: str, batch: list[Delivery]) -> None:
-        """Acknowledge `batch` now, or (checkpoint) with the next snapshot."""
-        if self.checkpoint is None:
-            await bus.ack(topic, self.group, [d.id for d in batch])
-        else:
-            self.checkpoint.acknowledge(topic, self.group, batch)
+        await done_with(bus, self.checkpoint, topic, self.group, batch)
 
     def _on_radar(self, batch: list[Delivery]) -> None:
         now = time.monotonic()
